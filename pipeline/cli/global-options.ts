@@ -1,0 +1,13 @@
+import type { Command } from "commander";
+
+export interface GlobalOptions {
+    config: string;
+    out?: string;
+    json: boolean;
+    quiet: boolean;
+}
+
+/** Global flags of design.md §4, readable from any subcommand. */
+export function globalOptions(command: Command): GlobalOptions {
+    return command.optsWithGlobals<GlobalOptions>();
+}

@@ -1,0 +1,143 @@
+import { gunzipSync, gzipSync } from "node:zlib";
+import { readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
+
+/**
+ * The raw store: what `padlens pull` fetched, exactly as Dataverse returned it, on local disk. The
+ * decode/load stage reads only this, so a build can be re-run without the network. Layout (docs/raw-store.md):
+ *
+ *   <out>/raw/<env>/state.json                 watermark and pull bookkeeping
+ *   <out>/raw/<env>/snapshot/<entitySet>.json  organizations, workflows, flowmachines, flowmachinegroups
+ *   <out>/raw/<env>/runs/<xx>/<runId>.json     the flowsession row + what was fetched for it
+ *   <out>/raw/<env>/v1/<xx>/<runId>.gz         gzip of the additionalcontext bytes as served
+ *   <out>/raw/<env>/v2/<xx>/<runId>.jsonl.gz   gzip of the run's flowlog rows, one JSON object per line
+ *
+ * Everything is keyed by run id and written atomically, and a run's log files are written before its
+ * run file: the run file is the commit point, so a pull killed at any moment leaves either the whole
+ * run or the previous version of it, and re-pulling a run replaces it instead of duplicating it.
+ */
+
+export type Row = Record<string, unknown>;
+
+export const SNAPSHOT_SETS = ["organizations", "workflows", "flowmachines", "flowmachinegroups"] as const;
+export type SnapshotSet = (typeof SNAPSHOT_SETS)[number];
+
+export interface PullState {
+    schemaVersion: 1;
+    /** Highest `modifiedon` of flowsessions whose data is committed; the next pull starts here minus an overlap. */
+    watermark: string | null;
+    lastPullStartedAt?: string;
+    lastPullCompletedAt?: string;
+}
+
+export type LogFetchState =
+    /** The log was fetched and stored. */
+    | "fetched"
+    /** The server had no log for the run (404/204 for V1, no rows for V2). */
+    | "absent"
+    /** Not fetched: the environment's settings or the run (not finished, not cloud-started) say there is none. */
+    | "not-applicable";
+
+export interface RunFetchInfo {
+    fetchedAt: string;
+    v1: { state: LogFetchState; bytes?: number };
+    v2: { state: LogFetchState; rows?: number };
+}
+
+export interface StoredRun {
+    /** The flowsession row as returned by the Web API. */
+    row: Row;
+    fetch: RunFetchInfo;
+}
+
+const shard = (runId: string): string => runId.slice(0, 2).toLowerCase();
+
+export class RawStore {
+    constructor(readonly root: string) {}
+
+    envDir(env: string): string {
+        return path.join(this.root, "raw", env);
+    }
+
+    async listEnvironments(): Promise<string[]> {
+        const entries = await readdir(path.join(this.root, "raw"), { withFileTypes: true }).catch(() => []);
+        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    }
+
+    async readState(env: string): Promise<PullState> {
+        const text = await readFile(path.join(this.envDir(env), "state.json"), "utf8").catch(() => null);
+        return text ? (JSON.parse(text) as PullState) : { schemaVersion: 1, watermark: null };
+    }
+
+    async writeState(env: string, state: PullState): Promise<void> {
+        await writeFileAtomic(path.join(this.envDir(env), "state.json"), JSON.stringify(state, null, 2));
+    }
+
+    async writeSnapshot(env: string, set: SnapshotSet, rows: Row[]): Promise<void> {
+        await writeFileAtomic(path.join(this.envDir(env), "snapshot", `${set}.json`), JSON.stringify(rows));
+    }
+
+    async readSnapshot(env: string, set: SnapshotSet): Promise<Row[]> {
+        const text = await readFile(path.join(this.envDir(env), "snapshot", `${set}.json`), "utf8").catch(() => null);
+        return text ? (JSON.parse(text) as Row[]) : [];
+    }
+
+    private runFile(env: string, runId: string): string {
+        return path.join(this.envDir(env), "runs", shard(runId), `${runId}.json`);
+    }
+    private v1File(env: string, runId: string): string {
+        return path.join(this.envDir(env), "v1", shard(runId), `${runId}.gz`);
+    }
+    private v2File(env: string, runId: string): string {
+        return path.join(this.envDir(env), "v2", shard(runId), `${runId}.jsonl.gz`);
+    }
+
+    /**
+     * Stores one run. Logs first, the run file last (the commit point). A log that is no longer
+     * there (the run was re-fetched and now has none) is removed after the commit.
+     */
+    async writeRun(env: string, runId: string, run: StoredRun, logs: { v1?: Uint8Array; v2?: Row[] }): Promise<void> {
+        if (logs.v1) await writeFileAtomic(this.v1File(env, runId), gzipSync(logs.v1));
+        if (logs.v2) await writeFileAtomic(this.v2File(env, runId), gzipSync(logs.v2.map((r) => JSON.stringify(r)).join("\n")));
+        await writeFileAtomic(this.runFile(env, runId), JSON.stringify(run));
+        if (!logs.v1) await rm(this.v1File(env, runId), { force: true });
+        if (!logs.v2) await rm(this.v2File(env, runId), { force: true });
+    }
+
+    async readRun(env: string, runId: string): Promise<StoredRun | null> {
+        const text = await readFile(this.runFile(env, runId), "utf8").catch(() => null);
+        return text ? (JSON.parse(text) as StoredRun) : null;
+    }
+
+    /** The V1 document's bytes exactly as Dataverse served them, or null when none was stored. */
+    async readV1(env: string, runId: string): Promise<Buffer | null> {
+        const gz = await readFile(this.v1File(env, runId)).catch(() => null);
+        return gz ? gunzipSync(gz) : null;
+    }
+
+    /** Path of the stored (gzip) V1 file, for tools that stream it instead of reading it whole. */
+    v1Path(env: string, runId: string): string {
+        return this.v1File(env, runId);
+    }
+
+    async readV2(env: string, runId: string): Promise<Row[] | null> {
+        const gz = await readFile(this.v2File(env, runId)).catch(() => null);
+        if (!gz) return null;
+        const text = gunzipSync(gz).toString("utf8");
+        return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as Row);
+    }
+
+    /** Run ids committed for an environment, sorted. Leftovers of killed writes are ignored. */
+    async listRunIds(env: string): Promise<string[]> {
+        const runsDir = path.join(this.envDir(env), "runs");
+        const shards = await readdir(runsDir).catch(() => [] as string[]);
+        const ids: string[] = [];
+        for (const s of shards.sort()) {
+            for (const f of await readdir(path.join(runsDir, s))) {
+                if (!isAtomicWriteLeftover(f) && f.endsWith(".json")) ids.push(f.slice(0, -".json".length));
+            }
+        }
+        return ids.sort();
+    }
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm } from "node:fs/promises";
+import path from "node:path";
+
+/**
+ * Writes a file so that readers see either the old content or the new, never a torn file: the bytes go
+ * to a temporary sibling (same folder, so the same filesystem), are flushed, then renamed over the
+ * target. rename replaces atomically on POSIX and, through MoveFileEx, on Windows.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
+    await mkdir(path.dirname(file), { recursive: true });
+    const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+    const handle = await open(tmp, "w");
+    try {
+        await handle.writeFile(data);
+        await handle.sync();
+    } finally {
+        await handle.close();
+    }
+    try {
+        await rename(tmp, file);
+    } catch (error) {
+        await rm(tmp, { force: true });
+        throw error;
+    }
+}
+
+/** True for the leftovers of a write that was killed before its rename (safe to delete). */
+export function isAtomicWriteLeftover(fileName: string): boolean {
+    return fileName.startsWith(".") && fileName.endsWith(".tmp");
+}
