@@ -8,6 +8,8 @@ export default defineConfig({
         maxWorkers: 2,
         testTimeout: 60_000,
         hookTimeout: 120_000,
+        // Creates the test CA and sets NODE_EXTRA_CA_CERTS before workers start (docs/simulator.md).
+        globalSetup: ["test/setup/test-ca.ts"],
         projects: [
             {
                 extends: true,
