@@ -1,0 +1,189 @@
+/**
+ * The Parquet data contract (design.md §3): the single source of truth for table names, column names,
+ * DuckDB types and partitioning. The loader builds its SQL from this, the schema test reads the Parquet
+ * back and compares against it, and the Power BI kit checks its Power Query types against it.
+ *
+ * Timestamps are TIMESTAMPTZ in UTC at millisecond precision; ids are lowercase GUID strings (VARCHAR).
+ * Partitioned tables are Hive-style: <out>/<table>/env=<env>/month=<YYYY-MM>/data.parquet.
+ */
+
+export type DuckType = "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "TIMESTAMPTZ" | "BOOLEAN";
+
+export interface ColumnDef {
+    name: string;
+    type: DuckType;
+    /** Why the column exists or how it is derived, for docs/data-contract.md and the visual's field docs. */
+    doc: string;
+}
+
+export interface TableDef {
+    name: TableName;
+    /** Grain: the columns that identify a row. */
+    key: readonly string[];
+    /** Hive partition columns (in folder order); empty for unpartitioned tables. */
+    partitionBy: readonly ("env" | "month")[];
+    columns: readonly ColumnDef[];
+}
+
+export type TableName = "environments" | "flows" | "machines" | "runs" | "actions" | "action_hourly" | "quarantine";
+
+const c = (name: string, type: DuckType, doc: string): ColumnDef => ({ name, type, doc });
+
+export const ENVIRONMENTS: TableDef = {
+    name: "environments",
+    key: ["env"],
+    partitionBy: [],
+    columns: [
+        c("env", "VARCHAR", "short slug chosen in config"),
+        c("url", "VARCHAR", "environment URL"),
+        c("display_name", "VARCHAR", "organization friendly name"),
+        c("log_version", "INTEGER", "organization.desktopflowrunactionlogversion: 0 V1, 1 V2, 2 both"),
+        c("log_status", "INTEGER", "organization.desktopflowrunactionlogsstatus: 0 Enabled, 1 OnFailure, 2 Disabled"),
+        c("log_verbosity", "INTEGER", "organization.desktopflowrunactionlogverbosity: 0 Full .. 4 Error"),
+        c("flowlog_ttl_minutes", "INTEGER", "organization.flowlogsttlinminutes (0 = forever)"),
+        c("pulled_at", "TIMESTAMPTZ", "when the last pull of this environment completed"),
+    ],
+};
+
+export const FLOWS: TableDef = {
+    name: "flows",
+    key: ["env", "flow_id"],
+    partitionBy: [],
+    columns: [
+        c("env", "VARCHAR", "environment slug"),
+        c("flow_id", "VARCHAR", "workflow.workflowid"),
+        c("flow_name", "VARCHAR", "workflow.name"),
+        c("ui_flow_type", "INTEGER", "workflow.uiflowtype"),
+        c("ui_flow_type_label", "VARCHAR", "label of ui_flow_type"),
+        c("state", "INTEGER", "workflow.statecode"),
+        c("owner_id", "VARCHAR", "workflow._ownerid_value"),
+        c("created_on", "TIMESTAMPTZ", "workflow.createdon"),
+        c("modified_on", "TIMESTAMPTZ", "workflow.modifiedon"),
+    ],
+};
+
+export const MACHINES: TableDef = {
+    name: "machines",
+    key: ["env", "machine_id"],
+    partitionBy: [],
+    columns: [
+        c("env", "VARCHAR", "environment slug"),
+        c("machine_id", "VARCHAR", "flowmachine.flowmachineid"),
+        c("machine_name", "VARCHAR", "flowmachine.name"),
+        c("machine_group_id", "VARCHAR", "flowmachine._flowmachinegroupid_value"),
+        c("machine_group_name", "VARCHAR", "flowmachinegroup.name"),
+        c("hosting_type", "INTEGER", "flowmachine.hostingtype: 0 Customer, 1 Hosted, 2 CloudPc"),
+    ],
+};
+
+export const RUNS: TableDef = {
+    name: "runs",
+    key: ["env", "run_id"],
+    partitionBy: ["env", "month"],
+    columns: [
+        c("env", "VARCHAR", "environment slug (partition)"),
+        c("month", "VARCHAR", "YYYY-MM of the run's created_on in UTC (partition)"),
+        c("run_id", "VARCHAR", "flowsession.flowsessionid"),
+        c("flow_id", "VARCHAR", "flowsession._regardingobjectid_value"),
+        c("flow_name", "VARCHAR", "workflow.name"),
+        c("status_code", "INTEGER", "flowsession.statuscode"),
+        c("status", "VARCHAR", "label of status_code"),
+        c("run_mode", "INTEGER", "flowsession.runmode: 0 Local, 1 Attended, 2 Unattended"),
+        c("trigger_type", "INTEGER", "flowsession.triggertype"),
+        c("machine_id", "VARCHAR", "flowsession._machineid_value"),
+        c("machine_name", "VARCHAR", "flowmachine.name"),
+        c("host_name", "VARCHAR", "flowsession.context.hostName"),
+        c("created_on", "TIMESTAMPTZ", "flowsession.createdon"),
+        c("started_on", "TIMESTAMPTZ", "flowsession.startedon"),
+        c("completed_on", "TIMESTAMPTZ", "flowsession.completedon"),
+        c("queue_ms", "BIGINT", "started_on - created_on in ms"),
+        c("duration_ms", "BIGINT", "flowsession.runduration, else completed_on - started_on"),
+        c("error_code", "VARCHAR", "flowsession.errorcode"),
+        c("error_message", "VARCHAR", "flowsession.errormessage"),
+        c("parent_run_id", "VARCHAR", "flowsession._parentdesktopflowrunid_value or context.parentWorkflowRunId"),
+        c("parent_cloud_run_id", "VARCHAR", "flowsession.parentcloudflowrunsequenceid"),
+        c("log_source", "VARCHAR", "V1, V2 or none: where the actions came from"),
+        c("log_state", "VARCHAR", "parsed, missing, disabled or quarantined"),
+        c("action_count", "INTEGER", "number of actions rows of the run"),
+        c("failed_action_count", "INTEGER", "actions rows of the run with status Failed"),
+        c("modified_on", "TIMESTAMPTZ", "flowsession.modifiedon"),
+    ],
+};
+
+export const ACTIONS: TableDef = {
+    name: "actions",
+    key: ["env", "run_id", "seq"],
+    partitionBy: ["env", "month"],
+    columns: [
+        c("env", "VARCHAR", "environment slug (partition)"),
+        c("month", "VARCHAR", "YYYY-MM of the run's created_on in UTC (partition; same as the run's)"),
+        c("run_id", "VARCHAR", "flowsession.flowsessionid"),
+        c("flow_id", "VARCHAR", "the run's flow"),
+        c("seq", "INTEGER", "execution order within the run, 0-based, depth-first over nested children"),
+        c("parent_seq", "INTEGER", "seq of the enclosing action (loop, subflow call), null at top level"),
+        c("depth", "INTEGER", "nesting depth, 0 at top level"),
+        c("action_index", "INTEGER", "action index / script line in the subflow"),
+        c("subflow", "VARCHAR", "subflow (functionName), 'Main' when absent"),
+        c("action_name", "VARCHAR", "action display name"),
+        c("system_action_name", "VARCHAR", "system action name (e.g. Variables.SetVariable)"),
+        c("started_on", "TIMESTAMPTZ", "action start, UTC, ms precision"),
+        c("ended_on", "TIMESTAMPTZ", "action end, UTC; derived from start + duration when absent"),
+        c("duration_ms", "BIGINT", "duration in ms; derived from end - start when absent"),
+        c("status", "VARCHAR", "Succeeded, Failed, Skipped, ... as logged (normalised first letter upper-case)"),
+        c("level", "VARCHAR", "log level as logged"),
+        c("error_code", "VARCHAR", "error code of a failed action"),
+        c("error_message", "VARCHAR", "error message of a failed action"),
+        c("machine_id", "VARCHAR", "the run's machine"),
+        c("log_source", "VARCHAR", "V1 or V2"),
+    ],
+};
+
+export const ACTION_HOURLY: TableDef = {
+    name: "action_hourly",
+    key: ["env", "flow_id", "subflow", "action_name", "machine_id", "hour"],
+    partitionBy: ["env", "month"],
+    columns: [
+        c("env", "VARCHAR", "environment slug (partition)"),
+        c("month", "VARCHAR", "YYYY-MM of hour (partition)"),
+        c("flow_id", "VARCHAR", "flow"),
+        c("subflow", "VARCHAR", "subflow"),
+        c("action_name", "VARCHAR", "action display name"),
+        c("machine_id", "VARCHAR", "machine (null when the run had none)"),
+        c("hour", "TIMESTAMPTZ", "UTC hour start of the action's started_on"),
+        c("executions", "BIGINT", "number of executions"),
+        c("failures", "BIGINT", "executions with status Failed"),
+        c("total_ms", "BIGINT", "sum of duration_ms"),
+        c("p50_ms", "DOUBLE", "median duration, quantile_cont (linear interpolation)"),
+        c("p90_ms", "DOUBLE", "90th percentile duration, quantile_cont"),
+        c("p95_ms", "DOUBLE", "95th percentile duration, quantile_cont"),
+        c("max_ms", "BIGINT", "longest duration"),
+    ],
+};
+
+export const QUARANTINE: TableDef = {
+    name: "quarantine",
+    key: ["env", "run_id", "log_source"],
+    partitionBy: [],
+    columns: [
+        c("env", "VARCHAR", "environment slug"),
+        c("run_id", "VARCHAR", "flowsession.flowsessionid"),
+        c("log_source", "VARCHAR", "V1 or V2"),
+        c("reason", "VARCHAR", "why the log could not be decoded (one line)"),
+        c("raw_path", "VARCHAR", "path of the raw bytes, relative to the output folder: quarantine/<env>/<runId>.<ext>"),
+        c("raw_bytes", "BIGINT", "size of the raw bytes"),
+        c("first_seen", "TIMESTAMPTZ", "first build that quarantined this log"),
+    ],
+};
+
+export const TABLES: readonly TableDef[] = [ENVIRONMENTS, FLOWS, MACHINES, RUNS, ACTIONS, ACTION_HOURLY, QUARANTINE];
+
+export function tableDef(name: TableName): TableDef {
+    const t = TABLES.find((x) => x.name === name);
+    if (!t) throw new Error(`unknown table ${name}`);
+    return t;
+}
+
+/** `name TYPE, ...` for CREATE TABLE. */
+export function columnsDdl(t: TableDef): string {
+    return t.columns.map((col) => `${col.name} ${col.type}`).join(", ");
+}
