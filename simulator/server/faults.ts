@@ -72,7 +72,7 @@ export class FaultInjector {
         u -= rates.reset;
         if (u < rates.truncated) return { kind: "truncated" };
         u -= rates.truncated;
-        if (u < rates.slow) return { kind: "slow", delayMs: Math.round(50 + this.draw(key, attempt, "delay") * this.slowScaleMs) };
+        if (u < rates.slow) return { kind: "slow", delayMs: Math.round(10 + this.draw(key, attempt, "delay") * this.slowScaleMs) };
         return undefined;
     }
 

@@ -36,8 +36,10 @@ export interface SimulatorOptions {
     manifestFile: string;
     /** Per environment name: logical names of tables its application user may not read. */
     deniedTables: Record<string, string[]>;
-    /** Upper bound of the `slow` profile's delay (ms). */
+    /** Upper bound of the `slow` profile's delay (ms, default 600). */
     slowDelayMs: number;
+    /** Fixed delay added to every Web API response (ms, default 0): network latency. */
+    latencyMs: number;
 }
 
 export interface SimulatedEnvironment {
@@ -75,6 +77,8 @@ export interface SimulatorHandle {
     setFaults(profile: FaultProfileName, seed?: number): void;
     setLimits(limits: Partial<ServiceLimits>): void;
     setTokenLifetime(seconds: number): void;
+    /** Fixed delay added to every Web API response from now on (ms). */
+    setLatency(ms: number): void;
     /** Makes the given tables unreadable (403) for an environment's application user; [] restores. */
     setDeniedTables(envName: string, logicalNames: string[]): void;
     /** Moves the simulator's clock forward (tokens expire, limit windows roll) without waiting. */
@@ -93,6 +97,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     let clockSkewMs = 0;
     const now = (): number => Date.now() + clockSkewMs;
     let tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
+    let latencyMs = options.latencyMs ?? 0;
     let faults = new FaultInjector(options.faults ?? "none", options.faultSeed ?? options.seed ?? 1, options.slowDelayMs);
     const limits = new LimitTracker({ ...DATAVERSE_LIMITS, ...options.limits }, now);
     const denied = new Map<string, Set<string>>(Object.entries(options.deniedTables ?? {}).map(([k, v]) => [k, new Set(v)]));
@@ -211,6 +216,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
             return sendError(res, new ODataError(429, throttle.code, throttle.message, { "retry-after": String(throttle.retryAfterSeconds) }));
         }
         try {
+            if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
             const key = `${method} ${pathname}?${query} ${header(req, "range") ?? ""} ${header(req, "prefer") ?? ""}`;
             const { fault, attempt } = faults.decide(key);
             let result: DataverseResult;
@@ -326,6 +332,9 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         setTokenLifetime: (seconds) => {
             tokenLifetime = seconds;
+        },
+        setLatency: (ms) => {
+            latencyMs = ms;
         },
         setDeniedTables: (envName, logicalNames) => {
             denied.set(envName, new Set(logicalNames));
