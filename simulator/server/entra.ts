@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { X509Certificate, constants, createHash, randomUUID, verify } from "node:crypto";
 import type { TokenSigner } from "./tokens.js";
 
 /** One app registration: a client that may get tokens for some resources (environment URLs). */
@@ -8,6 +8,8 @@ export interface ClientRegistration {
     clientSecret: string;
     /** Service principal object id: what Dataverse's application user is bound to. */
     objectId: string;
+    /** PEM certificates whose private keys may sign client assertions for this client. */
+    certificates: string[];
 }
 
 export interface EntraContext {
@@ -84,15 +86,17 @@ export function issueToken(ctx: EntraContext, tenantId: string, form: URLSearchP
         return oauthError(ctx, 400, "unauthorized_client", "AADSTS700016",
             `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`);
     }
-    if (form.has("client_assertion")) {
-        return oauthError(ctx, 401, "invalid_client", "AADSTS700027",
-            "Client assertion failed signature validation. (The padlens simulator accepts client secrets only.)");
-    }
-    if (!secret) {
+    let registration: ClientRegistration | undefined;
+    const assertion = form.get("client_assertion");
+    if (assertion !== null) {
+        const checked = checkAssertion(ctx, tenantId, registrations, assertion, form.get("client_assertion_type"));
+        if ("error" in checked) return checked.error;
+        registration = checked.registration;
+    } else if (!secret) {
         return oauthError(ctx, 401, "invalid_client", "AADSTS7000218",
             "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
-    const registration = registrations.find((c) => c.clientSecret === secret);
+    registration = registration ?? registrations.find((c) => c.clientSecret === secret);
     if (!registration) {
         return oauthError(ctx, 401, "invalid_client", "AADSTS7000215",
             `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`);
@@ -114,6 +118,57 @@ export function issueToken(ctx: EntraContext, tenantId: string, form: URLSearchP
         oid: registration.objectId, iat: now, nbf: now, exp: now + lifetime, ver: "2.0",
     });
     return { status: 200, body: { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken } };
+}
+
+/**
+ * A certificate credential: a JWT (RS256 with `x5t`, or PS256 with `x5t#S256`, as msal-node makes them)
+ * signed by the private key of a certificate registered for the client, with iss = sub = client id,
+ * aud = this tenant's token endpoint, and not expired.
+ */
+function checkAssertion(
+    ctx: EntraContext, tenantId: string, registrations: ClientRegistration[], assertion: string, type: string | null,
+): { registration: ClientRegistration } | { error: EntraResponse } {
+    const fail = (code: string, message: string): { error: EntraResponse } => ({ error: oauthError(ctx, 401, "invalid_client", code, message) });
+    if (type !== "urn:ietf:params:oauth:client-assertion-type:jwt-bearer") {
+        return { error: oauthError(ctx, 400, "invalid_request", "AADSTS50027", "Invalid client_assertion_type: expected urn:ietf:params:oauth:client-assertion-type:jwt-bearer.") };
+    }
+    const parts = assertion.split(".");
+    let header: Record<string, unknown>;
+    let payload: Record<string, unknown>;
+    try {
+        header = JSON.parse(Buffer.from(parts[0], "base64url").toString("utf8")) as Record<string, unknown>;
+        payload = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8")) as Record<string, unknown>;
+    } catch {
+        return fail("AADSTS50027", "JWT token is invalid or malformed.");
+    }
+    const sha256 = typeof header["x5t#S256"] === "string" ? (header["x5t#S256"] as string) : undefined;
+    const sha1 = typeof header.x5t === "string" ? (header.x5t as string) : undefined;
+    for (const registration of registrations) {
+        for (const pem of registration.certificates) {
+            const der = new X509Certificate(pem).raw;
+            const matches = (sha256 && createHash("sha256").update(der).digest("base64url") === sha256) ||
+                (sha1 && createHash("sha1").update(der).digest("base64url") === sha1);
+            if (!matches) continue;
+            const key = new X509Certificate(pem).publicKey;
+            const data = Buffer.from(`${parts[0]}.${parts[1]}`);
+            const signature = Buffer.from(parts[2] ?? "", "base64url");
+            const ok = header.alg === "PS256"
+                ? verify("sha256", data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_AUTO }, signature)
+                : header.alg === "RS256" && verify("sha256", data, key, signature);
+            if (!ok) return fail("AADSTS700027", "Client assertion failed signature validation.");
+            if (payload.iss !== registration.clientId || payload.sub !== registration.clientId) {
+                return fail("AADSTS700023", "Client assertion audience claim does not match Realm issuer, or iss/sub differ from the client id.");
+            }
+            if (typeof payload.aud !== "string" || !payload.aud.startsWith(`${ctx.baseUrl}/${tenantId}`)) {
+                return fail("AADSTS700212", `No matching federated identity record found for presented assertion audience '${String(payload.aud)}'.`);
+            }
+            if (typeof payload.exp !== "number" || payload.exp * 1000 <= ctx.now()) {
+                return fail("AADSTS700024", "Client assertion is not within its valid time range.");
+            }
+            return { registration };
+        }
+    }
+    return fail("AADSTS700027", `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${sha256 ?? sha1 ?? ""}']`);
 }
 
 function tenantNotFound(ctx: EntraContext, tenantId: string): EntraResponse {

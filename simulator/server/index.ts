@@ -36,6 +36,8 @@ export interface SimulatorOptions {
     manifestFile: string;
     /** Per environment name: logical names of tables its application user may not read. */
     deniedTables: Record<string, string[]>;
+    /** Per environment name: PEM certificates accepted as the client's credential (client_assertion). */
+    clientCertificates: Record<string, string[]>;
     /** Upper bound of the `slow` profile's delay (ms, default 600). */
     slowDelayMs: number;
     /** Fixed delay added to every Web API response (ms, default 0): network latency. */
@@ -79,6 +81,8 @@ export interface SimulatorHandle {
     setTokenLifetime(seconds: number): void;
     /** Fixed delay added to every Web API response from now on (ms). */
     setLatency(ms: number): void;
+    /** Accepts a certificate (PEM) as a credential of an environment's client, next to its secret. */
+    addClientCertificate(envName: string, certPem: string): void;
     /** Makes the given tables unreadable (403) for an environment's application user; [] restores. */
     setDeniedTables(envName: string, logicalNames: string[]): void;
     /** Moves the simulator's clock forward (tokens expire, limit windows roll) without waiting. */
@@ -102,6 +106,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     const limits = new LimitTracker({ ...DATAVERSE_LIMITS, ...options.limits }, now);
     const denied = new Map<string, Set<string>>(Object.entries(options.deniedTables ?? {}).map(([k, v]) => [k, new Set(v)]));
     const signer = new TokenSigner();
+    const certificates = new Map<string, string[]>(Object.entries(options.clientCertificates ?? {}).map(([k, v]) => [k, [...v]]));
     const requestLog: LoggedRequest[] = [];
     let counters: Record<string, number> = {};
     const sockets = new Set<Socket>();
@@ -116,7 +121,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     const envUrl = (env: SampleEnvironment): string => `${baseUrl}/${env.name}`;
 
     const clients = (): ClientRegistration[] =>
-        dataset.environments.map((e) => ({ tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, objectId: stableGuid(`sp:${e.tenantId}:${e.clientId}`) }));
+        dataset.environments.map((e) => ({ tenantId: e.tenantId, clientId: e.clientId, clientSecret: e.clientSecret, objectId: stableGuid(`sp:${e.tenantId}:${e.clientId}`), certificates: certificates.get(e.name) ?? [] }));
     const entra: EntraContext = {
         baseUrl,
         get clients() {
@@ -335,6 +340,9 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         setLatency: (ms) => {
             latencyMs = ms;
+        },
+        addClientCertificate: (envName, certPem) => {
+            certificates.set(envName, [...(certificates.get(envName) ?? []), certPem]);
         },
         setDeniedTables: (envName, logicalNames) => {
             denied.set(envName, new Set(logicalNames));

@@ -1,5 +1,7 @@
 import { ConfidentialClientApplication } from "@azure/msal-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { X509Certificate } from "node:crypto";
+import { ensureCertificateAuthority, issueServerCertificate } from "../../../simulator/ca/index.js";
 import { startSimulator, type SimulatorHandle } from "../../../simulator/server/index.js";
 import { caDir, getToken, makeDataset, makeEnvironment, rawGet } from "./helpers.js";
 
@@ -42,6 +44,24 @@ describe("Entra ID stand-in", () => {
         expect(raw.status).toBe(401);
         expect(raw.json.error).toBe("invalid_client");
         expect(String(raw.json.error_description)).toMatch(/^AADSTS7000215: Invalid client secret/);
+    });
+
+    it("real msal-node authenticates with a registered certificate, not with an unknown one", async () => {
+        const env = sim.environments[0];
+        const ca = ensureCertificateAuthority(caDir());
+        const good = issueServerCertificate(ca, ["padlens-client"]);
+        const other = issueServerCertificate(ca, ["someone-else"]);
+        sim.addClientCertificate("alpha", good.certPem);
+        const app = (cert: { certPem: string; keyPem: string }) => new ConfidentialClientApplication({
+            auth: {
+                clientId: env.clientId, authority: `${sim.authorityHost}/${env.tenantId}`, knownAuthorities: [new URL(sim.authorityHost).host],
+                clientCertificate: { thumbprintSha256: new X509Certificate(cert.certPem).fingerprint256.replace(/:/g, ""), privateKey: cert.keyPem },
+            },
+        });
+        const result = await app(good).acquireTokenByClientCredential({ scopes: [`${env.url}/.default`] });
+        const res = await fetch(`${env.url}/api/data/v9.2/workflows`, { headers: { authorization: `Bearer ${result!.accessToken}` } });
+        expect(res.status).toBe(200);
+        await expect(app(other).acquireTokenByClientCredential({ scopes: [`${env.url}/.default`] })).rejects.toThrow(/AADSTS700027/);
     });
 
     it("rejects unknown resources and non-.default scopes", async () => {
