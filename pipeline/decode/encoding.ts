@@ -1,0 +1,66 @@
+import { gunzipSync } from "node:zlib";
+import { QuarantineError } from "./action-record.js";
+
+export interface Unwrapped {
+    /** Layers peeled, outermost first, e.g. "gzip+base64+json-bom". */
+    encoding: string;
+    text: string;
+}
+
+const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Peels gzip and base64 layers (in any order, detected from the bytes, never from config) down to
+ * JSON text, with any UTF-8 BOM stripped. Throws QuarantineError with a user-readable reason.
+ */
+export function unwrap(bytes: Uint8Array): Unwrapped {
+    const layers: string[] = [];
+    let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let depth = 0; depth < 4; depth++) {
+        if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+            layers.push("gzip");
+            try {
+                buf = gunzipSync(buf);
+            } catch (e) {
+                throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`);
+            }
+            continue;
+        }
+        let bom = false;
+        if (buf.length >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+            buf = buf.subarray(3);
+            bom = true;
+        }
+        let text: string;
+        try {
+            text = utf8.decode(buf);
+        } catch {
+            throw new QuarantineError(`not UTF-8 text (after ${layers.length ? layers.join("+") : "no decoding"})`);
+        }
+        const first = text.trimStart()[0];
+        if (first === "{" || first === "[") {
+            layers.push(bom ? "json-bom" : "json");
+            return { encoding: layers.join("+"), text };
+        }
+        if (text.trim() === "") throw new QuarantineError("empty document");
+        if (!bom && BASE64.test(text)) {
+            const compact = text.replace(/\s+/g, "");
+            if (compact.length % 4 === 1 || /=[^=]/.test(compact)) throw new QuarantineError("bad base64: malformed padding or length");
+            layers.push("base64");
+            buf = Buffer.from(compact, "base64");
+            continue;
+        }
+        throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(text.slice(0, 16))} (not JSON, base64 or gzip)`);
+    }
+    throw new QuarantineError(`too many encoding layers (${layers.join("+")})`);
+}
+
+/** JSON.parse with the failure turned into a quarantine reason that names the position. */
+export function parseJson(text: string): unknown {
+    try {
+        return JSON.parse(text);
+    } catch (e) {
+        throw new QuarantineError(`invalid JSON: ${(e as Error).message}`);
+    }
+}

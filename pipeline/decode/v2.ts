@@ -1,0 +1,38 @@
+import type { ActionRecord, DecodeResult } from "./action-record.js";
+import { QuarantineError } from "./action-record.js";
+import { parseJson } from "./encoding.js";
+import { mapAction } from "./map-action.js";
+import { parseTimestamp, typeName } from "./values.js";
+
+/** flowlog.type of desktop-flow action rows; other types (queue events, custom logs, newer ones) are ignored. */
+export const FLOWLOG_ACTION_TYPE = 100000001;
+
+const LEVELS: Record<number, string> = { 100000000: "Verbose", 100000001: "Debug", 100000002: "Info", 100000003: "Warning", 100000004: "Error" };
+
+/**
+ * Decodes a run's V2 flowlog rows: each action row's `data` is one action, mapped through the same
+ * alias table; ordered by start, then createdon. Returns ok with no actions when no row is an action row.
+ */
+export function decodeV2(rows: Array<Record<string, unknown>>): DecodeResult {
+    try {
+        const items: Array<{ m: ReturnType<typeof mapAction>; created: number; i: number }> = [];
+        rows.forEach((row, i) => {
+            if (Number(row.type) !== FLOWLOG_ACTION_TYPE) return;
+            const where = `flowlog row ${i}`;
+            if (typeof row.data !== "string") throw new QuarantineError(`wrong type for ${where}.data: expected a JSON string, got ${typeName(row.data)}`);
+            const m = mapAction(parseJson(row.data), where, null);
+            if (m.level === null && typeof row.level === "number") m.level = LEVELS[row.level] ?? String(row.level);
+            const created = typeof row.createdon === "string" ? parseTimestamp(row.createdon, `${where}.createdon`) : 0;
+            items.push({ m, created, i });
+        });
+        items.sort((a, b) => a.m.startedOn - b.m.startedOn || a.created - b.created || a.i - b.i);
+        const actions: ActionRecord[] = items.map(({ m }, seq) => {
+            const { children: _children, ...rest } = m;
+            return { seq, parentSeq: null, depth: 0, ...rest };
+        });
+        return { ok: true, encoding: "flowlog", actions };
+    } catch (e) {
+        if (e instanceof QuarantineError) return { ok: false, encoding: "flowlog", reason: e.message };
+        throw e;
+    }
+}
