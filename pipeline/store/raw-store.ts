@@ -121,6 +121,11 @@ export class RawStore {
         return this.v1File(env, runId);
     }
 
+    /** Path of the stored (gzip) V2 file, for tools that need its bytes as stored (quarantine, inspect). */
+    v2Path(env: string, runId: string): string {
+        return this.v2File(env, runId);
+    }
+
     async readV2(env: string, runId: string): Promise<Row[] | null> {
         const gz = await readFile(this.v2File(env, runId)).catch(() => null);
         if (!gz) return null;
