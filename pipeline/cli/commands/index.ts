@@ -1,7 +1,13 @@
 import type { Command } from "commander";
 import { registerSimulate } from "./simulate.js";
+import { registerPull } from "./pull.js";
+import { registerDoctor } from "./doctor.js";
+import { registerInit } from "./init.js";
 
 /** Every subcommand registers itself here; each lives in its own module. */
 export function registerCommands(program: Command): void {
     registerSimulate(program);
+    registerPull(program);
+    registerDoctor(program);
+    registerInit(program);
 }

@@ -1,0 +1,89 @@
+import type { Command } from "commander";
+import { loadConfig, type EnvironmentConfig, type PadlensConfig } from "../../config/config.js";
+import { createTokenSource } from "../../extract/auth.js";
+import { DataverseClient, type Row } from "../../extract/dataverse-client.js";
+import { scrub } from "../../extract/secrets.js";
+import { logSettingsOf, ttlWarnings } from "../../pull/log-plan.js";
+import { RawStore } from "../../store/raw-store.js";
+import { ExitCode } from "../exit-codes.js";
+import { globalOptions } from "../global-options.js";
+
+export interface Check {
+    env: string;
+    check: string;
+    ok: boolean;
+    /** What was found, or exactly what to fix. */
+    detail: string;
+    /** Advice that does not make the check fail. */
+    warning?: boolean;
+}
+
+const VERSION = ["V1 (file)", "V2 (flowlog)", "V1 and V2"];
+const STATUS = ["Enabled", "OnFailure (only failed runs keep a log)", "Disabled"];
+
+/** Token, one read of each table (403s name the missing privilege), and the log settings of one environment. */
+export async function diagnoseEnvironment(config: PadlensConfig, env: EnvironmentConfig, store: RawStore): Promise<Check[]> {
+    const checks: Check[] = [];
+    const add = (check: string, ok: boolean, detail: string, warning = false): void => {
+        checks.push({ env: env.name, check, ok, detail: scrub(detail), warning });
+    };
+    const tokens = createTokenSource(env, config.authorityHost);
+    try {
+        await tokens.getToken();
+        add("token", true, `token for ${env.url}/.default`);
+    } catch (error) {
+        add("token", false, (error as Error).message);
+        return checks;
+    }
+    const client = new DataverseClient({ env: env.name, url: env.url, tokens, maxConcurrency: 2, pageSize: 1, requestTimeoutMs: config.requestTimeoutSeconds * 1000, maxAttempts: 3, maxThrottles: 3 });
+    const read = async (table: string, path: string): Promise<Row[] | undefined> => {
+        try {
+            const body = await client.getJson<{ value: Row[] }>(path, {}, table);
+            add(`read ${table}`, true, "readable");
+            return body.value;
+        } catch (error) {
+            add(`read ${table}`, false, (error as Error).message);
+            return undefined;
+        }
+    };
+    const org = await read("organization", "organizations?$top=1");
+    await read("workflow", "workflows?$top=1&$select=workflowid&$filter=category eq 6");
+    await read("flowmachine", "flowmachines?$top=1&$select=flowmachineid");
+    await read("flowmachinegroup", "flowmachinegroups?$top=1&$select=flowmachinegroupid");
+    const runs = await read("flowsession", "flowsessions?$top=1&$select=flowsessionid");
+    const runId = runs?.[0]?.flowsessionid;
+    if (runId) await read("flowlog", `flowsessions(${String(runId)})/flowsession_flowlog_parentobjectid?$top=1&$select=flowlogid`);
+    if (org?.[0]) {
+        const s = logSettingsOf(org[0]);
+        add("log settings", s.status !== 2,
+            s.status === 2
+                ? "desktop flow action logs are Disabled: turn them on (Power Platform admin center > environment > Settings > Features > Desktop flow run action logs) or runs will have no actions"
+                : `action logs ${STATUS[s.status] ?? s.status}, version ${VERSION[s.version] ?? s.version}, flowlog TTL ${s.ttlMinutes ? `${s.ttlMinutes} min` : "forever"}`);
+        const state = await store.readState(env.name);
+        for (const w of ttlWarnings(env.name, s, config.scheduleMinutes, state.lastPullCompletedAt)) add("flowlog TTL", true, w, true);
+    }
+    return checks;
+}
+
+export function registerDoctor(program: Command): void {
+    program
+        .command("doctor")
+        .description("check the config, sign-in, read permissions and log settings of every environment, and say what to fix")
+        .option("--env <name...>", "only these environments")
+        .action(async (opts: { env?: string[] }, command: Command) => {
+            const global = globalOptions(command);
+            const config = await loadConfig(global.config, global.out);
+            const store = new RawStore(config.out);
+            const targets = opts.env?.length ? config.environments.filter((e) => opts.env!.includes(e.name)) : config.environments;
+            const checks: Check[] = [{ env: "-", check: "config", ok: true, detail: `${global.config}: ${config.environments.length} environment(s), output ${config.out}` }];
+            for (const results of await Promise.all(targets.map((e) => diagnoseEnvironment(config, e, store)))) checks.push(...results);
+            const failed = checks.filter((c) => !c.ok);
+            if (global.json) {
+                process.stdout.write(`${JSON.stringify({ ok: failed.length === 0, checks })}\n`);
+            } else {
+                for (const c of checks) process.stdout.write(`${c.ok ? (c.warning ? "WARN" : "ok  ") : "FIX "} ${c.env === "-" ? "" : `${c.env}: `}${c.check}: ${c.detail}\n`);
+                process.stdout.write(failed.length ? `${failed.length} problem(s) to fix\n` : "everything looks right\n");
+            }
+            process.exitCode = failed.length ? ExitCode.Failure : ExitCode.Ok;
+        });
+}

@@ -1,0 +1,191 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { AdaptiveLimiter } from "./adaptive-limiter.js";
+import type { TokenSource } from "./auth.js";
+import { DataverseError, describeODataError } from "./odata-error.js";
+import { scrub } from "./secrets.js";
+
+export interface ClientStats {
+    requests: number;
+    retries: number;
+    throttled: number;
+    bytes: number;
+    tokenRefreshes: number;
+}
+
+export interface ClientOptions {
+    env: string;
+    /** Environment URL, no trailing slash. */
+    url: string;
+    tokens: TokenSource;
+    maxConcurrency: number;
+    pageSize: number;
+    requestTimeoutMs: number;
+    /** Attempts for 5xx, resets, timeouts and truncated bodies (429s are not counted against this). */
+    maxAttempts?: number;
+    /** Longest run of consecutive 429s on one request before giving up. */
+    maxThrottles?: number;
+    onStats?: (stats: ClientStats) => void;
+}
+
+export type Row = Record<string, unknown>;
+
+interface Response {
+    status: number;
+    headers: Headers;
+    body: Buffer;
+}
+
+const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504]);
+export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** Full-jitter exponential backoff: 0..min(cap, base*2^n). Spreads retries of concurrent requests apart. */
+export function backoffMs(attempt: number, baseMs = 200, capMs = 8000): number {
+    return Math.random() * Math.min(capMs, baseMs * 2 ** (attempt - 1));
+}
+
+/**
+ * The Dataverse Web API over the platform fetch (keep-alive by default in Node 20). Retries are a small
+ * own loop rather than p-retry because the three failure kinds need different handling: a 429 waits
+ * exactly Retry-After, halves the environment's concurrency and does not use up the retry budget; a 401
+ * refreshes the token once; only transport faults and 5xx use the jittered exponential backoff.
+ */
+export class DataverseClient {
+    readonly api: string;
+    readonly limiter: AdaptiveLimiter;
+    readonly stats: ClientStats = { requests: 0, retries: 0, throttled: 0, bytes: 0, tokenRefreshes: 0 };
+
+    constructor(private readonly options: ClientOptions) {
+        this.api = `${options.url}/api/data/v9.2/`;
+        this.limiter = new AdaptiveLimiter(options.maxConcurrency);
+    }
+
+    /** GET with retries; returns the response for 2xx, and for 404/204/416 (callers decide what absent means). */
+    async get(urlOrPath: string, headers: Record<string, string> = {}, what = urlOrPath): Promise<Response> {
+        const url = /^https:/i.test(urlOrPath) ? urlOrPath : this.api + urlOrPath;
+        const maxAttempts = this.options.maxAttempts ?? 8;
+        const maxThrottles = this.options.maxThrottles ?? 30;
+        let failures = 0;
+        let throttles = 0;
+        let refreshed = false;
+        for (;;) {
+            let token = await this.options.tokens.getToken();
+            await this.limiter.acquire();
+            let outcome: { response?: Response; error?: unknown };
+            try {
+                outcome = await this.attempt(url, headers, token).then((response) => ({ response }), (error: unknown) => ({ error }));
+            } finally {
+                this.limiter.release();
+            }
+            this.stats.requests++;
+            const r = outcome.response;
+            if (r && (r.status < 300 || r.status === 404 || r.status === 416)) {
+                this.limiter.onSuccess();
+                this.stats.bytes += r.body.length;
+                this.report();
+                return r;
+            }
+            if (r?.status === 429) {
+                this.stats.throttled++;
+                this.limiter.onThrottle();
+                if (++throttles > maxThrottles) throw new DataverseError(`${this.options.env}: still throttled (429) after ${maxThrottles} waits reading ${what}`, 429);
+                const retryAfter = Number(r.headers.get("retry-after"));
+                this.report();
+                await sleep(Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 + Math.random() * 250 : backoffMs(throttles, 1000, 30_000));
+                continue;
+            }
+            if (r?.status === 401 && !refreshed) {
+                refreshed = true;
+                this.stats.tokenRefreshes++;
+                token = await this.options.tokens.getToken(true);
+                continue;
+            }
+            if (r && !RETRYABLE_STATUS.has(r.status)) throw describeODataError(this.options.env, r.status, r.body.toString("utf8"), what);
+            if (++failures >= maxAttempts) {
+                const why = r ? `HTTP ${r.status}` : errorText(outcome.error);
+                throw new DataverseError(scrub(`${this.options.env}: giving up on ${what} after ${failures} attempts: ${why}`), r?.status ?? 0);
+            }
+            this.stats.retries++;
+            this.report();
+            await sleep(backoffMs(failures));
+        }
+    }
+
+    async getJson<T = Row>(urlOrPath: string, headers: Record<string, string> = {}, what?: string): Promise<T> {
+        const r = await this.get(urlOrPath, { accept: "application/json", ...headers }, what);
+        if (r.status >= 300) throw describeODataError(this.options.env, r.status, r.body.toString("utf8"), what ?? urlOrPath);
+        return JSON.parse(r.body.toString("utf8")) as T;
+    }
+
+    /** Every row of a collection, page by page, following @odata.nextLink verbatim. */
+    async *pages(path: string, headers: Record<string, string> = {}, what = path): AsyncGenerator<Row[]> {
+        let next: string | undefined = path;
+        const prefer = [`odata.maxpagesize=${this.options.pageSize}`, ...(headers.prefer ? [headers.prefer] : [])].join(",");
+        while (next) {
+            const page: { value?: Row[]; "@odata.nextLink"?: string } = await this.getJson(next, { ...headers, prefer }, what);
+            yield page.value ?? [];
+            next = page["@odata.nextLink"];
+        }
+    }
+
+    async all(path: string, headers: Record<string, string> = {}, what = path): Promise<Row[]> {
+        const rows: Row[] = [];
+        for await (const page of this.pages(path, headers, what)) rows.push(...page);
+        return rows;
+    }
+
+    /**
+     * A file column's bytes, or null when the row has none (404/204). Always asks for a 4 MiB range first:
+     * small files arrive whole in one request, larger ones continue in 4 MiB chunks (Dataverse's guidance).
+     */
+    async downloadFile(path: string, what = path): Promise<Buffer | null> {
+        const first = await this.get(path, { range: `bytes=0-${CHUNK_BYTES - 1}` }, what);
+        if (first.status === 404 || first.status === 204) return null;
+        if (first.status === 416) return Buffer.alloc(0);
+        if (first.status === 200) return first.body;
+        const total = totalSize(first);
+        if (total === undefined) return first.body;
+        const chunks = [first.body];
+        let have = first.body.length;
+        while (have < total) {
+            const r = await this.get(path, { range: `bytes=${have}-${Math.min(total, have + CHUNK_BYTES) - 1}` }, what);
+            if (r.status !== 206) throw new DataverseError(`${this.options.env}: ${what}: expected 206 for a range request, got ${r.status}`, r.status);
+            if (r.body.length === 0) throw new DataverseError(`${this.options.env}: ${what}: empty chunk at byte ${have} of ${total}`, r.status);
+            chunks.push(r.body);
+            have += r.body.length;
+        }
+        return Buffer.concat(chunks);
+    }
+
+    private async attempt(url: string, headers: Record<string, string>, token: string): Promise<Response> {
+        const res = await fetch(url, {
+            headers: { "odata-version": "4.0", "odata-maxversion": "4.0", ...headers, authorization: `Bearer ${token}` },
+            signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+        });
+        const body = Buffer.from(await res.arrayBuffer());
+        const declared = res.headers.get("content-length");
+        // A body shorter than its declared length is a broken transfer, never data.
+        if (declared !== null && Number(declared) !== body.length && !res.headers.get("content-encoding")) {
+            throw new Error(`truncated body: ${body.length} of ${declared} bytes`);
+        }
+        return { status: res.status, headers: res.headers, body };
+    }
+
+    private report(): void {
+        this.options.onStats?.(this.stats);
+    }
+}
+
+function totalSize(r: Response): number | undefined {
+    const range = /\/(\d+)\s*$/.exec(r.headers.get("content-range") ?? "");
+    if (range) return Number(range[1]);
+    const size = r.headers.get("x-ms-file-size");
+    return size ? Number(size) : undefined;
+}
+
+function errorText(error: unknown): string {
+    if (error instanceof Error) {
+        const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+        return [error.name === "TimeoutError" ? "timeout" : error.message, cause?.code ?? cause?.message].filter(Boolean).join(": ");
+    }
+    return String(error);
+}

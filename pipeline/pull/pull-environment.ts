@@ -1,0 +1,199 @@
+import type { EnvironmentConfig, PadlensConfig } from "../config/config.js";
+import { createTokenSource, type TokenSource } from "../extract/auth.js";
+import { DataverseClient, type ClientStats } from "../extract/dataverse-client.js";
+import { scrub } from "../extract/secrets.js";
+import { RawStore, type LogFetchState, type PullState, type Row, type StoredRun } from "../store/raw-store.js";
+import { logPlan, logSettingsOf, ttlWarnings, type LogSettings } from "./log-plan.js";
+import { CommittedPrefix } from "./watermark.js";
+
+export interface EnvProgress {
+    env: string;
+    phase: "starting" | "snapshots" | "runs" | "done" | "failed";
+    runsListed: number;
+    runsFetched: number;
+    runsUnchanged: number;
+    v1Files: number;
+    v2Runs: number;
+    bytes: number;
+    requests: number;
+    retries: number;
+    throttled: number;
+}
+
+export interface EnvResult extends EnvProgress {
+    ok: boolean;
+    error?: string;
+    watermark: string | null;
+    warnings: string[];
+    durationMs: number;
+}
+
+export interface PullHooks {
+    onProgress?: (p: EnvProgress) => void;
+    onMessage?: (line: string) => void;
+    /** Tests and callers may share a token source (e.g. device code across runs); default: one per environment. */
+    tokens?: TokenSource;
+}
+
+/** Columns of a run we keep. Never `credentials`; file columns are fetched through their own endpoint. */
+export const FLOWSESSION_COLUMNS = [
+    "flowsessionid", "name", "_regardingobjectid_value", "statuscode", "statecode", "startedon", "completedon", "createdon", "modifiedon",
+    "_machineid_value", "_machinegroupid_value", "runmode", "triggertype", "runduration", "errorcode", "errormessage", "errordetails",
+    "context", "parentcloudflowrunsequenceid", "_parentdesktopflowrunid_value",
+];
+const V2_ACTION_TYPE = 100000001;
+
+export function odataDate(iso: string): string {
+    return new Date(iso).toISOString().replace(/\.000Z$/, "Z");
+}
+
+/** Pulls one environment into the raw store; never throws (the error is in the result). */
+export async function pullEnvironment(config: PadlensConfig, env: EnvironmentConfig, store: RawStore, hooks: PullHooks = {}): Promise<EnvResult> {
+    const started = Date.now();
+    const progress: EnvProgress = { env: env.name, phase: "starting", runsListed: 0, runsFetched: 0, runsUnchanged: 0, v1Files: 0, v2Runs: 0, bytes: 0, requests: 0, retries: 0, throttled: 0 };
+    const report = (): void => hooks.onProgress?.({ ...progress });
+    const syncStats = (s: ClientStats): void => {
+        progress.bytes = s.bytes;
+        progress.requests = s.requests;
+        progress.retries = s.retries;
+        progress.throttled = s.throttled;
+        report();
+    };
+    const tokens = hooks.tokens ?? createTokenSource(env, config.authorityHost, (line) => hooks.onMessage?.(line));
+    const client = new DataverseClient({
+        env: env.name, url: env.url, tokens, maxConcurrency: config.concurrency, pageSize: config.pageSize,
+        requestTimeoutMs: config.requestTimeoutSeconds * 1000, onStats: syncStats,
+    });
+    const state: PullState = await store.readState(env.name);
+    const warnings: string[] = [];
+    try {
+        state.lastPullStartedAt = new Date().toISOString();
+        progress.phase = "snapshots";
+        report();
+        const settings = await pullSnapshots(client, store, env.name);
+        warnings.push(...ttlWarnings(env.name, settings, config.scheduleMinutes, state.lastPullCompletedAt));
+        for (const w of warnings) hooks.onMessage?.(`warning: ${w}`);
+        progress.phase = "runs";
+        report();
+        await pullRuns(config, client, store, env.name, settings, state, progress, report);
+        state.lastPullCompletedAt = new Date().toISOString();
+        await store.writeState(env.name, state);
+        progress.phase = "done";
+        report();
+        return { ...progress, ok: true, watermark: state.watermark, warnings, durationMs: Date.now() - started };
+    } catch (error) {
+        progress.phase = "failed";
+        report();
+        const message = scrub(error instanceof Error ? error.message : String(error));
+        return { ...progress, ok: false, error: message.startsWith(`${env.name}:`) ? message : `${env.name}: ${message}`, watermark: state.watermark, warnings, durationMs: Date.now() - started };
+    }
+}
+
+async function pullSnapshots(client: DataverseClient, store: RawStore, env: string): Promise<LogSettings> {
+    const [organizations, workflows, machines, groups] = await Promise.all([
+        client.all("organizations", {}, "organizations"),
+        client.all("workflows?$filter=category eq 6&$orderby=workflowid asc", { "MSCRM.IncludeUnpublished": "true" }, "workflows"),
+        client.all("flowmachines?$orderby=flowmachineid asc", {}, "flowmachines"),
+        client.all("flowmachinegroups?$orderby=flowmachinegroupid asc", {}, "flowmachinegroups"),
+    ]);
+    await store.writeSnapshot(env, "organizations", organizations);
+    await store.writeSnapshot(env, "workflows", dedupeWorkflows(workflows));
+    await store.writeSnapshot(env, "flowmachines", machines);
+    await store.writeSnapshot(env, "flowmachinegroups", groups);
+    return logSettingsOf(organizations[0]);
+}
+
+/** With MSCRM.IncludeUnpublished a flow can come back twice (published and draft layer): keep the latest. */
+export function dedupeWorkflows(rows: Row[]): Row[] {
+    const byId = new Map<string, Row>();
+    for (const row of rows) {
+        const id = String(row.workflowid).toLowerCase();
+        const kept = byId.get(id);
+        if (!kept || String(row.modifiedon ?? "") > String(kept.modifiedon ?? "")) byId.set(id, row);
+    }
+    return [...byId.values()];
+}
+
+async function pullRuns(
+    config: PadlensConfig, client: DataverseClient, store: RawStore, env: string, settings: LogSettings,
+    state: PullState, progress: EnvProgress, report: () => void,
+): Promise<void> {
+    const since = state.watermark ? odataDate(new Date(Date.parse(state.watermark) - config.overlapMinutes * 60_000).toISOString()) : undefined;
+    const query = `flowsessions?$select=${FLOWSESSION_COLUMNS.join(",")}${since ? `&$filter=modifiedon ge ${since}` : ""}&$orderby=modifiedon asc,flowsessionid asc`;
+    const prefix = new CommittedPrefix();
+    const inFlight = new Set<Promise<void>>();
+    const maxInFlight = Math.max(2, config.concurrency * 2);
+    let failure: unknown;
+    let stateWrite: Promise<void> = Promise.resolve();
+
+    const advance = (watermark: string | undefined): void => {
+        if (!watermark || (state.watermark && watermark <= state.watermark)) return;
+        state.watermark = watermark;
+        const snapshot = { ...state };
+        stateWrite = stateWrite.then(() => store.writeState(env, snapshot));
+    };
+
+    for await (const page of client.pages(query, {}, "flowsessions")) {
+        for (const row of page) {
+            if (failure) break;
+            progress.runsListed++;
+            const position = prefix.add(String(row.modifiedon));
+            const task = processRun(client, store, env, settings, row, progress)
+                .then(() => advance(prefix.commit(position)))
+                .catch((error: unknown) => {
+                    failure ??= error;
+                })
+                .finally(() => {
+                    inFlight.delete(task);
+                    report();
+                });
+            inFlight.add(task);
+            if (inFlight.size >= maxInFlight) await Promise.race(inFlight);
+        }
+        report();
+        if (failure) break;
+    }
+    await Promise.all(inFlight);
+    await stateWrite;
+    if (failure) throw failure;
+}
+
+async function processRun(client: DataverseClient, store: RawStore, env: string, settings: LogSettings, row: Row, progress: EnvProgress): Promise<void> {
+    const runId = String(row.flowsessionid).toLowerCase();
+    const stored = await store.readRun(env, runId);
+    // The overlap re-lists recent runs: one already committed at this modifiedon needs nothing new.
+    if (stored && stored.row.modifiedon === row.modifiedon) {
+        progress.runsUnchanged++;
+        return;
+    }
+    const plan = logPlan(settings, row);
+    let v1: Buffer | undefined;
+    let v2: Row[] | undefined;
+    let v1State: LogFetchState = "not-applicable";
+    let v2State: LogFetchState = "not-applicable";
+    if (plan.v1) {
+        const bytes = await client.downloadFile(`flowsessions(${runId})/additionalcontext/$value`, `the V1 log of run ${runId}`);
+        v1State = bytes && bytes.length > 0 ? "fetched" : "absent";
+        if (bytes && bytes.length > 0) v1 = bytes;
+    }
+    if (plan.v2) {
+        const rows = await client.all(
+            `flowsessions(${runId})/flowsession_flowlog_parentobjectid?$filter=type eq ${V2_ACTION_TYPE}&$orderby=createdon asc,flowlogid asc`,
+            {}, `the V2 log (flowlog) of run ${runId}`,
+        );
+        v2State = rows.length > 0 ? "fetched" : "absent";
+        if (rows.length > 0) v2 = rows;
+    }
+    const run: StoredRun = {
+        row,
+        fetch: {
+            fetchedAt: new Date().toISOString(),
+            v1: v1State === "fetched" ? { state: v1State, bytes: v1!.length } : { state: v1State },
+            v2: v2State === "fetched" ? { state: v2State, rows: v2!.length } : { state: v2State },
+        },
+    };
+    await store.writeRun(env, runId, run, { v1, v2 });
+    progress.runsFetched++;
+    if (v1) progress.v1Files++;
+    if (v2) progress.v2Runs++;
+}

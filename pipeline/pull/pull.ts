@@ -1,0 +1,35 @@
+import type { PadlensConfig } from "../config/config.js";
+import { RawStore } from "../store/raw-store.js";
+import { pullEnvironment, type EnvProgress, type EnvResult } from "./pull-environment.js";
+
+export interface PullSummary {
+    ok: boolean;
+    out: string;
+    startedAt: string;
+    durationMs: number;
+    environments: EnvResult[];
+}
+
+export interface PullOptions {
+    /** Only these environments (names from the config). */
+    only?: string[];
+    onProgress?: (p: EnvProgress) => void;
+    onMessage?: (line: string) => void;
+}
+
+/** Pulls environments in parallel up to config.envConcurrency; one failing environment does not stop the others. */
+export async function pullAll(config: PadlensConfig, options: PullOptions = {}): Promise<PullSummary> {
+    const started = Date.now();
+    const store = new RawStore(config.out);
+    const targets = options.only?.length ? config.environments.filter((e) => options.only!.includes(e.name)) : config.environments;
+    const results: EnvResult[] = new Array(targets.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < targets.length) {
+            const i = next++;
+            results[i] = await pullEnvironment(config, targets[i], store, { onProgress: options.onProgress, onMessage: options.onMessage });
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(config.envConcurrency, targets.length) }, worker));
+    return { ok: results.every((r) => r.ok), out: config.out, startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, environments: results };
+}
