@@ -1,0 +1,275 @@
+import { DuckDBInstance } from "@duckdb/node-api";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { ActionRecord, DecodeResult, LogSource } from "../decode/action-record.js";
+import { decodeV1 } from "../decode/v1.js";
+import { decodeV2 } from "../decode/v2.js";
+import { commitTables, recoverBuild } from "../load/commit.js";
+import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
+import { Loader } from "../load/loader.js";
+import { environmentRow, flowRow, id, int, machineRows, runRow, str } from "../load/rows.js";
+import { TABLES, type TableName } from "../load/schema.js";
+import { Spool } from "../load/spool.js";
+import { RawStore, type Row } from "../store/raw-store.js";
+
+export interface BuildOptions {
+    /** Output folder: the raw store is read from <out>/raw, tables are written to <out>/<table>. */
+    out: string;
+    /** Environment URLs by name (from config), for the environments table; the raw store does not keep them. */
+    environmentUrls?: Record<string, string>;
+    duckdb?: DuckDbLimits;
+    /** Spool file size bound in bytes (default 64 MB); smaller means less memory per DuckDB batch. */
+    spoolBytes?: number;
+    onProgress?: (p: BuildProgress) => void;
+    /** Clock for first_seen of new quarantine rows (tests pin it). */
+    now?: () => Date;
+}
+
+export interface BuildProgress {
+    phase: "decode" | "load" | "write" | "commit";
+    env?: string;
+    runsDone: number;
+    runsTotal: number;
+}
+
+export interface EnvSummary {
+    env: string;
+    runs: number;
+    actions: number;
+    quarantined: number;
+}
+
+export interface BuildSummary {
+    out: string;
+    environments: EnvSummary[];
+    runs: number;
+    actions: number;
+    quarantined: number;
+    recoveredInterruptedCommit: boolean;
+    seconds: number;
+    actionsPerSecond: number;
+}
+
+interface Quarantined {
+    env: string;
+    run_id: string;
+    log_source: LogSource;
+    reason: string;
+    raw_path: string;
+    raw_bytes: number;
+}
+
+const toColumns = (a: ActionRecord) => ({
+    seq: a.seq,
+    parent_seq: a.parentSeq,
+    depth: a.depth,
+    action_index: a.actionIndex,
+    subflow: a.subflow,
+    action_name: a.actionName,
+    system_action_name: a.systemActionName,
+    started_on: a.startedOn,
+    ended_on: a.endedOn,
+    duration_ms: a.durationMs,
+    status: a.status,
+    level: a.level,
+    error_code: a.errorCode,
+    error_message: a.errorMessage,
+});
+
+/**
+ * Rebuilds every table from the raw store (a full rebuild is cheap and makes re-runs trivially
+ * idempotent): decode logs in JS, spool normalised per-run lines in bounded files, let DuckDB unnest,
+ * aggregate and write Parquet into a staging folder, then commit by rename (pipeline/load/commit.ts).
+ * Undecodable logs are quarantined, never thrown.
+ */
+export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
+    const started = Date.now();
+    const out = path.resolve(options.out);
+    const now = options.now ?? (() => new Date());
+    await mkdir(out, { recursive: true });
+    const recovered = await recoverBuild(out);
+    const store = new RawStore(out);
+    const stagingName = `.staging-${randomBytes(6).toString("hex")}`;
+    const staging = path.join(out, stagingName);
+    const tables = path.join(staging, "tables");
+    const spoolDir = path.join(staging, "spool");
+    await mkdir(spoolDir, { recursive: true });
+
+    const previousFirstSeen = await readFirstSeen(out);
+    const db = await openDuckDb(path.join(staging, "build.duckdb"), path.join(staging, "duckdb-tmp"), options.duckdb);
+    try {
+        const loader = new Loader(db.con);
+        await loader.createTables();
+        const flat = new Map<TableName, Spool>();
+        const spoolFor = (t: TableName) => {
+            let s = flat.get(t);
+            if (!s) flat.set(t, (s = new Spool(spoolDir, t, options.spoolBytes)));
+            return s;
+        };
+        const writeRow = async (t: TableName, row: Row) => {
+            const done = spoolFor(t).write(row);
+            if (done) await loadAndDrop(() => loader.loadRows(t, done.file, done.longest), done.file);
+        };
+        const actionSpool = new Spool(spoolDir, "actions", options.spoolBytes);
+        const quarantined: Quarantined[] = [];
+        const summaries: EnvSummary[] = [];
+
+        const envs = await store.listEnvironments();
+        for (const env of envs) {
+            const [orgs, workflows, machines, groups, state] = await Promise.all([
+                store.readSnapshot(env, "organizations"),
+                store.readSnapshot(env, "workflows"),
+                store.readSnapshot(env, "flowmachines"),
+                store.readSnapshot(env, "flowmachinegroups"),
+                store.readState(env),
+            ]);
+            const org = orgs[0];
+            await writeRow("environments", environmentRow(env, options.environmentUrls?.[env] ?? null, org, state.lastPullCompletedAt));
+            const seenFlows = new Set<string | null>();
+            for (const w of workflows) {
+                const r = flowRow(env, w);
+                if (seenFlows.has(r.flow_id as string)) continue; // drafts and published rows share a workflowid
+                seenFlows.add(r.flow_id as string);
+                await writeRow("flows", r);
+            }
+            for (const m of machineRows(env, machines, groups)) await writeRow("machines", m);
+            const flowName = new Map(workflows.map((w) => [id(w.workflowid), str(w.name)]));
+            const machineName = new Map(machines.map((m) => [id(m.flowmachineid), str(m.name)]));
+            const logStatus = int(org?.desktopflowrunactionlogsstatus);
+
+            const runIds = await store.listRunIds(env);
+            const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0 };
+            for (const [i, runId] of runIds.entries()) {
+                const stored = await store.readRun(env, runId);
+                if (!stored) continue;
+                const run = runRow(env, stored.row, flowName, machineName);
+                let actions: ActionRecord[] | null = null;
+                let source: LogSource | null = null;
+                let failedSource = false;
+                const quarantine = async (src: LogSource, reason: string, raw: Uint8Array, ext: string) => {
+                    failedSource = true;
+                    const rel = path.posix.join("quarantine", env, `${runId}.${ext}`);
+                    await mkdir(path.join(tables, "quarantine", env), { recursive: true });
+                    await writeFile(path.join(tables, ...rel.split("/")), raw);
+                    quarantined.push({ env, run_id: run.run_id as string, log_source: src, reason, raw_path: rel, raw_bytes: raw.byteLength });
+                    summary.quarantined++;
+                };
+                if (stored.fetch.v1.state === "fetched") {
+                    const bytes = await store.readV1(env, runId);
+                    if (bytes) {
+                        const r = decodeV1(bytes);
+                        if (r.ok) [actions, source] = [r.actions, "V1"];
+                        else await quarantine("V1", r.reason, bytes, "v1.bin");
+                    }
+                }
+                if (actions === null && stored.fetch.v2.state === "fetched") {
+                    const { result, raw } = await readAndDecodeV2(store, env, runId);
+                    if (result?.ok) [actions, source] = [result.actions, "V2"];
+                    else if (result && raw) await quarantine("V2", result.reason, raw, "v2.jsonl");
+                }
+                const failed = actions ? actions.filter((a) => a.status?.toLowerCase() === "failed").length : 0;
+                run.log_source = source ?? "none";
+                run.log_state = actions ? "parsed" : failedSource ? "quarantined" : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
+                run.action_count = actions?.length ?? 0;
+                run.failed_action_count = failed;
+                await writeRow("runs", run);
+                if (actions && actions.length) {
+                    const done = actionSpool.write({
+                        env, month: run.month, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
+                        actions: actions.map(toColumns),
+                    });
+                    if (done) {
+                        options.onProgress?.({ phase: "load", env, runsDone: i + 1, runsTotal: runIds.length });
+                        await loadAndDrop(() => loader.loadActions(done.file, done.longest), done.file);
+                    }
+                }
+                summary.runs++;
+                summary.actions += actions?.length ?? 0;
+                if (i % 200 === 0) options.onProgress?.({ phase: "decode", env, runsDone: i + 1, runsTotal: runIds.length });
+            }
+            summaries.push(summary);
+        }
+
+        const firstSeen = now().getTime();
+        for (const q of quarantined) {
+            await writeRow("quarantine", { ...q, first_seen: previousFirstSeen.get(`${q.env}/${q.run_id}/${q.log_source}`) ?? firstSeen });
+        }
+        for (const [t, s] of flat) {
+            const done = s.finish();
+            if (done) await loadAndDrop(() => loader.loadRows(t, done.file, done.longest), done.file);
+        }
+        const lastActions = actionSpool.finish();
+        if (lastActions) await loadAndDrop(() => loader.loadActions(lastActions.file, lastActions.longest), lastActions.file);
+
+        options.onProgress?.({ phase: "write", runsDone: 0, runsTotal: 0 });
+        await loader.buildHourly();
+        await loader.writeParquet(tables);
+        db.close();
+
+        options.onProgress?.({ phase: "commit", runsDone: 0, runsTotal: 0 });
+        // The tables move up one level so the commit renames <staging>/<table> -> <out>/<table>.
+        await moveTablesUp(tables, staging);
+        await commitTables(out, stagingName, TABLES.map((t) => t.name));
+
+        const runs = summaries.reduce((n, s) => n + s.runs, 0);
+        const actionsTotal = summaries.reduce((n, s) => n + s.actions, 0);
+        const seconds = (Date.now() - started) / 1000;
+        return {
+            out,
+            environments: summaries,
+            runs,
+            actions: actionsTotal,
+            quarantined: quarantined.length,
+            recoveredInterruptedCommit: recovered,
+            seconds,
+            actionsPerSecond: seconds > 0 ? Math.round(actionsTotal / seconds) : 0,
+        };
+    } catch (e) {
+        try {
+            db.close();
+        } catch {
+            // already closed
+        }
+        await rm(staging, { recursive: true, force: true });
+        throw e;
+    }
+}
+
+async function loadAndDrop(load: () => Promise<void>, file: string): Promise<void> {
+    await load();
+    await rm(file, { force: true });
+}
+
+async function readAndDecodeV2(store: RawStore, env: string, runId: string): Promise<{ result: DecodeResult | null; raw: Uint8Array | null }> {
+    try {
+        const rows = await store.readV2(env, runId);
+        return { result: rows ? decodeV2(rows) : null, raw: rows ? Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")) : null };
+    } catch (e) {
+        const gz = await readFile(store.v2Path(env, runId)).catch(() => Buffer.alloc(0));
+        return { result: { ok: false, encoding: "flowlog", reason: `unreadable flowlog rows: ${(e as Error).message}` }, raw: gz };
+    }
+}
+
+async function moveTablesUp(tables: string, staging: string): Promise<void> {
+    for (const t of TABLES) await rename(path.join(tables, t.name), path.join(staging, t.name));
+}
+
+/** first_seen of logs quarantined by earlier builds, so it stays the first time, not the latest. */
+async function readFirstSeen(out: string): Promise<Map<string, number>> {
+    const file = path.join(out, "quarantine", "data.parquet");
+    const map = new Map<string, number>();
+    if (!(await stat(file).catch(() => null))) return map;
+    const inst = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "256MB" });
+    const con = await inst.connect();
+    try {
+        const r = await con.runAndReadAll(`SELECT env, run_id, log_source, epoch_ms(first_seen)::BIGINT FROM read_parquet(${sqlPath(file)})`);
+        for (const [env, run, src, ms] of r.getRows()) map.set(`${String(env)}/${String(run)}/${String(src)}`, Number(ms));
+    } catch {
+        // an unreadable old table only loses first_seen history
+    } finally {
+        con.closeSync();
+        inst.closeSync();
+    }
+    return map;
+}

@@ -1,0 +1,101 @@
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { sqlPath } from "./duckdb.js";
+import { ACTION_HOURLY, ACTIONS, TABLES, columnsDdl, type TableDef, type TableName } from "./schema.js";
+
+/** Columns of a per-run actions spool line besides `actions`. */
+const RUN_KEYS = ["env", "month", "run_id", "flow_id", "machine_id", "log_source"] as const;
+
+const DEFAULT_OBJECT_SIZE = 16 * 1024 * 1024;
+
+/** JSON spool type of a column: timestamps travel as epoch ms. */
+const jsonType = (type: string) => (type === "TIMESTAMPTZ" ? "BIGINT" : type);
+const selectExpr = (name: string, type: string, from = "") =>
+    type === "TIMESTAMPTZ" ? `epoch_ms(${from}${name})::TIMESTAMPTZ AS ${name}` : `${from}${name}`;
+
+function readJson(file: string, columns: Array<[string, string]>, longest: number): string {
+    const cols = columns.map(([n, t]) => `${n}: '${t}'`).join(", ");
+    const size = Math.max(DEFAULT_OBJECT_SIZE, longest + 1024);
+    return `read_json(${sqlPath(file)}, format = 'newline_delimited', columns = {${cols}}, maximum_object_size = ${size})`;
+}
+
+/**
+ * The DuckDB side of the build: bounded spool files are inserted table by table into a staging
+ * database on disk (so memory stays bounded), action_hourly is aggregated there, and every table is
+ * written as ZSTD Parquet, Hive-partitioned by env and month where the contract says so.
+ */
+export class Loader {
+    constructor(private readonly con: DuckDBConnection) {}
+
+    async createTables(): Promise<void> {
+        for (const t of TABLES) {
+            if (t.name === "action_hourly") continue;
+            await this.con.run(`CREATE OR REPLACE TABLE ${t.name} (${columnsDdl(t)})`);
+        }
+    }
+
+    /** Inserts a spool of flat rows (one JSON object per line, keyed by column name). */
+    async loadRows(table: TableName, file: string, longest: number): Promise<void> {
+        const t = TABLES.find((x) => x.name === table) as TableDef;
+        const src = readJson(file, t.columns.map((c) => [c.name, jsonType(c.type)]), longest);
+        const exprs = t.columns.map((c) => selectExpr(c.name, c.type)).join(", ");
+        await this.con.run(`INSERT INTO ${t.name} SELECT ${exprs} FROM ${src}`);
+    }
+
+    /** Inserts a spool of per-run lines `{env, month, run_id, flow_id, machine_id, log_source, actions: [...]}`: DuckDB unnests. */
+    async loadActions(file: string, longest: number): Promise<void> {
+        const perAction = ACTIONS.columns.filter((c) => !(RUN_KEYS as readonly string[]).includes(c.name));
+        const struct = `STRUCT(${perAction.map((c) => `${c.name} ${jsonType(c.type)}`).join(", ")})[]`;
+        const columns: Array<[string, string]> = [...RUN_KEYS.map((k): [string, string] => [k, "VARCHAR"]), ["actions", struct]];
+        const exprs = ACTIONS.columns
+            .map((c) => ((RUN_KEYS as readonly string[]).includes(c.name) ? c.name : selectExpr(c.name, c.type, "a.")))
+            .join(", ");
+        await this.con.run(
+            `INSERT INTO actions SELECT ${exprs} FROM (SELECT ${RUN_KEYS.join(", ")}, unnest(actions) AS a FROM ${readJson(file, columns, longest)})`,
+        );
+    }
+
+    /** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
+    async buildHourly(): Promise<void> {
+        await this.con.run(`CREATE OR REPLACE TABLE action_hourly AS
+            SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, machine_id, hour,
+                   count(*)::BIGINT AS executions,
+                   count(*) FILTER (WHERE lower(status) = 'failed')::BIGINT AS failures,
+                   coalesce(sum(duration_ms), 0)::BIGINT AS total_ms,
+                   quantile_cont(duration_ms, 0.5)::DOUBLE AS p50_ms,
+                   quantile_cont(duration_ms, 0.9)::DOUBLE AS p90_ms,
+                   quantile_cont(duration_ms, 0.95)::DOUBLE AS p95_ms,
+                   max(duration_ms)::BIGINT AS max_ms
+            FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions)
+            GROUP BY ALL`);
+        const cols = ACTION_HOURLY.columns.map((c) => `${c.name} ${c.type}`).join(", ");
+        // Pin the types to the contract, whatever the aggregate functions return.
+        await this.con.run(`CREATE OR REPLACE TABLE action_hourly_typed (${cols})`);
+        await this.con.run(`INSERT INTO action_hourly_typed SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM action_hourly`);
+        await this.con.run(`DROP TABLE action_hourly`);
+        await this.con.run(`ALTER TABLE action_hourly_typed RENAME TO action_hourly`);
+    }
+
+    /** Writes every table under `dir` in key order, so two builds of the same input give the same rows in the same order. */
+    async writeParquet(dir: string): Promise<void> {
+        for (const t of TABLES) {
+            const target = path.join(dir, t.name);
+            await mkdir(target, { recursive: true });
+            const cols = t.columns.map((c) => c.name).join(", ");
+            const query = `SELECT ${cols} FROM ${t.name} ORDER BY ${t.key.join(", ")}`;
+            if (t.partitionBy.length) {
+                await this.con.run(
+                    `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
+                );
+            } else {
+                await this.con.run(`COPY (${query}) TO ${sqlPath(path.join(target, "data.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
+            }
+        }
+    }
+
+    async count(table: TableName): Promise<number> {
+        const r = await this.con.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table}`);
+        return r.getRows()[0][0] as number;
+    }
+}
