@@ -1,0 +1,31 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { generatedModel, generatedQueries, MODEL_DIR, POWERQUERY_DIR } from "../../report/scripts/generate-report.js";
+
+// PADLENS_UPDATE_REPORT=1 npx vitest run test/report  rewrites the generated files instead of comparing.
+const update = process.env.PADLENS_UPDATE_REPORT === "1";
+
+function check(dir: string, files: Map<string, string>): void {
+    for (const [rel, content] of files) {
+        const file = path.join(dir, rel);
+        if (update) {
+            mkdirSync(path.dirname(file), { recursive: true });
+            writeFileSync(file, content);
+        }
+        expect(existsSync(file), `${file} is missing: run PADLENS_UPDATE_REPORT=1 npx vitest run test/report`).toBe(true);
+        expect(readFileSync(file, "utf8").replace(/\r\n/g, "\n"), `${file} is stale: run PADLENS_UPDATE_REPORT=1 npx vitest run test/report`).toBe(content);
+    }
+}
+
+describe("generated report files are up to date with pipeline/load/schema.ts and report/dax/measures.dax", () => {
+    it("table queries", () => check(POWERQUERY_DIR, generatedQueries()));
+
+    it("PBIP semantic model (TMDL)", () => {
+        const files = generatedModel();
+        check(MODEL_DIR, files);
+        // No leftover table file from a renamed table.
+        const tables = readdirSync(path.join(MODEL_DIR, "definition", "tables")).map((f) => `definition/tables/${f}`);
+        expect(tables.filter((f) => !files.has(f))).toEqual([]);
+    });
+});
