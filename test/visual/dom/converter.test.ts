@@ -1,0 +1,169 @@
+import { describe, expect, it } from "vitest";
+import { convertActions, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
+import { buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
+import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
+import { ActionRow, runRows, tableDataView } from "./helpers.js";
+
+describe("convertActions", () => {
+    it("reports the roles still missing and converts nothing without them", () => {
+        const dv = tableDataView(runRows("r1", 3), ["run", "status"]);
+        expect(missingRoles(roleIndexes(dv))).toEqual(["action", "time"]);
+        expect(convertActions(dv)).toBeNull();
+        const onlyDuration = tableDataView(runRows("r1", 3), ["action", "durationMs"]);
+        expect(missingRoles(roleIndexes(onlyDuration))).toEqual([]);
+    });
+
+    it("chains actions that only have durations one after another", () => {
+        const t = convertActions(tableDataView(runRows("r1", 3), ["action", "actionIndex", "durationMs"]))!;
+        expect(t.count).toBe(3);
+        expect(Array.from(t.start)).toEqual([0, 50, 110]);
+        expect(t.issues.placed).toBe(3);
+    });
+
+    it("drops rows without an action or any time, and keeps nulls elsewhere", () => {
+        const rows: ActionRow[] = [
+            { run: "r", action: null, start: new Date(0), durationMs: 5 },
+            { run: "r", action: "a", start: null, durationMs: null },
+            { run: null, action: "b", start: new Date(10), end: new Date(20), durationMs: null, status: null },
+        ];
+        const t = convertActions(tableDataView(rows))!;
+        expect(t.count).toBe(1);
+        expect(t.issues.dropped).toBe(2);
+        expect(t.duration[0]).toBe(10);
+        expect(text(t.status, 0)).toBe("");
+        expect(runsInTable(t)).toHaveLength(1);
+    });
+
+    it("clamps negative durations and ends before starts to zero-length bars", () => {
+        const rows: ActionRow[] = [
+            { run: "r", action: "neg", start: new Date(1000), durationMs: -40 },
+            { run: "r", action: "backwards", start: new Date(2000), end: new Date(1500), durationMs: null },
+            { run: "r", action: "zero", start: new Date(3000), end: new Date(3000), durationMs: 0 },
+        ];
+        const t = convertActions(tableDataView(rows))!;
+        expect(Array.from(t.duration)).toEqual([0, 0, 0]);
+        expect(Array.from(t.end)).toEqual(Array.from(t.start));
+        expect(t.issues.repaired).toBe(2);
+    });
+
+    it("removes duplicated rows and sorts unsorted input by run and start", () => {
+        const base = runRows("r1", 4);
+        const shuffled = [base[3], base[1], base[0], base[2], base[1], base[3]];
+        const t = convertActions(tableDataView(shuffled))!;
+        expect(t.count).toBe(4);
+        expect(t.issues.duplicates).toBe(2);
+        expect(Array.from({ length: 4 }, (_, i) => text(t.action, i))).toEqual(["Action 0", "Action 1", "Action 2", "Action 3"]);
+        // Selection goes back to the DataView row the action came from.
+        expect(t.sourceRow[0]).toBe(2);
+    });
+
+    it("keeps several runs apart with their own extents", () => {
+        const t0 = Date.UTC(2026, 0, 5, 9);
+        const rows = [...runRows("b", 3, t0 + 3_600_000), ...runRows("a", 2, t0, 1)];
+        const t = convertActions(tableDataView(rows))!;
+        const runs = runsInTable(t);
+        expect(runs.map((r) => t.run.values[r])).toEqual(["b", "a"]);
+        const a = t.run.values.indexOf("a");
+        expect(t.runEnd[a] - t.runFirst[a]).toBe(2);
+        expect(t.runStart[a]).toBe(t0);
+        expect(t.failed[t.runFirst[a] + 1]).toBe(1);
+    });
+
+    it("marks failures from the status, or from an error when there is no status", () => {
+        const rows: ActionRow[] = [
+            { run: "r", action: "a", start: new Date(0), durationMs: 1, status: "Failed" },
+            { run: "r", action: "b", start: new Date(1), durationMs: 1, status: null, error: "boom" },
+            { run: "r", action: "c", start: new Date(2), durationMs: 1, status: "Succeeded" },
+        ];
+        const t = convertActions(tableDataView(rows))!;
+        expect(Array.from(t.failed)).toEqual([1, 1, 0]);
+    });
+
+    it("accepts ISO strings and epoch numbers as times, keeping milliseconds", () => {
+        const rows: ActionRow[] = [{ run: "r", action: "a", start: "2026-01-05T09:00:00.123Z", end: "2026-01-05T09:00:00.456Z", durationMs: null }];
+        const t = convertActions(tableDataView(rows))!;
+        expect(t.duration[0]).toBe(333);
+    });
+
+    it("converts 1,000,000 rows of 1,000 runs", () => {
+        const n = 1_000_000;
+        const t0 = Date.UTC(2026, 0, 1);
+        const columns = ["run", "action", "subflow", "start", "durationMs", "status"].map((r, index) => ({ displayName: r, index, roles: { [r]: true } }));
+        const actions = Array.from({ length: 50 }, (_, i) => `Action ${i}`);
+        const runs = Array.from({ length: 1000 }, (_, i) => `run-${i}`);
+        const rows = new Array(n);
+        // Reverse order so the converter has to sort.
+        for (let i = 0; i < n; i++) {
+            const k = n - 1 - i;
+            rows[i] = [runs[k % 1000], actions[k % 50], k % 7 ? "Main" : "Sub", new Date(t0 + k * 10), (k % 97) + 1, k % 1000 === 3 ? "Failed" : "Succeeded"];
+        }
+        const t = convertActions({ metadata: { columns }, table: { columns, rows } } as never)!;
+        expect(t.count).toBe(n);
+        expect(runsInTable(t)).toHaveLength(1000);
+        let failed = 0;
+        for (let i = 0; i < n; i++) failed += t.failed[i];
+        expect(failed).toBe(1000);
+        for (let i = 1; i < n; i++) {
+            if (t.run.codes[i] === t.run.codes[i - 1] && t.start[i] < t.start[i - 1]) throw new Error(`unsorted at ${i}`);
+        }
+        const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 10 });
+        expect(h.rowLabels).toHaveLength(10);
+    });
+});
+
+describe("buildHeatmap", () => {
+    const t0 = new Date(2026, 0, 5, 9).getTime(); // local 09:00, a Monday
+    const rows: ActionRow[] = [
+        ...[100, 200, 300, 400].map((d, i) => ({ run: `r${i}`, action: "Slow", start: new Date(t0 + i * 1000), durationMs: d, status: i === 0 ? "Failed" : "Succeeded" })),
+        ...[10, 20].map((d, i) => ({ run: `q${i}`, action: "Fast", start: new Date(t0 + 3_600_000 + i), durationMs: d, status: "Succeeded" })),
+    ];
+    const t = convertActions(tableDataView(rows))!;
+
+    it("puts the worst rows first and computes percentiles per cell", () => {
+        const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p50", maxRows: 10 });
+        expect(h.rowLabels).toEqual(["Slow", "Fast"]);
+        expect(h.columnKeys).toEqual([9, 10]);
+        const slow = h.cells.find((c) => c.row === 0)!;
+        expect(slow.value).toBe(250);
+        expect(slow.count).toBe(4);
+        expect(slow.failures).toBe(1);
+        expect(h.grid[0 * 2 + 1]).toBe(-1);
+    });
+
+    it("supports failure rate, count, mean, p95 and weekday/date/machine columns", () => {
+        expect(buildHeatmap(t, { rows: "action", columns: "weekday", measure: "failureRate", maxRows: 10 }).cells[0].value).toBe(0.25);
+        expect(buildHeatmap(t, { rows: "action", columns: "weekday", measure: "failureRate", maxRows: 10 }).columnKeys).toEqual([0]);
+        expect(buildHeatmap(t, { rows: "action", columns: "date", measure: "count", maxRows: 10 }).cells.map((c) => c.value)).toEqual([4, 2]);
+        expect(buildHeatmap(t, { rows: "flow", columns: "machine", measure: "mean", maxRows: 10 }).cells[0].value).toBeCloseTo(1030 / 6);
+        expect(buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 1 }).hiddenRows).toBe(1);
+        expect(quantile(Float64Array.from([100, 200, 300, 400]), 0.95)).toBeCloseTo(385);
+    });
+});
+
+describe("layoutTimeline", () => {
+    it("gives one run a header, subflow groups and a lane per action, with the slowest emphasised", () => {
+        const t = convertActions(tableDataView(runRows("r1", 4, undefined, -1, [10, 500, 20, 30])))!;
+        const l = layoutTimeline(t, 1);
+        expect(l.mode).toBe("single");
+        expect(Array.from(l.laneKind)).toEqual([LaneKind.Run, LaneKind.Subflow, LaneKind.Action, LaneKind.Action, LaneKind.Subflow, LaneKind.Action, LaneKind.Action]);
+        expect(l.laneDepth[5]).toBeGreaterThan(l.laneDepth[2]);
+        expect(Array.from(l.emphasised)).toEqual([0, 1, 0, 0]);
+        const g = { width: 1100, height: 400, labelWidth: 100, axisHeight: 20, laneHeight: 10 };
+        const v = { t0: 0, t1: l.span, scrollY: 0 };
+        // Second action starts at 15 ms and lasts 500 ms: its lane is lane 3.
+        const x = 100 + ((15 + 250) / l.span) * 1000;
+        expect(hitTestTimeline(t, l, g, v, x, 20 + 3 * 10 + 5)).toBe(1);
+        expect(hitTestTimeline(t, l, g, v, x, 20 + 1 * 10 + 5)).toBe(-1);
+    });
+
+    it("draws several runs as bands on a relative axis", () => {
+        const t0 = Date.UTC(2026, 0, 5, 9);
+        const t = convertActions(tableDataView([...runRows("a", 3, t0), ...runRows("b", 5, t0 + 86_400_000)]))!;
+        const l = layoutTimeline(t, 0, true);
+        expect(l.mode).toBe("bands");
+        expect(l.laneCount).toBe(2);
+        expect(l.span).toBe(t.runFinish[1] - t.runStart[1]);
+        const g = { width: 1100, height: 400, labelWidth: 100, axisHeight: 20, laneHeight: 10 };
+        expect(hitTestTimeline(t, l, g, { t0: 0, t1: l.span, scrollY: 0 }, 101, 35)).toBe(t.runFirst[1]);
+    });
+});

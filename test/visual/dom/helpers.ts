@@ -1,0 +1,56 @@
+import powerbi from "powerbi-visuals-api";
+
+import DataView = powerbi.DataView;
+import PrimitiveValue = powerbi.PrimitiveValue;
+
+export type Role = "run" | "flow" | "subflow" | "action" | "actionIndex" | "machine" | "start" | "end" | "durationMs" | "status" | "error";
+
+export interface ActionRow {
+    run?: string | null;
+    flow?: string | null;
+    subflow?: string | null;
+    action?: string | null;
+    actionIndex?: number | null;
+    machine?: string | null;
+    start?: Date | string | null;
+    end?: Date | string | null;
+    durationMs?: number | null;
+    status?: string | null;
+    error?: string | null;
+}
+
+const allRoles: Role[] = ["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error"];
+
+/** A table DataView as Power BI builds it for capabilities.json's table mapping. */
+export function tableDataView(rows: ActionRow[], roles: Role[] = allRoles, objects?: powerbi.DataViewObjects, segment = false): DataView {
+    const columns = roles.map((role, index) => ({
+        displayName: role,
+        queryName: `actions.${role}`,
+        index,
+        roles: { [role]: true },
+        type: role === "durationMs" || role === "actionIndex" ? { numeric: true } : role === "start" || role === "end" ? { dateTime: true } : { text: true },
+    }));
+    return {
+        metadata: { columns, objects, ...(segment ? { segment: {} } : {}) },
+        table: {
+            columns,
+            rows: rows.map((r) => roles.map((role) => (r[role] ?? null) as PrimitiveValue)),
+        },
+    } as DataView;
+}
+
+/** One run of `n` sequential actions, 100 ms apart, the k-th failing when `failAt` says so. */
+export function runRows(run: string, n: number, t0 = Date.UTC(2026, 0, 5, 9), failAt = -1, durations?: number[]): ActionRow[] {
+    const out: ActionRow[] = [];
+    let t = t0;
+    for (let i = 0; i < n; i++) {
+        const d = durations?.[i] ?? 50 + i * 10;
+        out.push({
+            run, flow: "Invoices", subflow: i < n / 2 ? "Main" : "Export", action: `Action ${i}`, actionIndex: i + 1, machine: "VM-01",
+            start: new Date(t), end: new Date(t + d), durationMs: d,
+            status: i === failAt ? "Failed" : "Succeeded", error: i === failAt ? "Element not found" : null,
+        });
+        t += d + 5;
+    }
+    return out;
+}

@@ -1,0 +1,300 @@
+import powerbi from "powerbi-visuals-api";
+import { Roles } from "./roles";
+
+import DataView = powerbi.DataView;
+import PrimitiveValue = powerbi.PrimitiveValue;
+
+/** Dictionary-encoded text column: `codes[i]` indexes `values`, -1 means missing. */
+export interface TextColumn {
+    codes: Int32Array;
+    values: string[];
+}
+
+/**
+ * Column-oriented action rows, sorted by run then start time, duplicates removed.
+ * Typed arrays keep one million rows to a few tens of MB with no per-row objects.
+ */
+export interface ActionTable {
+    count: number;
+    /** Index of the row in the DataView's table (selection ids and tooltips go back to it). */
+    sourceRow: Int32Array;
+    run: TextColumn;
+    flow: TextColumn;
+    subflow: TextColumn;
+    action: TextColumn;
+    machine: TextColumn;
+    status: TextColumn;
+    error: TextColumn;
+    actionIndex: Float64Array;
+    /** Epoch ms. */
+    start: Float64Array;
+    /** Epoch ms, never before start. */
+    end: Float64Array;
+    duration: Float64Array;
+    failed: Uint8Array;
+    /** 1 when highlighted by another visual; null when nothing is highlighted. */
+    highlighted: Uint8Array | null;
+    /** Per run code: first row in the sorted table and one past its last. */
+    runFirst: Int32Array;
+    runEnd: Int32Array;
+    runStart: Float64Array;
+    runFinish: Float64Array;
+    issues: ConversionIssues;
+}
+
+export interface ConversionIssues {
+    /** Rows without an action name or any time information. */
+    dropped: number;
+    duplicates: number;
+    /** Negative durations or ends before starts that were clamped to zero. */
+    repaired: number;
+    /** Rows with a duration but no start, placed after the previous action of their run. */
+    placed: number;
+}
+
+export interface RoleIndexes {
+    [role: string]: number;
+}
+
+export type Missing = "action" | "time";
+
+/** Which data roles are bound, by column index in the table. */
+export function roleIndexes(dataView: DataView | undefined): RoleIndexes {
+    const out: RoleIndexes = {};
+    const columns = dataView?.table?.columns ?? [];
+    for (let i = 0; i < columns.length; i++) {
+        const roles = columns[i].roles ?? {};
+        for (const name of Object.keys(roles)) {
+            if (roles[name] && out[name] === undefined && name !== Roles.tooltips) out[name] = i;
+        }
+    }
+    return out;
+}
+
+/** The fields a report author still has to add before anything can be drawn. */
+export function missingRoles(indexes: RoleIndexes): Missing[] {
+    const missing: Missing[] = [];
+    if (indexes[Roles.action] === undefined) missing.push("action");
+    if (indexes[Roles.start] === undefined && indexes[Roles.durationMs] === undefined) missing.push("time");
+    return missing;
+}
+
+export function toEpochMs(value: PrimitiveValue | undefined): number {
+    if (value === null || value === undefined) return NaN;
+    if (value instanceof Date) return value.getTime();
+    if (typeof value === "number") return value;
+    if (typeof value === "string") {
+        const t = Date.parse(value);
+        return t;
+    }
+    return NaN;
+}
+
+function toNumber(value: PrimitiveValue | undefined): number {
+    if (value === null || value === undefined || value === "") return NaN;
+    if (typeof value === "number") return value;
+    if (typeof value === "string") return Number(value);
+    if (typeof value === "boolean") return NaN;
+    if (value instanceof Date) return NaN;
+    return NaN;
+}
+
+function encodeText(rows: powerbi.DataViewTableRow[], column: number | undefined): TextColumn {
+    const codes = new Int32Array(rows.length).fill(-1);
+    const values: string[] = [];
+    if (column === undefined) return { codes, values };
+    const dict = new Map<PrimitiveValue, number>();
+    for (let i = 0; i < rows.length; i++) {
+        const v = rows[i][column];
+        if (v === null || v === undefined || v === "") continue;
+        let code = dict.get(v);
+        if (code === undefined) {
+            code = values.length;
+            values.push(v instanceof Date ? v.toISOString() : String(v));
+            dict.set(v, code);
+        }
+        codes[i] = code;
+    }
+    return { codes, values };
+}
+
+const failedStatus = /fail|error|fault|abort/i;
+
+/**
+ * Converts a table DataView into an ActionTable. Pure: no host, no DOM.
+ * `highlights` (one entry per table row, non-null = highlighted) comes from the host when another
+ * visual highlights part of this one.
+ */
+export function convertActions(dataView: DataView | undefined, highlights?: ArrayLike<PrimitiveValue> | null): ActionTable | null {
+    const rows = dataView?.table?.rows;
+    const idx = roleIndexes(dataView);
+    if (!rows || missingRoles(idx).length > 0) return null;
+    const n = rows.length;
+
+    const run = encodeText(rows, idx[Roles.run]);
+    const flow = encodeText(rows, idx[Roles.flow]);
+    const subflow = encodeText(rows, idx[Roles.subflow]);
+    const action = encodeText(rows, idx[Roles.action]);
+    const machine = encodeText(rows, idx[Roles.machine]);
+    const status = encodeText(rows, idx[Roles.status]);
+    const error = encodeText(rows, idx[Roles.error]);
+
+    const start = new Float64Array(n);
+    const end = new Float64Array(n);
+    const duration = new Float64Array(n);
+    const actionIndex = new Float64Array(n);
+    const iStart = idx[Roles.start], iEnd = idx[Roles.end], iDur = idx[Roles.durationMs], iIdx = idx[Roles.actionIndex];
+    const issues: ConversionIssues = { dropped: 0, duplicates: 0, repaired: 0, placed: 0 };
+    const keep = new Uint8Array(n);
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+        const row = rows[i];
+        const s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
+        const e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
+        let d = iDur === undefined ? NaN : toNumber(row[iDur]);
+        if (action.codes[i] < 0 || (Number.isNaN(s) && Number.isNaN(d))) {
+            issues.dropped++;
+            continue;
+        }
+        if (Number.isNaN(d) && !Number.isNaN(s) && !Number.isNaN(e)) d = e - s;
+        if (Number.isNaN(d)) d = 0;
+        if (d < 0) {
+            d = 0;
+            issues.repaired++;
+        } else if (!Number.isNaN(s) && !Number.isNaN(e) && e < s) {
+            issues.repaired++;
+        }
+        start[i] = s;
+        duration[i] = d;
+        end[i] = Number.isNaN(s) ? NaN : s + d;
+        actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
+        keep[i] = 1;
+        kept++;
+    }
+
+    // Sort by run, start, action index, then the rest of the identity so that duplicates end up adjacent.
+    const order = new Int32Array(kept);
+    for (let i = 0, k = 0; i < n; i++) if (keep[i]) order[k++] = i;
+    const runCodes = run.codes;
+    const cmpNum = (a: number, b: number): number => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b);
+    order.sort((a, b) =>
+        runCodes[a] - runCodes[b]
+        || cmpNum(start[a], start[b])
+        || cmpNum(actionIndex[a], actionIndex[b])
+        || subflow.codes[a] - subflow.codes[b]
+        || action.codes[a] - action.codes[b]
+        || cmpNum(duration[a], duration[b])
+        || status.codes[a] - status.codes[b]
+        || a - b);
+
+    const same = (a: number, b: number): boolean =>
+        runCodes[a] === runCodes[b] && cmpNum(start[a], start[b]) === 0 && cmpNum(actionIndex[a], actionIndex[b]) === 0
+        && subflow.codes[a] === subflow.codes[b] && action.codes[a] === action.codes[b] && duration[a] === duration[b]
+        && status.codes[a] === status.codes[b] && !Number.isNaN(start[a]);
+
+    const sorted = new Int32Array(kept);
+    let m = 0;
+    for (let k = 0; k < kept; k++) {
+        const r = order[k];
+        if (m > 0 && same(sorted[m - 1], r)) {
+            issues.duplicates++;
+            continue;
+        }
+        sorted[m++] = r;
+    }
+
+    const out = permute(sorted.subarray(0, m), { run, flow, subflow, action, machine, status, error }, { actionIndex, start, end, duration });
+    const statusFailed = status.values.map((s) => failedStatus.test(s));
+    for (let i = 0; i < m; i++) {
+        const sc = out.status.codes[i];
+        out.failed[i] = (sc >= 0 && statusFailed[sc]) || (sc < 0 && out.error.codes[i] >= 0) ? 1 : 0;
+    }
+    if (highlights) {
+        const h = new Uint8Array(m);
+        let any = false;
+        for (let i = 0; i < m; i++) {
+            const v = highlights[out.sourceRow[i]];
+            if (v !== null && v !== undefined) {
+                h[i] = 1;
+                any = true;
+            }
+        }
+        out.highlighted = any ? h : null;
+    }
+    computeRuns(out, issues);
+    out.issues = issues;
+    return out;
+}
+
+function permute(
+    order: Int32Array,
+    text: Record<"run" | "flow" | "subflow" | "action" | "machine" | "status" | "error", TextColumn>,
+    nums: Record<"actionIndex" | "start" | "end" | "duration", Float64Array>,
+): ActionTable {
+    const m = order.length;
+    const t = (c: TextColumn): TextColumn => {
+        const codes = new Int32Array(m);
+        for (let i = 0; i < m; i++) codes[i] = c.codes[order[i]];
+        return { codes, values: c.values };
+    };
+    const f = (a: Float64Array): Float64Array => {
+        const o = new Float64Array(m);
+        for (let i = 0; i < m; i++) o[i] = a[order[i]];
+        return o;
+    };
+    return {
+        count: m,
+        sourceRow: Int32Array.from(order),
+        run: t(text.run), flow: t(text.flow), subflow: t(text.subflow), action: t(text.action),
+        machine: t(text.machine), status: t(text.status), error: t(text.error),
+        actionIndex: f(nums.actionIndex), start: f(nums.start), end: f(nums.end), duration: f(nums.duration),
+        failed: new Uint8Array(m), highlighted: null,
+        runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
+        issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0 },
+    };
+}
+
+/** Run extents; rows of a run without a start are chained after the previous action of that run. */
+function computeRuns(t: ActionTable, issues: ConversionIssues): void {
+    // Rows without a run value form one extra pseudo-run (code = values.length).
+    const runCount = t.run.values.length + 1;
+    t.runFirst = new Int32Array(runCount).fill(-1);
+    t.runEnd = new Int32Array(runCount).fill(-1);
+    t.runStart = new Float64Array(runCount).fill(NaN);
+    t.runFinish = new Float64Array(runCount).fill(NaN);
+    let cursor = 0;
+    let prevRun = -2;
+    for (let i = 0; i < t.count; i++) {
+        const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
+        if (r !== prevRun) {
+            t.runFirst[r] = i;
+            prevRun = r;
+            cursor = Number.isNaN(t.start[i]) ? 0 : t.start[i];
+        }
+        if (Number.isNaN(t.start[i])) {
+            t.start[i] = cursor;
+            t.end[i] = cursor + t.duration[i];
+            issues.placed++;
+        }
+        cursor = Math.max(cursor, t.end[i]);
+        t.runEnd[r] = i + 1;
+        if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
+        if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];
+    }
+}
+
+/** Run codes that have rows, in table order (the pseudo-run for rows without a run last). */
+export function runsInTable(t: ActionTable): number[] {
+    const out: number[] = [];
+    for (let r = 0; r < t.runFirst.length; r++) if (t.runFirst[r] >= 0) out.push(r);
+    return out;
+}
+
+export function runLabel(t: ActionTable, runCode: number): string {
+    return runCode < t.run.values.length ? t.run.values[runCode] : "";
+}
+
+export function text(c: TextColumn, row: number): string {
+    const code = c.codes[row];
+    return code < 0 ? "" : c.values[code];
+}

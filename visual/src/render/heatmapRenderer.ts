@@ -1,0 +1,48 @@
+import { HeatmapModel } from "../model/heatmap";
+import { Palette, mix } from "./colors";
+
+export interface HeatmapGeometry {
+    width: number;
+    height: number;
+    left: number;
+    top: number;
+    cellWidth: number;
+    cellHeight: number;
+}
+
+export function heatmapGeometry(m: HeatmapModel, width: number, height: number, left: number, top: number, legendHeight: number): HeatmapGeometry {
+    const cols = Math.max(1, m.columnKeys.length), rows = Math.max(1, m.rowLabels.length);
+    return {
+        width, height, left, top,
+        cellWidth: Math.max(2, (width - left - 8) / cols),
+        cellHeight: Math.max(2, Math.min(28, (height - top - legendHeight) / rows)),
+    };
+}
+
+export function cellColor(m: HeatmapModel, value: number, p: Palette): string {
+    const t = m.max > m.min ? (value - m.min) / (m.max - m.min) : 1;
+    return mix(p.heatLow, p.heatHigh, t);
+}
+
+/** The cell index under a point, or -1. */
+export function hitTestHeatmap(m: HeatmapModel, g: HeatmapGeometry, x: number, y: number): number {
+    const c = Math.floor((x - g.left) / g.cellWidth), r = Math.floor((y - g.top) / g.cellHeight);
+    if (x < g.left || y < g.top || c >= m.columnKeys.length || r >= m.rowLabels.length) return -1;
+    return m.grid[r * m.columnKeys.length + c];
+}
+
+export function drawHeatmap(ctx: CanvasRenderingContext2D, m: HeatmapModel, g: HeatmapGeometry, p: Palette, selected: Set<number> | null): void {
+    ctx.fillStyle = p.background;
+    ctx.fillRect(0, 0, g.width, g.height);
+    for (let i = 0; i < m.cells.length; i++) {
+        const cell = m.cells[i];
+        ctx.globalAlpha = selected && selected.size && !selected.has(i) ? 0.3 : 1;
+        ctx.fillStyle = cellColor(m, cell.value, p);
+        ctx.fillRect(g.left + cell.col * g.cellWidth + 0.5, g.top + cell.row * g.cellHeight + 0.5, g.cellWidth - 1, g.cellHeight - 1);
+        if (cell.failures > 0 && m.measure !== "failureRate") {
+            ctx.fillStyle = p.failed;
+            ctx.fillRect(g.left + cell.col * g.cellWidth + 1, g.top + cell.row * g.cellHeight + 1, Math.min(4, g.cellWidth / 4), Math.min(4, g.cellHeight / 4));
+        }
+    }
+    ctx.globalAlpha = 1;
+}

@@ -1,0 +1,90 @@
+import { formattingSettings } from "powerbi-visuals-utils-formattingmodel";
+
+import Card = formattingSettings.SimpleCard;
+
+function dropdown(name: string, displayNameKey: string, items: { value: string; displayNameKey: string }[], value: string): formattingSettings.ItemDropdown {
+    const list = items.map((i) => ({ value: i.value, displayName: i.displayNameKey, displayNameKey: i.displayNameKey }));
+    return new formattingSettings.ItemDropdown({ name, displayName: displayNameKey, displayNameKey, items: list, value: list.find((i) => i.value === value) ?? list[0] });
+}
+
+export class ViewCard extends Card {
+    mode = dropdown("mode", "Obj_Mode", [
+        { value: "auto", displayNameKey: "Enum_Auto" },
+        { value: "timeline", displayNameKey: "Enum_Timeline" },
+        { value: "heatmap", displayNameKey: "Enum_Heatmap" },
+    ], "auto");
+    name = "view";
+    displayName = "View";
+    displayNameKey = "Card_View";
+    slices = [this.mode];
+}
+
+export class TimelineCard extends Card {
+    laneHeight = new formattingSettings.NumUpDown({ name: "laneHeight", displayName: "Lane height", displayNameKey: "Obj_LaneHeight", value: 16, options: { minValue: { type: 0, value: 6 }, maxValue: { type: 1, value: 60 } } });
+    slowestN = new formattingSettings.NumUpDown({ name: "slowestN", displayName: "Emphasise slowest", displayNameKey: "Obj_SlowestN", value: 5, options: { minValue: { type: 0, value: 0 }, maxValue: { type: 1, value: 100 } } });
+    showLabels = new formattingSettings.ToggleSwitch({ name: "showLabels", displayName: "Labels", displayNameKey: "Obj_ShowLabels", value: true });
+    name = "timeline";
+    displayName = "Timeline";
+    displayNameKey = "Card_Timeline";
+    slices = [this.laneHeight, this.slowestN, this.showLabels];
+}
+
+export class HeatmapCard extends Card {
+    rows = dropdown("rows", "Obj_Rows", [
+        { value: "action", displayNameKey: "Enum_Action" },
+        { value: "subflow", displayNameKey: "Enum_Subflow" },
+        { value: "flow", displayNameKey: "Enum_Flow" },
+    ], "action");
+    columns = dropdown("columns", "Obj_Columns", [
+        { value: "hour", displayNameKey: "Enum_Hour" },
+        { value: "weekday", displayNameKey: "Enum_Weekday" },
+        { value: "date", displayNameKey: "Enum_Date" },
+        { value: "machine", displayNameKey: "Enum_Machine" },
+    ], "hour");
+    measure = dropdown("measure", "Obj_Measure", [
+        { value: "p95", displayNameKey: "Enum_P95" },
+        { value: "p50", displayNameKey: "Enum_P50" },
+        { value: "mean", displayNameKey: "Enum_Mean" },
+        { value: "failureRate", displayNameKey: "Enum_FailureRate" },
+        { value: "count", displayNameKey: "Enum_Count" },
+    ], "p95");
+    maxRows = new formattingSettings.NumUpDown({ name: "maxRows", displayName: "Maximum rows", displayNameKey: "Obj_MaxRows", value: 40, options: { minValue: { type: 0, value: 1 }, maxValue: { type: 1, value: 500 } } });
+    name = "heatmap";
+    displayName = "Heatmap";
+    displayNameKey = "Card_Heatmap";
+    slices = [this.rows, this.columns, this.measure, this.maxRows];
+}
+
+export class ColorsCard extends Card {
+    succeeded = new formattingSettings.ColorPicker({ name: "succeeded", displayName: "Succeeded", displayNameKey: "Obj_Succeeded", value: { value: "#3a7dc9" } });
+    failed = new formattingSettings.ColorPicker({ name: "failed", displayName: "Failed", displayNameKey: "Obj_Failed", value: { value: "#d13438" } });
+    other = new formattingSettings.ColorPicker({ name: "other", displayName: "Other status", displayNameKey: "Obj_Other", value: { value: "#8a8886" } });
+    heatLow = new formattingSettings.ColorPicker({ name: "heatLow", displayName: "Heatmap low", displayNameKey: "Obj_HeatLow", value: { value: "#f3f9fd" } });
+    heatHigh = new formattingSettings.ColorPicker({ name: "heatHigh", displayName: "Heatmap high", displayNameKey: "Obj_HeatHigh", value: { value: "#a4262c" } });
+    name = "colors";
+    displayName = "Colors";
+    displayNameKey = "Card_Colors";
+    slices = [this.succeeded, this.failed, this.other, this.heatLow, this.heatHigh];
+}
+
+export class DataLimitsCard extends Card {
+    loadMore = new formattingSettings.ToggleSwitch({ name: "loadMore", displayName: "Load more than 30,000 rows", displayNameKey: "Obj_LoadMore", value: false });
+    maxRows = new formattingSettings.NumUpDown({ name: "maxRows", displayName: "Row cap", displayNameKey: "Obj_RowCap", value: 1_000_000, options: { minValue: { type: 0, value: 30_000 }, maxValue: { type: 1, value: 1_000_000 } } });
+    name = "dataLimits";
+    displayName = "Data limits";
+    displayNameKey = "Card_DataLimits";
+    slices = [this.loadMore, this.maxRows];
+}
+
+export class VisualSettings extends formattingSettings.Model {
+    view = new ViewCard();
+    timeline = new TimelineCard();
+    heatmap = new HeatmapCard();
+    colors = new ColorsCard();
+    dataLimits = new DataLimitsCard();
+    cards = [this.view, this.timeline, this.heatmap, this.colors, this.dataLimits];
+}
+
+export function enumValue(slice: formattingSettings.ItemDropdown): string {
+    return String(slice.value?.value ?? "");
+}
