@@ -3,6 +3,8 @@ import { registerSimulate } from "./simulate.js";
 import { registerPull } from "./pull.js";
 import { registerDoctor } from "./doctor.js";
 import { registerInit } from "./init.js";
+import { registerBuild } from "./build.js";
+import { registerInspect } from "./inspect.js";
 
 /** Every subcommand registers itself here; each lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
     registerPull(program);
     registerDoctor(program);
     registerInit(program);
+    registerBuild(program);
+    registerInspect(program);
 }

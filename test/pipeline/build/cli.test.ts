@@ -1,0 +1,77 @@
+import { Command } from "commander";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { registerBuild } from "../../../pipeline/cli/commands/build.js";
+import { registerInspect } from "../../../pipeline/cli/commands/inspect.js";
+import { rawStoreFromSample } from "../../support/raw-store-from-sample.js";
+import { syntheticSample } from "./synthetic-sample.js";
+
+/** Runs a subcommand in-process the way main.ts does, capturing stdout and the exit code. */
+async function cli(...args: string[]): Promise<{ stdout: string; exitCode: number }> {
+    const program = new Command().option("--config <file>", "", "padlens.config.json").option("--out <dir>").option("--json", "", false).option("--quiet", "", false).exitOverride();
+    registerBuild(program);
+    registerInspect(program);
+    let stdout = "";
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+        stdout += String(chunk);
+        return true;
+    });
+    const before = process.exitCode;
+    process.exitCode = 0;
+    try {
+        await program.parseAsync(["node", "padlens", ...args]);
+        return { stdout, exitCode: Number(process.exitCode ?? 0) };
+    } finally {
+        spy.mockRestore();
+        process.exitCode = before;
+    }
+}
+
+describe("padlens build / inspect", () => {
+    let out: string;
+    beforeAll(async () => {
+        out = mkdtempSync(path.join(os.tmpdir(), "padlens-cli-"));
+        await rawStoreFromSample(out, syntheticSample(12));
+    });
+    afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+    it("build --json prints the summary and exits 3 because a log was quarantined", async () => {
+        const { stdout, exitCode } = await cli("--out", out, "--json", "--config", path.join(out, "none.json"), "build");
+        const summary = JSON.parse(stdout) as { runs: number; quarantined: number; environments: unknown[] };
+        expect(summary).toMatchObject({ runs: 24, quarantined: 1 });
+        expect(summary.environments).toHaveLength(2);
+        expect(exitCode).toBe(3);
+    });
+
+    it("inspect <env>/<run-id> shows encoding, shape, keys and mapping", async () => {
+        const ds = syntheticSample(12);
+        const gzRun = Object.values(ds.manifest.runs.env0).find((r) => r.v1?.encoding === "gzip-base64" && !r.v1.malformed)!;
+        const { stdout, exitCode } = await cli("--out", out, "inspect", `env0/${gzRun.runId}`);
+        expect(exitCode).toBe(0);
+        expect(stdout).toContain("encoding:  base64+gzip+json");
+        expect(stdout).toContain('shape:     object with "actions": array of');
+        expect(stdout).toMatch(/startTime\s+\d+\s+-> start/);
+        expect(stdout).toMatch(/decodes: {3}yes, \d+ actions/);
+    });
+
+    it("inspect a file with an unknown key says it is not mapped and why the document is quarantined", async () => {
+        const file = path.join(out, "odd.json");
+        const { writeFileSync } = await import("node:fs");
+        writeFileSync(file, JSON.stringify({ Actions: [{ name: "a", beganAt: "2026-11-01T00:00:00Z" }] }));
+        const { stdout, exitCode } = await cli("inspect", file);
+        expect(exitCode).toBe(3);
+        expect(stdout).toMatch(/beganAt\s+1\s+not mapped: no alias/);
+        expect(stdout).toContain("decodes:   no, quarantined: actions[0] has no start time (keys: name, beganAt)");
+    });
+
+    it("inspect a V2 run lists flowlog types and ignores non-action rows", async () => {
+        const ds = syntheticSample(12);
+        const v2Run = Object.values(ds.manifest.runs.env1).find((r) => r.v2)!;
+        const { stdout } = await cli("--out", out, "inspect", `env1/${v2Run.runId}`);
+        expect(stdout).toContain("source:    V2");
+        expect(stdout).toMatch(/100000001 \(action\)=\d+/);
+        expect(stdout).toMatch(/actionName\s+\d+\s+-> actionName/);
+    });
+});
