@@ -150,6 +150,14 @@ const indent = (text: string, tabs: number): string =>
 /** Strips the leading // comment block of an M file: TMDL carries the expression, the docs stay in report/. */
 const mBody = (text: string): string => text.replace(/^(\/\/[^\n]*\n)+/, "").trimEnd();
 
+/** Trims, and removes the indentation the continuation lines share (measures.dax nests them under DEFINE). */
+function dedent(text: string): string {
+    const lines = text.trim().split("\n");
+    const rest = lines.slice(1).filter((l) => l.trim().length);
+    const common = rest.length ? Math.min(...rest.map((l) => /^ */.exec(l)![0].length)) : 0;
+    return [lines[0], ...lines.slice(1).map((l) => l.slice(Math.min(common, /^ */.exec(l)![0].length)))].join("\n");
+}
+
 export interface DaxMeasure {
     table: string;
     name: string;
@@ -169,7 +177,7 @@ export function parseMeasures(text: string = readReport(MEASURES_FILE)): DaxMeas
     let format: string | undefined;
     let current: DaxMeasure | undefined;
     const close = () => {
-        if (current) current.expression = current.expression.trim();
+        if (current) current.expression = dedent(current.expression);
         current = undefined;
     };
     for (const line of lines) {
@@ -217,10 +225,8 @@ function tableTmdl(t: TableDef, measures: readonly DaxMeasure[]): string {
         ...KEY_COLUMNS[t.name].map((k) => ({ name: k.name, type: "type text", doc: `${k.parts.join("|")}: single-column key for relationships` })),
     ];
     for (const c of columns) {
-        const dataType = TMDL_TYPES[c.type];
-        const lines = [`\t/// ${c.doc}`, `\tcolumn ${tmdlName(c.name)}`, `\t\tdataType: ${dataType}`];
-        if (dataType === "int64" || dataType === "double") lines.push(`\t\tsummarizeBy: none`);
-        else lines.push(`\t\tsummarizeBy: none`);
+        // summarizeBy none: ids, codes and durations summed by accident mislead; the measures aggregate on purpose.
+        const lines = [`\t/// ${c.doc}`, `\tcolumn ${tmdlName(c.name)}`, `\t\tdataType: ${TMDL_TYPES[c.type]}`, `\t\tsummarizeBy: none`];
         lines.push(`\t\tsourceColumn: ${c.name}`, "");
         out.push(lines.join("\n"));
     }
@@ -279,6 +285,7 @@ function expressionsTmdl(): string {
         const body = mBody(readReport(path.join(POWERQUERY_DIR, `${name}.pq`)));
         if (name === "PadlensParquetTable") {
             parts.push(`expression ${name} =\n${indent(body, 2)}\n`);
+            parts.push(`\tannotation PBI_ResultType = Function\n`);
         } else {
             // A parameter's meta record goes on the expression line in TMDL.
             const flat = body.replace(/\s*\n\s*/g, " ").replace(/\[ /g, "[").replace(/ \]/g, "]");
