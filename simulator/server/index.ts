@@ -89,14 +89,14 @@ export interface SimulatorHandle {
     /** Moves the simulator's clock forward (tokens expire, limit windows roll) without waiting. */
     skewClock(seconds: number): void;
     /** Appends newer runs and moves some existing ones (the generator's extendDataset). */
-    advance(untilIso: string): Promise<void>;
+    advance(untilIso: string): Promise<{ added: number; modified: number }>;
     close(): Promise<void>;
 }
 
 const API_PREFIX = "/api/data/v9.2";
 
 export async function startSimulator(options: Partial<SimulatorOptions> = {}): Promise<SimulatorHandle> {
-    let dataset = options.dataset ?? (await generate(options));
+    const dataset = options.dataset ?? (await generate(options));
     const ca = ensureCertificateAuthority(options.caDir ?? path.join(os.homedir(), ".padlens", "simulator-ca"));
     const leaf = issueServerCertificate(ca);
     let clockSkewMs = 0;
@@ -355,9 +355,11 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         advance: async (untilIso) => {
             const sample = await loadGenerator();
-            const extended = sample.extendDataset(dataset, untilIso) as SampleDataset | void;
-            if (extended) dataset = extended;
+            // The generator mutates the dataset in place (rows are appended and updated), so the server
+            // keeps serving the same object; the result only adds counts.
+            const result = sample.extendDataset(dataset, untilIso);
             writeManifest(dataset.manifest);
+            return { added: result.added, modified: result.modified };
         },
         close: () =>
             new Promise<void>((resolve) => {
@@ -389,7 +391,7 @@ function requestId(_res: ServerResponse): string {
 
 interface GeneratorModule {
     generateDataset(options: Partial<SampleOptions>): SampleDataset;
-    extendDataset(dataset: SampleDataset, untilIso: string): SampleDataset | void;
+    extendDataset(dataset: SampleDataset, untilIso: string): { added: number; modified: number };
 }
 
 // The generator is its own module (simulator/sample); loaded only when the simulator has to make data.
