@@ -94,9 +94,10 @@ export function createTokenSource(env: EnvironmentConfig, authorityHost: string,
 export function describeAuthError(env: EnvironmentConfig, error: unknown): string {
     if (error instanceof AuthError) return error.message;
     const e = error as { errorCode?: string; errorMessage?: string; message?: string };
-    const raw = String(e.errorMessage || e.message || error).split(/\r?\n/)[0];
-    const text = raw.replace(/\s*Trace ID:.*$/i, "").trim();
-    const code = /AADSTS\d+/.exec(text)?.[0];
+    const raw = String(e.errorMessage || e.message || error).replace(/\s+/g, " ");
+    const code = /AADSTS\d+/.exec(raw)?.[0];
+    // msal wraps Entra's description in "Error(s): ... - Timestamp: ... - Description: AADSTS...": keep from the code on.
+    const text = (code ? raw.slice(raw.indexOf(code)) : raw).replace(/\s*-?\s*(Trace ID|Correlation ID|Timestamp):.*$/i, "").trim();
     const hints: Record<string, string> = {
         AADSTS7000215: "check clientSecret: use the secret's Value, not its ID, and that it has not expired",
         AADSTS7000222: "the client secret has expired: create a new one in the app registration",

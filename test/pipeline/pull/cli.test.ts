@@ -1,0 +1,149 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startSimulator, type SimulatorHandle } from "../../../simulator/server/index.js";
+import { pullAll } from "../../../pipeline/pull/pull.js";
+import { caDir, configJson, makeConfig, makeDataset, storeDigest, type EnvSpec } from "./fixture.js";
+
+const SPECS: EnvSpec[] = [
+    { name: "alpha", runs: 60, logVersion: 2, largeRun: 3 },
+    { name: "gamma", runs: 30, logVersion: 1, ttlMinutes: 30 },
+];
+const LIB = path.resolve("test-output", "pull-cli-lib");
+const MAIN = path.join(LIB, "pipeline", "cli", "main.js");
+
+let sim: SimulatorHandle;
+let tmp: string;
+let baseline: string;
+const outputs: string[] = [];
+
+interface Run {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Run> {
+    return new Promise((resolve) => {
+        const child: ChildProcess = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+        const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        child.on("close", (code, signal) => {
+            clearTimeout(timer);
+            outputs.push(stdout, stderr);
+            resolve({ code, signal, stdout, stderr });
+        });
+    });
+}
+
+async function writeConfig(name: string, out: string, extra: Record<string, unknown> = {}, secrets?: Record<string, string>): Promise<string> {
+    const file = path.join(tmp, `${name}.json`);
+    await writeFile(file, JSON.stringify(configJson(sim, out, extra, secrets), null, 2));
+    return file;
+}
+
+beforeAll(async () => {
+    // Compiled into a private folder so other engineers' builds of lib/ cannot race with this one.
+    execFileSync(process.execPath, [path.resolve("node_modules/typescript/bin/tsc"), "-p", "tsconfig.node.json", "--outDir", LIB], { stdio: "inherit" });
+    sim = await startSimulator({ caDir: caDir(), dataset: makeDataset(SPECS) });
+    tmp = await mkdtemp(path.join(os.tmpdir(), "padlens-pull-cli-"));
+    const out = path.join(tmp, "baseline");
+    expect((await pullAll(makeConfig(sim, out))).ok).toBe(true);
+    baseline = await storeDigest(out);
+}, 180_000);
+
+afterAll(async () => {
+    await sim?.close();
+    await rm(tmp, { recursive: true, force: true });
+});
+
+describe("padlens pull (compiled CLI)", () => {
+    it("a pull killed at random points and resumed equals an uninterrupted one", async () => {
+        const out = path.join(tmp, "killed");
+        const config = await writeConfig("killed", out, { concurrency: 4 });
+        sim.setLatency(15);
+        const kills: number[] = [];
+        try {
+            for (let i = 0; i < 4; i++) {
+                const delay = 400 + Math.floor(Math.random() * 1200);
+                const r = await cli(["pull", "--config", config, "--no-build", "--quiet"], {}, delay);
+                if (r.signal === "SIGKILL") kills.push(delay);
+            }
+        } finally {
+            sim.setLatency(0);
+        }
+        const final = await cli(["pull", "--config", config, "--no-build", "--json"]);
+        expect(final.code, final.stderr).toBe(0);
+        // At least some of the kills landed mid-pull (each pull takes longer than the kill delays).
+        expect(kills.length).toBeGreaterThanOrEqual(2);
+        expect(await storeDigest(out)).toBe(baseline);
+        const summary = JSON.parse(final.stdout) as { environments: Array<{ env: string; ok: boolean; runsListed: number }> };
+        expect(summary.environments.map((e) => [e.env, e.ok])).toEqual([["alpha", true], ["gamma", true]]);
+    });
+
+    it("a wrong secret gives one actionable line, exit 1, and never prints the secret", async () => {
+        const wrong = "Wr0ng-Secret-Value-9f8e7d6c5b4a";
+        const config = await writeConfig("wrong", path.join(tmp, "wrong"), {}, { alpha: "env:PADLENS_TEST_SECRET", gamma: "env:PADLENS_TEST_SECRET" });
+        const r = await cli(["pull", "--config", config, "--no-build"], { PADLENS_TEST_SECRET: wrong });
+        expect(r.code).toBe(1);
+        const failures = r.stdout.split("\n").filter((l) => l.startsWith("failed: "));
+        expect(failures).toHaveLength(2);
+        expect(failures[0]).toMatch(/^failed: alpha: authentication failed: AADSTS7000215: Invalid client secret provided.* — check clientSecret/);
+        expect(r.stdout + r.stderr).not.toContain(wrong);
+    });
+
+    it("a missing privilege names the privilege and the fix; the other environment still lands (exit 3)", async () => {
+        sim.setDeniedTables("alpha", ["flowlog"]);
+        try {
+            const config = await writeConfig("denied", path.join(tmp, "denied"));
+            const r = await cli(["pull", "--config", config, "--no-build"]);
+            expect(r.code).toBe(3);
+            expect(r.stdout).toContain("failed: alpha: missing privilege prvReadflowlog on flowlog — give the app user's security role Read on Flow Log\n");
+            expect(r.stdout).toMatch(/gamma\s+ok/);
+
+            const doctor = await cli(["doctor", "--config", config]);
+            expect(doctor.code).toBe(1);
+            expect(doctor.stdout).toContain("FIX  alpha: read flowlog: alpha: missing privilege prvReadflowlog on flowlog");
+            expect(doctor.stdout).toContain("ok   gamma: read flowsession: readable");
+            // gamma keeps V2 rows 30 min but the default schedule is hourly.
+            expect(doctor.stdout).toMatch(/WARN gamma: flowlog TTL: gamma: flowlog rows expire after 30 min/);
+        } finally {
+            sim.setDeniedTables("alpha", []);
+        }
+        const healthy = await cli(["doctor", "--config", await writeConfig("healthy", path.join(tmp, "healthy"), { scheduleMinutes: 10 })]);
+        expect(healthy.code, healthy.stdout).toBe(0);
+    });
+
+    it("init writes a valid, commented example; a missing env:VAR secret is named as a usage error", async () => {
+        const file = path.join(tmp, "init.json");
+        expect((await cli(["init", "--config", file])).code).toBe(0);
+        expect((await cli(["init", "--config", file])).code).toBe(2);
+        const r = await cli(["doctor", "--config", file]);
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim()).toBe("padlens: config: environments[0].clientSecret: environment variable PADLENS_PROD_SECRET is not set");
+    });
+
+    it("no secret or token appears in any output or in any file under out", async () => {
+        const secrets = sim.environments.map((e) => e.clientSecret);
+        const roots = [tmp];
+        const files: string[] = [];
+        for (const root of roots) {
+            for (const f of await readdir(root, { recursive: true, withFileTypes: true })) if (f.isFile()) files.push(path.join(f.parentPath, f.name));
+        }
+        const configs = new Set(files.filter((f) => f.endsWith(".json") && path.dirname(f) === tmp));
+        const texts = [...outputs];
+        for (const f of files) if (!configs.has(f)) texts.push((await readFile(f)).toString("latin1"));
+        expect(texts.length).toBeGreaterThan(20);
+        for (const text of texts) {
+            for (const s of secrets) expect(text).not.toContain(s);
+            expect(text).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+        }
+    });
+});
