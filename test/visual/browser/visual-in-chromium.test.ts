@@ -1,0 +1,206 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import JSZip from "jszip";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENV_VARIANTS } from "../../../simulator/sample/catalog.js";
+import { generateActions, type ActionRecord, type RunOutcome } from "../../../simulator/sample/actions.js";
+import { rngFor } from "../../../simulator/sample/prng.js";
+
+// Loads the packaged .pbiviz (not the sources) into Debian's Chromium with a fake Power BI host.
+const root = process.cwd();
+const outDir = path.join(root, "test-output", "visual");
+const auditLog = path.join(outDir, "package-audit.log");
+const FAILED_RGB = [0xd1, 0x34, 0x38];
+
+function newestSource(): number {
+    let newest = 0;
+    const walk = (dir: string): void => {
+        for (const e of readdirSync(dir, { withFileTypes: true })) {
+            const p = path.join(dir, e.name);
+            if (e.isDirectory()) walk(p);
+            else newest = Math.max(newest, statSync(p).mtimeMs);
+        }
+    };
+    walk(path.join(root, "visual"));
+    for (const f of ["capabilities.json", "pbiviz.json", "tsconfig.json"]) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
+    return newest;
+}
+
+function pbivizFile(): string | undefined {
+    const dist = path.join(root, "dist");
+    if (!existsSync(dist)) return undefined;
+    const f = readdirSync(dist).find((n) => n.endsWith(".pbiviz"));
+    return f && path.join(dist, f);
+}
+
+/** Packages with --certification-audit when the .pbiviz is missing or older than the sources; returns the output. */
+function ensurePackage(): string {
+    const file = pbivizFile();
+    const fresh = file && existsSync(auditLog) && statSync(file).mtimeMs > newestSource() && statSync(auditLog).mtimeMs >= statSync(file).mtimeMs;
+    if (fresh) return readFileSync(auditLog, "utf8");
+    const r = spawnSync(process.execPath, [path.join(root, "scripts", "package-visual.mjs"), "--certification-audit"], { cwd: root, encoding: "utf8" });
+    const output = `${r.stdout}${r.stderr}`;
+    if (r.status !== 0) throw new Error(`packaging failed:\n${output}`);
+    writeFileSync(auditLog, output);
+    return output;
+}
+
+interface Row { run: string; flow: string; subflow: string; action: string; index: number; machine: string; start: number; end: number; status: string; error: string | null }
+
+function sampleRun(runId: string, flowIdx: number, startedMs: number, outcome: RunOutcome, machine: string): Row[] {
+    const variant = ENV_VARIANTS[0];
+    const flow = variant.flows[flowIdx % variant.flows.length];
+    const records: ActionRecord[] = generateActions({ flow, machineName: machine, speed: 1, startedMs, outcome, large: false, slowdowns: [] }, rngFor(7, runId));
+    return records.map((a) => ({
+        run: runId, flow: flow.name, subflow: a.subflow, action: a.name, index: a.index, machine,
+        start: a.start, end: a.end, status: a.status, error: a.errorMessage ?? null,
+    }));
+}
+
+/** Runs in the page: builds a table DataView (Dates as Power BI sends them) and updates the visual. */
+const updateScript = `(args) => {
+    const roles = ["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error"];
+    const columns = roles.map((r, index) => ({ displayName: r, queryName: "actions." + r, index, roles: { [r]: true } }));
+    const rows = args.rows.map((r) => [r.run, r.flow, r.subflow, r.action, r.index, r.machine, new Date(r.start), new Date(r.end), r.end - r.start, r.status, r.error]);
+    const dataView = { metadata: { columns, objects: args.objects }, table: { columns, rows } };
+    window.__visual.update({ dataViews: [dataView], viewport: { width: 900, height: 500 }, type: 2 });
+    const el = document.querySelector(".padlens-root");
+    return { ...el.dataset, events: window.__events.slice() };
+}`;
+
+const fakeHostScript = `
+window.powerbi = { visuals: { plugins: {} } };
+window.__events = [];
+window.__selections = [];
+window.__tooltips = [];
+window.__host = {
+    locale: "en-US",
+    colorPalette: { isHighContrast: false, foreground: { value: "#000000" }, background: { value: "#ffffff" }, foregroundSelected: { value: "#000000" }, hyperlink: { value: "#0000ff" }, getColor: () => ({ value: "#01b8aa" }) },
+    createSelectionManager: () => ({
+        select: (ids, multi) => { window.__selections.push({ n: ids.length, multi }); return Promise.resolve(ids); },
+        clear: () => Promise.resolve(), showContextMenu: () => Promise.resolve(), registerOnSelectCallback: () => {}, hasSelection: () => false, getSelectionIds: () => [],
+    }),
+    createSelectionIdBuilder: () => { let row = -1; const b = { withTable: (t, r) => { row = r; return b; }, createSelectionId: () => ({ row, equals: (o) => o.row === row, getKey: () => String(row), getSelector: () => ({}), getSelectorsByColumn: () => ({}), hasIdentity: () => true, includes: () => false }) }; return b; },
+    tooltipService: { enabled: () => true, show: (o) => window.__tooltips.push(o.dataItems), move: () => {}, hide: () => {} },
+    eventService: { renderingStarted: () => window.__events.push("started"), renderingFinished: () => window.__events.push("finished"), renderingFailed: (r) => window.__events.push("failed:" + r) },
+    createLocalizationManager: () => ({ getDisplayName: (k) => k }),
+    fetchMoreData: () => false,
+    persistProperties: () => {}, applyJsonFilter: () => {}, refreshHostData: () => {}, launchUrl: () => {},
+};`;
+
+describe("packaged visual in Chromium", () => {
+    let context: BrowserContext;
+    let page: Page;
+    let userDataDir: string;
+    let packageOutput = "";
+    const consoleErrors: string[] = [];
+    const requests: string[] = [];
+
+    beforeAll(async () => {
+        mkdirSync(outDir, { recursive: true });
+        packageOutput = ensurePackage();
+        const zip = await JSZip.loadAsync(readFileSync(pbivizFile()!));
+        const name = Object.keys(zip.files).find((n) => n.startsWith("resources/") && n.endsWith(".pbiviz.json"))!;
+        const pkg = JSON.parse(await zip.file(name)!.async("string")) as { visual: { guid: string }; content: { js: string; css: string } };
+        userDataDir = mkdtempSync(path.join(os.tmpdir(), "padlens-chromium-"));
+        context = await chromium.launchPersistentContext(userDataDir, {
+            executablePath: "/usr/bin/chromium",
+            headless: true,
+            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            viewport: { width: 1000, height: 600 },
+            deviceScaleFactor: 1,
+        });
+        page = context.pages()[0] ?? (await context.newPage());
+        page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+        page.on("pageerror", (e) => consoleErrors.push(String(e)));
+        page.on("request", (r) => requests.push(r.url()));
+        await page.setContent(`<!doctype html><html><head><style>${pkg.content.css}</style></head><body style="margin:0"><div id="host" style="position:relative;width:900px;height:500px"></div></body></html>`);
+        await page.addScriptTag({ content: fakeHostScript });
+        await page.addScriptTag({ content: pkg.content.js });
+        await page.evaluate((guid) => {
+            const w = window as unknown as { powerbi: { visuals: { plugins: Record<string, { create: (o: unknown) => unknown }> } }; __host: unknown; __visual: unknown };
+            w.__visual = w.powerbi.visuals.plugins[guid].create({ element: document.getElementById("host"), host: w.__host });
+        }, pkg.visual.guid);
+    }, 180_000);
+
+    afterAll(async () => {
+        await context?.close();
+        if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
+    });
+
+    async function update(rows: Row[], objects?: unknown): Promise<Record<string, unknown>> {
+        return page.evaluate(`(${updateScript})(${JSON.stringify({ rows, objects })})`) as Promise<Record<string, unknown>>;
+    }
+
+    /** Counts pixels in a canvas region (CSS px) that differ from white, and those near the failure colour. */
+    async function pixels(x = 0, y = 0, w = 900, h = 500): Promise<{ nonBackground: number; failed: number }> {
+        return page.evaluate(({ x, y, w, h, rgb }) => {
+            const canvas = document.querySelector("canvas")!;
+            const data = canvas.getContext("2d")!.getImageData(Math.max(0, x), Math.max(0, y), Math.max(1, w), Math.max(1, h)).data;
+            let nonBackground = 0, failed = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (data[i] < 250 || data[i + 1] < 250 || data[i + 2] < 250) nonBackground++;
+                if (Math.abs(data[i] - rgb[0]) < 8 && Math.abs(data[i + 1] - rgb[1]) < 8 && Math.abs(data[i + 2] - rgb[2]) < 8) failed++;
+            }
+            return { nonBackground, failed };
+        }, { x, y, w, h, rgb: FAILED_RGB });
+    }
+
+    it("packages with no error line from the certification audit", () => {
+        const errors = packageOutput.split(/\r?\n/).filter((l) => /^\s*error\b/i.test(l) && !/Can't run lint validation/.test(l));
+        expect(errors).toEqual([]);
+        expect(packageOutput).toContain("package-visual: ok");
+    });
+
+    it("draws one failed run as a timeline with a lane per action and the failure in the failure colour", async () => {
+        const rows = sampleRun("run-failed", 0, Date.UTC(2026, 0, 5, 8, 30), "failed-action", "VM-SAP-01");
+        const state = await update(rows);
+        let subflowGroups = 0;
+        rows.forEach((r, i) => { if (i === 0 || r.subflow !== rows[i - 1].subflow) subflowGroups++; });
+        expect(state.view).toBe("timeline");
+        expect(Number(state.lanes)).toBe(1 + subflowGroups + rows.length);
+        expect(Number(state.failed)).toBe(1);
+        expect(state.events).toEqual(["started", "finished"]);
+        expect((await pixels()).nonBackground).toBeGreaterThan(5000);
+        // The failed action is the run's last; ArrowUp from no focus goes to the last lane and scrolls it into view.
+        await page.focus(".padlens-root");
+        await page.keyboard.press("ArrowUp");
+        const ring = await page.$eval(".padlens-focus", (e) => { const s = (e as HTMLElement).style; return { display: s.display, x: parseFloat(s.left), y: parseFloat(s.top), w: parseFloat(s.width), h: parseFloat(s.height) }; });
+        expect(ring.display).toBe("block");
+        expect((await pixels(ring.x - 8, ring.y, ring.w + 8, ring.h)).failed).toBeGreaterThan(0);
+        expect(await page.$eval(".padlens-status", (e) => e.textContent)).toContain("Error:");
+        await page.screenshot({ path: path.join(outDir, "timeline-failed-run.png") });
+        await page.keyboard.press("Enter");
+        expect(await page.evaluate(() => (window as unknown as { __selections: unknown[] }).__selections)).toEqual([{ n: 1, multi: false }]);
+    });
+
+    it("draws many runs as a heatmap with one cell per action and hour", async () => {
+        const rows: Row[] = [];
+        for (let i = 0; i < 12; i++) {
+            rows.push(...sampleRun(`run-${i}`, 0, Date.UTC(2026, 0, 5 + (i % 3), 6 + i), i % 4 === 0 ? "failed-action" : "succeeded", i % 2 ? "VM-SAP-01" : "VM-SAP-02"));
+        }
+        const state = await update(rows);
+        const actions = new Set(rows.map((r) => r.action));
+        const cells = new Set(rows.map((r) => `${r.action}|${new Date(r.start).getHours()}`));
+        expect(state.view).toBe("heatmap");
+        expect(Number(state.rows)).toBe(Math.min(40, actions.size));
+        expect(Number(state.cells)).toBe(cells.size);
+        expect((await pixels()).nonBackground).toBeGreaterThan(5000);
+        expect(await page.$$eval(".padlens-rowlabel", (e) => e.length)).toBe(Number(state.rows));
+        await page.screenshot({ path: path.join(outDir, "heatmap-runs-by-hour.png") });
+
+        const bands = await update(rows, { view: { mode: "timeline" } });
+        expect(bands.view).toBe("timeline");
+        expect(Number(bands.lanes)).toBe(12);
+        expect((await pixels(200, 22, 700, 12 * 16)).failed).toBeGreaterThan(0);
+        await page.screenshot({ path: path.join(outDir, "timeline-run-bands.png") });
+    });
+
+    it("logged no console errors and made no network requests", () => {
+        expect(consoleErrors).toEqual([]);
+        expect(requests.filter((u) => !u.startsWith("data:") && !u.startsWith("about:"))).toEqual([]);
+    });
+});
