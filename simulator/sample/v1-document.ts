@@ -21,12 +21,13 @@ export const MALFORMED_ENCODING: Record<MalformedKind, V1Encoding> = {
     "non-utf8": "json",
 };
 
+/** `<kind>: <why>`, so tests and people can tell the kinds apart. */
 export const MALFORMED_REASON: Record<MalformedKind, string> = {
-    "truncated-json": "truncated JSON (document cut off mid-way)",
-    "bad-base64": "invalid base64 (corrupted characters, bad length)",
-    "truncated-gzip": "truncated gzip stream",
-    "unknown-shape": "JSON with no known actions array (unknown shape)",
-    "non-utf8": "not UTF-8 (Latin-1 encoded bytes)",
+    "truncated-json": "truncated-json: document cut off mid-way",
+    "bad-base64": "bad-base64: characters outside the alphabet and a length not a multiple of 4",
+    "truncated-gzip": "truncated-gzip: gzip stream cut off mid-way",
+    "unknown-shape": "unknown-shape: valid JSON with no known actions array",
+    "non-utf8": "non-utf8: Latin-1 encoded bytes",
 };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
