@@ -1,11 +1,14 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { X509Certificate } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type SimulatorHandle } from "../../../simulator/server/index.js";
+import { ensureCertificateAuthority, issueServerCertificate } from "../../../simulator/ca/index.js";
+import { parseConfig } from "../../../pipeline/config/config.js";
 import { pullAll } from "../../../pipeline/pull/pull.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
-import { advanceEnv, caDir, makeConfig, makeDataset, storeDigest, type EnvSpec } from "./fixture.js";
+import { advanceEnv, caDir, configJson, makeConfig, makeDataset, storeDigest, type EnvSpec } from "./fixture.js";
 
 const SPECS: EnvSpec[] = [
     { name: "alpha", runs: 70, logVersion: 2, largeRun: 5 },
@@ -148,5 +151,18 @@ describe("padlens pull against the simulator", () => {
         } finally {
             sim.setDeniedTables("beta", []);
         }
+    });
+
+    it("authenticates with a certificate (PEM key + thumbprint) instead of a secret", async () => {
+        const cert = issueServerCertificate(ensureCertificateAuthority(caDir()), ["padlens-client"]);
+        sim.addClientCertificate("gamma", cert.certPem);
+        const pem = path.join(tmp, "client.pem");
+        await writeFile(pem, `${cert.keyPem}\n${cert.certPem}`);
+        const json = configJson(sim, path.join(tmp, "cert")) as { environments: Array<Record<string, unknown>> };
+        const gamma = json.environments.find((e) => e.name === "gamma")!;
+        delete gamma.clientSecret;
+        gamma.certificate = { path: pem, thumbprint: new X509Certificate(cert.certPem).fingerprint256 };
+        const summary = await pullAll(parseConfig(json, tmp), { only: ["gamma"] });
+        expect(summary.environments.map((e) => [e.env, e.error ?? "ok", e.runsFetched])).toEqual([["gamma", "ok", 24]]);
     });
 });
