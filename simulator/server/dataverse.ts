@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DataverseRow, SampleEnvironment } from "../sample/model.js";
 import { ENTITIES, formattedDate, type EntityInfo } from "./entities.js";
 import { ODataError, badQuery, notFound } from "./odata-errors.js";
-import { compareColumn, parseFilter, type Predicate } from "./odata-filter.js";
+import { compareColumn, parseFilter, type EdmType, type Predicate } from "./odata-filter.js";
 
 /** What one Web API request resolved to, before the transport (faults, limits) gets it. */
 export interface DataverseResult {
@@ -106,7 +106,7 @@ function list(req: DataverseRequest, entity: EntityInfo, rows: DataverseRow[], q
     const known = knownColumns(entity, rows);
     const isColumn = (name: string): boolean => known.has(name);
     const filterText = query.get("$filter");
-    const predicate: Predicate | undefined = filterText !== undefined ? parseFilter(filterText, isColumn, entity.logicalName) : undefined;
+    const predicate: Predicate | undefined = filterText !== undefined ? parseFilter(filterText, isColumn, entity.logicalName, (c) => columnType(entity, c, rows)) : undefined;
     const order = parseOrderBy(query.get("$orderby"), entity, isColumn);
     const columns = selectedColumns(query.get("$select"), entity, rows);
     let top: number | undefined;
@@ -249,6 +249,20 @@ function knownColumns(entity: EntityInfo, rows: DataverseRow[]): Set<string> {
     for (const row of rows.slice(0, 50)) for (const k of Object.keys(row)) if (!k.startsWith("__")) known.add(k);
     for (const h of entity.hidden ?? []) known.delete(h);
     return known;
+}
+
+const DATE_COLUMNS = new Set(["createdon", "modifiedon", "startedon", "completedon", "overriddencreatedon"]);
+
+/** The column's Edm type from the schema, else from a sample of the data; undefined when unknown. */
+function columnType(entity: EntityInfo, column: string, rows: DataverseRow[]): EdmType | undefined {
+    if (column === entity.primaryKey || entity.lookups[column] || /^_.+_value$/.test(column)) return "Edm.Guid";
+    if (DATE_COLUMNS.has(column)) return "Edm.DateTimeOffset";
+    if (entity.optionSets[column]) return "Edm.Int32";
+    const sample = rows.slice(0, 50).map((r) => r[column]).find((v) => v !== null && v !== undefined);
+    if (typeof sample === "number") return Number.isInteger(sample) ? "Edm.Int64" : "Edm.Double";
+    if (typeof sample === "boolean") return "Edm.Boolean";
+    if (typeof sample === "string") return "Edm.String";
+    return undefined;
 }
 
 function selectedColumns(select: string | undefined, entity: EntityInfo, rows: DataverseRow[]): string[] | undefined {

@@ -17,7 +17,24 @@ const DATETIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{
 const NUMBER = /^-?\d+(\.\d+)?([eE][+-]?\d+)?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*/;
 
-export function parseFilter(text: string, isColumn: (name: string) => boolean, entity: string): Predicate {
+/** Edm type of a column, when known: comparisons with a literal of another type are refused, as OData does. */
+export type EdmType = "Edm.Guid" | "Edm.Int32" | "Edm.Int64" | "Edm.Double" | "Edm.DateTimeOffset" | "Edm.String" | "Edm.Boolean";
+
+const OPERATOR_KIND: Record<string, string> = { eq: "Equal", ne: "NotEqual", gt: "GreaterThan", ge: "GreaterThanOrEqual", lt: "LessThan", le: "LessThanOrEqual" };
+const LITERAL_TYPE: Record<Literal["kind"], EdmType | undefined> = {
+    string: "Edm.String", guid: "Edm.Guid", number: "Edm.Int32", datetime: "Edm.DateTimeOffset", boolean: "Edm.Boolean", null: undefined,
+};
+const COMPATIBLE: Record<EdmType, Array<Literal["kind"]>> = {
+    "Edm.Guid": ["guid"],
+    "Edm.Int32": ["number"],
+    "Edm.Int64": ["number"],
+    "Edm.Double": ["number"],
+    "Edm.DateTimeOffset": ["datetime"],
+    "Edm.String": ["string"],
+    "Edm.Boolean": ["boolean"],
+};
+
+export function parseFilter(text: string, isColumn: (name: string) => boolean, entity: string, typeOf: (name: string) => EdmType | undefined = () => undefined): Predicate {
     const tokens = tokenize(text);
     let i = 0;
     const syntax = (pos: number): never => {
@@ -74,6 +91,10 @@ export function parseFilter(text: string, isColumn: (name: string) => boolean, e
         const lit = peek();
         if (!lit || lit.type !== "literal") return syntax(lit?.pos ?? text.length);
         i++;
+        const type = typeOf(column);
+        if (type && lit.literal!.kind !== "null" && !COMPATIBLE[type].includes(lit.literal!.kind)) {
+            throw badQuery(`A binary operator with incompatible types was detected. Found operand types '${type}' and '${LITERAL_TYPE[lit.literal!.kind]}' for operator kind '${OPERATOR_KIND[op.text]}'.`);
+        }
         return comparison(column, op.text, lit.literal!);
     };
     // contains / startswith / endswith(column, 'text'): cheap and handy for people exploring by hand.
