@@ -125,7 +125,7 @@ const INVOICE_SAP: FlowTemplate = {
     group: 0, runsPerDay: 20, failureRate: 0.1, cloudShare: 0.7, style: "actions", uiflowtype: 2, statecode: 1, bulk: true,
     subflows: {
         Main: [L("log"), { call: "Login_SAP" }, L("launchExcel"), L("readExcel"),
-            { loop: [6, 24], forEach: true, bulk: true, body: [{ call: "Process_Invoice" }] },
+            { loop: [8, 30], forEach: true, bulk: true, body: [{ call: "Process_Invoice" }] },
             L("closeExcel"), { call: "Logout_SAP" }, L("log")],
         Login_SAP: sapLogin,
         Process_Invoice: [L("setVar"), L("click"), L("populate"), L("populate"), L("populate"), L("sendKeys"),
@@ -140,7 +140,7 @@ const BANK_RECON: FlowTemplate = {
     group: 1, runsPerDay: 8, failureRate: 0.06, cloudShare: 0.5, style: "Actions", uiflowtype: 2, statecode: 1, bulk: true,
     subflows: {
         Main: [L("log"), L("getFiles"), L("launchExcel"), { call: "Load_Statement" },
-            { loop: [20, 60], bulk: true, body: [L("readExcel"), L("replaceText"), L("toNumber"), { if: 0.2, body: [L("writeExcel"), L("log")] }] },
+            { loop: [30, 80], bulk: true, body: [L("readExcel"), L("replaceText"), L("toNumber"), { if: 0.2, body: [L("writeExcel"), L("log")] }] },
             L("closeExcel"), L("moveFile")],
         Load_Statement: [L("readFile"), L("readExcel"), L("setVar")],
     },

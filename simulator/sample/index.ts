@@ -213,7 +213,7 @@ export function extendDataset(dataset: SampleDataset, untilIso: string): ExtendR
     const untilMs = Date.parse(untilIso);
     if (Number.isNaN(untilMs)) throw new Error(`not an ISO date: ${untilIso}`);
     const fromMs = state.endMs;
-    if (untilMs <= fromMs) return { ...dataset, added: 0, modified: 0 };
+    if (untilMs <= fromMs) return register({ ...dataset, added: 0, modified: 0 }, state);
     const seed = dataset.options.seed;
     const salt = `extend:${fromMs}`;
     const rng = rngFor(seed, "extend", fromMs, untilMs);
@@ -223,9 +223,7 @@ export function extendDataset(dataset: SampleDataset, untilIso: string): ExtendR
     for (const env of state.envs) {
         // Runs still busy at the old end.
         for (const plan of env.plans.values()) {
-            if (!plan.pending || plan.modifiedMs > untilMs) continue;
-            plan.pending = false;
-            modified++;
+            if (plan.pending && plan.modifiedMs <= untilMs) plan.pending = false;
         }
         const plans = scheduleRuns(seed, env.layout, fromMs, untilMs, dataset.options.scale, salt).filter((p) => !env.plans.has(p.runId));
         for (const plan of plans) {
@@ -235,8 +233,7 @@ export function extendDataset(dataset: SampleDataset, untilIso: string): ExtendR
         newPlans.push(plans);
         added += plans.length;
     }
-    assignEncodings(seed, { endMs: untilMs, envs: state.envs }, newPlans, untilMs, false);
-    // Runs finished before the old end whose log became readable only now (they were pending) get an encoding too.
+    // New runs, and runs whose log became readable only now (they were running), get an encoding.
     assignEncodings(seed, { endMs: untilMs, envs: state.envs }, state.envs.map((e) => [...e.plans.values()]), untilMs, false);
     state.endMs = untilMs;
     state.envs.forEach((env, i) => {
@@ -251,14 +248,24 @@ export function extendDataset(dataset: SampleDataset, untilIso: string): ExtendR
             const plan = rng.pick(finished);
             if (plan.modifiedMs >= fromMs) continue;
             plan.modifiedMs = fromMs + rng.int(1, Math.max(1, untilMs - fromMs - 1));
-            modified++;
         }
+        // Modified = existing rows whose modifiedon moved (finished, started, re-uploaded, corrected).
+        const fresh = new Set(newPlans[i]);
         for (const plan of env.plans.values()) {
             const row = env.rows.get(plan.runId);
-            if (row) Object.assign(row, sessionRow(env.layout, plan, untilMs));
+            if (!row || fresh.has(plan)) continue;
+            const before = row.modifiedon;
+            Object.assign(row, sessionRow(env.layout, plan, untilMs));
+            if (row.modifiedon !== before) modified++;
         }
     });
     dataset.options.endDate = new Date(untilMs).toISOString();
     refreshManifest(dataset, state);
-    return { ...dataset, added, modified };
+    return register({ ...dataset, added, modified }, state);
+}
+
+/** The result may replace the dataset (the server does so): it must extend again just the same. */
+function register(result: ExtendResult, state: DatasetState): ExtendResult {
+    states.set(result, state);
+    return result;
 }

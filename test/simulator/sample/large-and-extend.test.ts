@@ -49,6 +49,11 @@ describe("extendDataset", () => {
         expect(total).toBe(after.length);
         expect(result.environments).toBe(ds.environments);
         expect(ds.options.endDate).toBe(until);
+
+        // The result stands in for the dataset (the simulator server keeps it) and extends again.
+        const again = extendDataset(result, new Date(oldEnd + 30 * 3_600_000).toISOString());
+        expect(again.added).toBeGreaterThan(0);
+        expect(Object.values(result.manifest.runs).reduce((a, r) => a + Object.keys(r).length, 0)).toBe(ds.environments.reduce((a, e) => a + e.flowsessions.length, 0));
     });
 
     it("is deterministic", () => {
