@@ -158,3 +158,20 @@ export async function mDeclaredColumnTypes(dir: string = POWERQUERY_DIR): Promis
     }
     return out;
 }
+
+/**
+ * Plain (undotted) names a document uses but never binds: not a let/record key, not a function parameter, not `_`.
+ * In a query these must be other queries (PadlensFolder, PadlensParquetTable...): anything else is a typo that
+ * Power BI would only report at refresh. Library functions (Table.AddColumn) and #keywords are not checked.
+ */
+export function unboundNames(ast: Node): string[] {
+    const bound = new Set<string>(["_"]);
+    const used = new Set<string>();
+    for (const n of walk(ast)) {
+        if (n.kind === "Identifier" && (n.identifierContextKind === "Key" || n.identifierContextKind === "Parameter")) {
+            bound.add(n.literal as string);
+        }
+        if (n.kind === "IdentifierExpression") used.add(identifierOf(n) as string);
+    }
+    return [...used].filter((name) => !bound.has(name) && !name.includes(".") && !name.startsWith("#")).sort();
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TABLES } from "../../pipeline/load/schema.js";
 import { KEY_COLUMNS, M_TYPES, QUERY_NAMES } from "../../report/scripts/generate-report.js";
-import { addedColumns, declaredColumnTypes, mDeclaredColumnTypes, parseM, readQueries, sourceTable } from "../../report/scripts/m-columns.js";
+import { addedColumns, declaredColumnTypes, mDeclaredColumnTypes, parseM, readQueries, sourceTable, unboundNames } from "../../report/scripts/m-columns.js";
 
 const queries = readQueries();
 
@@ -16,6 +16,19 @@ describe("Power Query kit", () => {
     it.each(queries.map((q) => [q.file, q.text]))("%s parses with @microsoft/powerquery-parser", async (_file, text) => {
         const parsed = await parseM(text);
         expect(parsed.ok ? "ok" : parsed.error).toBe("ok");
+    });
+
+    it("every name a query uses is bound in it or is another query of the kit", async () => {
+        const queryNames = new Set(queries.map((q) => q.query));
+        for (const q of queries) {
+            const parsed = await parseM(q.text);
+            if (!parsed.ok) throw new Error(parsed.error);
+            const unknown = unboundNames(parsed.ast).filter((name) => !queryNames.has(name));
+            expect(unknown, q.file).toEqual([]);
+        }
+        const parsed = await parseM(`let Source = PadlensParquetTabel("runs", Types), Types = {} in Sorce`);
+        if (!parsed.ok) throw new Error(parsed.error);
+        expect(unboundNames(parsed.ast)).toEqual(["PadlensParquetTabel", "Sorce"]);
     });
 
     it("the parser rejects broken M (the check above can fail)", async () => {
