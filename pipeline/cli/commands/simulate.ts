@@ -58,6 +58,11 @@ export function registerSimulate(program: Command): void {
                 tokenLifetimeSeconds: number("token-lifetime", opts.tokenLifetime),
                 caDir: opts.caDir ? path.resolve(opts.caDir) : undefined,
                 manifestFile: opts.manifest ? path.resolve(opts.manifest) : undefined,
+            }).catch((error: unknown) => {
+                if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+                    throw new UserError(`simulate: port ${opts.port} is already in use; pick another with --port or use --port 0`);
+                }
+                throw error;
             });
             if (opts.writeConfig) {
                 const config = {
