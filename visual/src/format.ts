@@ -27,6 +27,10 @@ export class Formatter {
         return this.integer.format(n);
     }
 
+    number(n: number): string {
+        return this.decimal.format(n);
+    }
+
     rate(r: number): string {
         return this.percent.format(r);
     }

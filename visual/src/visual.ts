@@ -14,7 +14,7 @@ import { Formatter } from "./format";
 import { Strings, StringKey } from "./strings";
 import { VisualSettings, enumValue } from "./settings";
 import { Palette } from "./render/colors";
-import { drawTimeline } from "./render/timelineRenderer";
+import { drawOverview, drawTimeline } from "./render/timelineRenderer";
 import { HeatmapGeometry, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
 import { drawHeatmapAxes, drawTimelineAxis } from "./render/axes";
 
@@ -118,7 +118,8 @@ export class Visual implements IVisual {
             }
             this.root.classList.remove("padlens-landing");
             this.message.textContent = "";
-            const key = `${t.count}|${t.run.values.length}|${t.runStart[0]}|${enumValue(this.settings.view.mode)}`;
+            // Later segments of the same data (fetchMoreData) keep the zoom, selection and focus.
+            const key = `${this.dataView.metadata?.segment ? "" : t.count}|${t.run.values[0] ?? ""}|${enumValue(this.settings.view.mode)}`;
             const dataChanged = key !== this.dataKey;
             this.dataKey = key;
             if (dataChanged) {
@@ -255,7 +256,10 @@ export class Visual implements IVisual {
         this.root.dataset.failed = String(countFailed(t));
         if (this.view === "timeline" && this.layout) {
             const layout = this.layout;
-            if (ctx) drawTimeline(ctx, t, layout, this.geometry, this.viewport, this.palette, { selected: this.selectedRows, showLabels: this.settings.timeline.showLabels.value });
+            if (ctx) {
+                drawTimeline(ctx, t, layout, this.geometry, this.viewport, this.palette, { selected: this.selectedRows, showLabels: this.settings.timeline.showLabels.value });
+                drawOverview(ctx, layout, this.geometry, this.viewport, this.palette);
+            }
             drawTimelineAxis(this.labels, this.geometry, this.viewport, this.formatter);
             this.root.dataset.lanes = String(layout.laneCount);
             this.root.dataset.actions = String(t.count);
@@ -336,7 +340,13 @@ export class Visual implements IVisual {
         return rows.map((r) => this.host.createSelectionIdBuilder().withTable(table, t.sourceRow[r]).createSelectionId());
     }
 
+    /** False in hosts that show the visual read-only (e.g. some dashboards and exports). */
+    private get interactive(): boolean {
+        return this.host.hostCapabilities?.allowInteractions !== false;
+    }
+
     private onClick(e: MouseEvent): void {
+        if (!this.interactive) return;
         if (this.drag && (Math.abs(e.clientX - this.drag.x) > 3 || Math.abs(e.clientY - this.drag.y) > 3)) return;
         const p = this.point(e);
         const hit = this.hitTest(p.x, p.y);
@@ -350,7 +360,7 @@ export class Visual implements IVisual {
 
     private selectItem(item: number, multi: boolean): void {
         const t = this.table;
-        if (!t) return;
+        if (!t || !this.interactive) return;
         const ids = this.idsFor(item);
         void this.selectionManager.select(ids, multi);
         if (this.view === "timeline") {
@@ -376,6 +386,7 @@ export class Visual implements IVisual {
     }
 
     private showContextMenu(id: ISelectionId | undefined, x: number, y: number): void {
+        if (!this.interactive) return;
         void this.selectionManager.showContextMenu(id ?? {}, { x, y });
     }
 
@@ -418,6 +429,7 @@ export class Visual implements IVisual {
             if (t.status.codes[item] >= 0) items.push({ displayName: s.get("Role_Status"), value: text(t.status, item) });
             if (t.machine.codes[item] >= 0) items.push({ displayName: s.get("Role_Machine"), value: text(t.machine, item) });
             if (t.error.codes[item] >= 0) items.push({ displayName: s.get("Role_Error"), value: text(t.error, item) });
+            items.push(...this.extraTooltips(t.sourceRow[item]));
             return items.filter((i) => i.value !== "");
         }
         const m = this.heatmap;
@@ -429,6 +441,21 @@ export class Visual implements IVisual {
             { displayName: s.get("Tip_Count"), value: f.count(cell.count) },
             { displayName: s.get("Tip_Failures"), value: f.count(cell.failures) },
         ];
+    }
+
+    /** Values of the fields in the Tooltips well, for one DataView row. */
+    private extraTooltips(sourceRow: number): VisualTooltipDataItem[] {
+        const table = this.dataView?.table;
+        const row = table?.rows?.[sourceRow];
+        if (!table || !row) return [];
+        const out: VisualTooltipDataItem[] = [];
+        table.columns.forEach((c, i) => {
+            if (!c.roles?.[Roles.tooltips]) return;
+            const v = row[i];
+            if (v === null || v === undefined) return;
+            out.push({ displayName: c.displayName, value: typeof v === "number" ? this.formatter.number(v) : v instanceof Date ? this.formatter.timestamp(v.getTime()) : String(v) });
+        });
+        return out;
     }
 
     private onWheel(e: WheelEvent): void {

@@ -153,6 +153,7 @@ describe("packaged visual in Chromium", () => {
         const errors = packageOutput.split(/\r?\n/).filter((l) => /^\s*error\b/i.test(l) && !/Can't run lint validation/.test(l));
         expect(errors).toEqual([]);
         expect(packageOutput).toContain("package-visual: ok");
+        expect(packageOutput).toContain("No external requests found in the visual.");
     });
 
     it("draws one failed run as a timeline with a lane per action and the failure in the failure colour", async () => {

@@ -19,7 +19,7 @@ interface Harness {
 }
 
 function harness(opts: { locale?: string; highContrast?: boolean } = {}): Harness {
-    const host = createVisualHost({});
+    const host = createVisualHost({ allowInteractions: true });
     Object.defineProperty(host, "locale", { value: opts.locale ?? "en-US", configurable: true });
     vi.spyOn(host.eventService, "renderingStarted");
     vi.spyOn(host.eventService, "renderingFinished");
@@ -129,6 +129,17 @@ describe("padlens visual", () => {
         expect(clear).toHaveBeenCalled();
     });
 
+    it("does not select when the host disallows interactions", () => {
+        const h = harness();
+        Object.defineProperty(h.host, "hostCapabilities", { value: { allowInteractions: false }, configurable: true });
+        h.update(tableDataView(runRows("r", 4)));
+        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const select = vi.spyOn(sm, "select");
+        const p = pointOnAction(h, 1);
+        h.root.dispatchEvent(mouse("click", p.x, p.y));
+        expect(select).not.toHaveBeenCalled();
+    });
+
     it("selects every row behind a heatmap cell", () => {
         const h = harness();
         const rows = [...runRows("a", 2), ...runRows("b", 2)];
@@ -168,6 +179,17 @@ describe("padlens visual", () => {
         expect(items).toContainEqual({ displayName: "Error", value: "Element not found" });
         h.root.dispatchEvent(new PointerEvent("pointermove", { clientX: 790, clientY: 395, bubbles: true }));
         expect(hide).toHaveBeenCalled();
+    });
+
+    it("adds the fields of the Tooltips well to an action's tooltip", () => {
+        const h = harness();
+        const dv = tableDataView(runRows("r", 2));
+        const col = { displayName: "Robot cost", queryName: "m.cost", index: 11, roles: { tooltips: true }, type: { numeric: true } };
+        dv.table!.columns.push(col as never);
+        dv.table!.rows!.forEach((r, i) => r.push(i === 0 ? 1234.5 : null));
+        h.update(dv);
+        expect(h.visual.tooltipFor(0)).toContainEqual({ displayName: "Robot cost", value: "1,234.5" });
+        expect(h.visual.tooltipFor(1).map((i) => i.displayName)).not.toContain("Robot cost");
     });
 
     it("formats numbers and dates by the report locale", () => {

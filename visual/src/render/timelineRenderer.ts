@@ -49,6 +49,22 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
     ctx.restore();
 }
 
+/** When zoomed in, a strip along the bottom shows the whole run and the part in view. */
+export function drawOverview(ctx: CanvasRenderingContext2D, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette): void {
+    const span = Math.max(1, layout.span);
+    if (v.t1 - v.t0 >= span) return;
+    const w = g.width - g.labelWidth, y = g.height - 8;
+    ctx.fillStyle = p.background;
+    ctx.fillRect(g.labelWidth, y - 1, w, 9);
+    ctx.strokeStyle = p.foreground;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(g.labelWidth + 0.5, y + 0.5, w - 1, 6);
+    ctx.fillStyle = p.foreground;
+    const x0 = g.labelWidth + (Math.max(0, v.t0) / span) * w;
+    const x1 = g.labelWidth + (Math.min(span, v.t1) / span) * w;
+    ctx.fillRect(x0, y + 1, Math.max(2, x1 - x0), 5);
+}
+
 function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState, row: number, y: number, h: number): void {
     const o = layout.originOfRow(row);
     const x0 = Math.max(g.labelWidth, timeToX(g, v, t.start[row] - o));
