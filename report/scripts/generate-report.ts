@@ -119,12 +119,15 @@ export function tableQuery(t: TableDef): string {
         );
         last = step;
     }
+    steps.push(`    UtcDateTimes = PadlensUtcDateTimes(${last}, ColumnTypes)`);
+    last = "UtcDateTimes";
     const keyNote = KEY_COLUMNS[t.name].length
         ? "\n// Key columns (env|id) are added for Power BI relationships, which need single-column keys."
         : "";
+    const utcNote = "\n// Timestamps are typed datetimezone (the contract), then stored as UTC datetimes (see PadlensUtcDateTimes).";
     return (
         `// ${QUERY_NAMES[t.name]}: ${GRAIN_DOC[t.name]}. Reads <PadlensFolder>/${t.name}/.\n` +
-        `// Generated from pipeline/load/schema.ts by report/scripts/generate-report.ts: edit those, not this file.${keyNote}\n` +
+        `// Generated from pipeline/load/schema.ts by report/scripts/generate-report.ts: edit those, not this file.${keyNote}${utcNote}\n` +
         `let\n${steps.join(",\n")}\nin\n    ${last}\n`
     );
 }
@@ -281,9 +284,10 @@ function whatIfTmdl(measures: readonly DaxMeasure[]): string {
 
 function expressionsTmdl(): string {
     const parts: string[] = [];
-    for (const name of ["PadlensFolder", "PadlensSource", "PadlensParquetTable"]) {
+    for (const name of ["PadlensFolder", "PadlensSource", "PadlensParquetTable", "PadlensUtcDateTimes"]) {
         const body = mBody(readReport(path.join(POWERQUERY_DIR, `${name}.pq`)));
-        if (name === "PadlensParquetTable") {
+        const isParameter = name === "PadlensFolder" || name === "PadlensSource";
+        if (!isParameter) {
             parts.push(`expression ${name} =\n${indent(body, 2)}\n`);
             parts.push(`\tannotation PBI_ResultType = Function\n`);
         } else {
@@ -319,7 +323,7 @@ function modelTmdl(): string {
         "\t\tlegacyRedirects",
         "\t\treturnErrorValuesAsNull",
         "",
-        "annotation PBI_QueryOrder = " + JSON.stringify(["PadlensFolder", "PadlensSource", "PadlensParquetTable", ...TABLES.map((t) => QUERY_NAMES[t.name])]),
+        "annotation PBI_QueryOrder = " + JSON.stringify(["PadlensFolder", "PadlensSource", "PadlensParquetTable", "PadlensUtcDateTimes", ...TABLES.map((t) => QUERY_NAMES[t.name])]),
         "",
         ...refs,
         "",

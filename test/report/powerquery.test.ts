@@ -9,7 +9,7 @@ describe("Power Query kit", () => {
     it("has one query per table plus the parameters and the Parquet helper", () => {
         const names = queries.map((q) => q.query).sort();
         expect(names).toEqual(
-            [...TABLES.map((t) => QUERY_NAMES[t.name]), "PadlensFolder", "PadlensParquetTable", "PadlensSource"].sort(),
+            [...TABLES.map((t) => QUERY_NAMES[t.name]), "PadlensFolder", "PadlensParquetTable", "PadlensSource", "PadlensUtcDateTimes"].sort(),
         );
     });
 
