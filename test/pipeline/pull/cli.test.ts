@@ -130,6 +130,21 @@ describe("padlens pull (compiled CLI)", () => {
         expect(r.stderr.trim()).toBe("padlens: config: environments[0].clientSecret: environment variable PADLENS_PROD_SECRET is not set");
     });
 
+    it("without --no-build, pull hands the raw store to the build stage; an unknown --env is a usage error", async () => {
+        const out = path.join(tmp, "built");
+        const config = await writeConfig("built", out);
+        const r = await cli(["pull", "--config", config, "--json"]);
+        const summary = JSON.parse(r.stdout) as { ok: boolean; build?: { ran: boolean; result?: { runs: number } } };
+        expect(summary.ok).toBe(true);
+        expect(summary.build?.ran, r.stderr).toBe(true);
+        expect(summary.build?.result?.runs).toBe(90);
+        expect([0, 3]).toContain(r.code);
+        expect((await readdir(out)).sort()).toContain("runs");
+
+        const bad = await cli(["pull", "--config", config, "--env", "nosuch"]);
+        expect(bad.code).toBe(2);
+        expect(bad.stderr).toContain("--env: no environment named nosuch");
+    });
     it("no secret or token appears in any output or in any file under out", async () => {
         const secrets = sim.environments.map((e) => e.clientSecret);
         const roots = [tmp];

@@ -136,6 +136,7 @@ describe("padlens pull against the simulator", () => {
                 }
             },
         });
+        if (skewed) sim.skewClock(-2 * 3600);
         expect(summary.ok).toBe(true);
         expect(sim.counters().unauthorized).toBeGreaterThan(0);
         expect(sim.counters().token).toBeGreaterThan(3);
