@@ -115,6 +115,8 @@ function cutShort(plan: ActionPlan, actions: ActionRecord[], rng: Rng): ActionRe
             while (j > 0 && actions[j].container) j--;
         }
         k = j;
+    } else {
+        while (k > 0 && actions[k].container) k--;
     }
     const kept = actions.slice(0, k + 1);
     const last = kept[k];

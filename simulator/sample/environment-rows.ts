@@ -71,6 +71,8 @@ export function layoutEnvironment(seed: number, index: number, variants: EnvVari
             workflowid: f.id, name: f.template.name, category: 6, uiflowtype: f.template.uiflowtype,
             statecode: f.template.statecode, statuscode: f.template.statecode === 1 ? 2 : 1, _ownerid_value: ownerId,
             createdon: at(5 + i), modifiedon: at(60 + i * 3), description: f.template.description, type: 1, ismanaged: false,
+            // Drafts were never published: the server shows them only with `MSCRM.IncludeUnpublished: true`.
+            ...(f.template.statecode === 0 ? { __unpublished: true } : {}),
         });
         if (f.template.statecode === 1) {
             // The cloud flow that starts the desktop flow: category 5, which a desktop-flow query must filter out.

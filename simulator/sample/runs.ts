@@ -173,7 +173,7 @@ export function expectedRun(env: EnvLayout, plan: RunPlan, endMs: number): Expec
     // What a correct reader recovers: V2 rows, or a V1 document that decodes.
     const readable = v2 || (v1 !== null && !plan.v1Malformed);
     return {
-        runId: plan.runId, flowId: plan.flowId, machineId: plan.machineId, statusCode: statusCode(plan, endMs), v1, v2,
+        runId: plan.runId, flowId: plan.flowId, machineId: plan.startedMs < endMs ? plan.machineId : null, statusCode: statusCode(plan, endMs), v1, v2,
         actions: readable ? plan.actions : 0, failedActions: readable ? plan.failedActions : 0,
     };
 }

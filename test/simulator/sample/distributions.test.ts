@@ -16,7 +16,9 @@ describe("sample runs look like a real tenant", () => {
     it("has about a dozen desktop flows with drafts, plus the cloud flows that trigger them", () => {
         const desktop = ds.environments.flatMap((e) => e.workflows.filter((w) => w.category === 6));
         expect(desktop.length).toBeGreaterThanOrEqual(10);
-        expect(desktop.filter((w) => w.statecode === 0).length).toBeGreaterThanOrEqual(2);
+        const drafts = desktop.filter((w) => w.statecode === 0);
+        expect(drafts.length).toBeGreaterThanOrEqual(2);
+        for (const w of drafts) expect(w.__unpublished).toBe(true);
         expect(ds.environments.flatMap((e) => e.workflows).some((w) => w.category === 5)).toBe(true);
         const flowIds = new Set(desktop.map((w) => w.workflowid));
         for (const r of runs) expect(flowIds.has(r._regardingobjectid_value)).toBe(true);
