@@ -376,7 +376,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 function send(res: ServerResponse, status: number, headers: Record<string, string>, body: Buffer): void {
-    res.writeHead(status, { ...headers, "content-length": String(body.length), "x-ms-service-request-id": requestId(res) });
+    res.writeHead(status, { ...headers, "content-length": String(body.length), "x-ms-service-request-id": requestId() });
     res.end(body);
 }
 
@@ -385,7 +385,7 @@ function sendError(res: ServerResponse, error: ODataError): void {
 }
 
 let requestCounter = 0;
-function requestId(_res: ServerResponse): string {
+function requestId(): string {
     return stableGuid(`req:${process.pid}:${++requestCounter}`);
 }
 
