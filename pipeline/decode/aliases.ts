@@ -16,6 +16,10 @@ export const FIELD_ALIASES = {
     error: ["error", "errorMessage", "exception"],
     errorCode: ["errorCode"],
     children: ["children", "actions", "subActions"],
+    // Flat logs (V2) carry the tree as numbers instead of nesting.
+    sequence: ["sequence", "seq"],
+    parentSequence: ["parentSequence", "parentSeq"],
+    depth: ["depth"],
 } as const;
 
 export type AliasField = keyof typeof FIELD_ALIASES;

@@ -51,9 +51,20 @@ export function unwrap(bytes: Uint8Array): Unwrapped {
             buf = Buffer.from(compact, "base64");
             continue;
         }
+        if (!bom && looksLikeBase64(text)) {
+            const bad = /[^A-Za-z0-9+/=\s]/.exec(text);
+            throw new QuarantineError(`bad base64: character ${JSON.stringify(bad?.[0] ?? "")} at position ${bad?.index ?? 0} is outside the alphabet`);
+        }
         throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(text.slice(0, 16))} (not JSON, base64 or gzip)`);
     }
     throw new QuarantineError(`too many encoding layers (${layers.join("+")})`);
+}
+
+/** Mostly base64 alphabet: a damaged base64 body rather than some other format. */
+function looksLikeBase64(text: string): boolean {
+    const sample = text.slice(0, 4096).replace(/\s+/g, "");
+    const inAlphabet = sample.replace(/[^A-Za-z0-9+/=]/g, "").length;
+    return sample.length >= 16 && inAlphabet / sample.length > 0.95;
 }
 
 /** JSON.parse with the failure turned into a quarantine reason that names the position. */

@@ -4,7 +4,11 @@ import { mapKeys } from "./aliases.js";
 import { parseDuration, parseInteger, parseText, parseTimestamp, typeName } from "./values.js";
 
 /** The fields of one action object mapped through the alias table; structure (seq, depth) is the caller's. */
-export type MappedAction = Omit<ActionRecord, "seq" | "parentSeq" | "depth"> & { children: unknown[] | null };
+export type MappedAction = Omit<ActionRecord, "seq" | "parentSeq" | "depth"> & {
+    children: unknown[] | null;
+    /** Tree position as a flat log states it (V2); nested logs (V1) use `children` instead. */
+    flat: { sequence: number | null; parentSequence: number | null; depth: number | null };
+};
 
 const DEFAULT_SUBFLOW = "Main";
 
@@ -64,6 +68,11 @@ export function mapAction(raw: unknown, where: string, inheritedSubflow: string 
         errorCode,
         errorMessage,
         children,
+        flat: {
+            sequence: f.sequence ? parseInteger(f.sequence.value, field(f.sequence.key)) : null,
+            parentSequence: f.parentSequence ? parseInteger(f.parentSequence.value, field(f.parentSequence.key)) : null,
+            depth: f.depth ? parseInteger(f.depth.value, field(f.depth.key)) : null,
+        },
     };
 }
 
@@ -74,7 +83,7 @@ export function flattenActions(list: unknown[]): ActionRecord[] {
         if (depth > 64) throw new QuarantineError(`actions nested deeper than 64 levels at ${path}`);
         items.forEach((raw, i) => {
             const where = `${path}[${i}]`;
-            const { children, ...m } = mapAction(raw, where, subflow);
+            const { children, flat: _flat, ...m } = mapAction(raw, where, subflow);
             const seq = out.length;
             out.push({ seq, parentSeq, depth, ...m });
             if (children && children.length) walk(children, depth + 1, seq, m.subflow, `${where}.children`);

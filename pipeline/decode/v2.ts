@@ -25,10 +25,18 @@ export function decodeV2(rows: Array<Record<string, unknown>>): DecodeResult {
             const created = typeof row.createdon === "string" ? parseTimestamp(row.createdon, `${where}.createdon`) : 0;
             items.push({ m, created, i });
         });
-        items.sort((a, b) => a.m.startedOn - b.m.startedOn || a.created - b.created || a.i - b.i);
+        // Rows that state their sequence are ordered by it (a container and its first child can share a
+        // start, and the child's row is created first); otherwise by start, then creation.
+        const sequenced = items.length > 0 && items.every((x) => x.m.flat.sequence !== null);
+        items.sort((a, b) =>
+            sequenced ? (a.m.flat.sequence as number) - (b.m.flat.sequence as number) : a.m.startedOn - b.m.startedOn || a.created - b.created || a.i - b.i,
+        );
+        const seqOf = new Map<number, number>();
+        if (sequenced) items.forEach((x, seq) => seqOf.set(x.m.flat.sequence as number, seq));
         const actions: ActionRecord[] = items.map(({ m }, seq) => {
-            const { children: _children, ...rest } = m;
-            return { seq, parentSeq: null, depth: 0, ...rest };
+            const { children: _children, flat, ...rest } = m;
+            const parentSeq = sequenced && flat.parentSequence !== null ? (seqOf.get(flat.parentSequence) ?? null) : null;
+            return { seq, parentSeq, depth: flat.depth ?? 0, ...rest };
         });
         return { ok: true, encoding: "flowlog", actions };
     } catch (e) {

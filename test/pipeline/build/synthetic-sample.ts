@@ -95,7 +95,7 @@ export function syntheticSample(runsPerEnv = 40): SampleDataset {
             totalFailed += nFailed;
             expected[runId] = {
                 runId, flowId, machineId, statusCode: unfinished ? 2 : failed ? 8 : 4,
-                v1: logged && version === 0 ? { encoding, ...(malformed ? { malformed: "invalid JSON" } : {}) } : null,
+                v1: logged && version === 0 ? { encoding, ...(malformed ? { malformed: "truncated-json: cut off" } : {}) } : null,
                 v2: logged && version === 1, actions: nActions, failedActions: nFailed,
             };
         }

@@ -20,6 +20,25 @@ describe("V2 decoder", () => {
         ]);
     });
 
+    it("rows that carry sequence/parentSequence/depth keep their tree, ordered by sequence", () => {
+        const row = (sequence: number, parentSequence: number | null, depth: number, name: string, start: string, end: string) => ({
+            type: 100000001, createdon: end,
+            data: JSON.stringify({ sequence, parentSequence, depth, actionName: name, startTime: start, endTime: end }),
+        });
+        // the child starts with its container and its row is created first: start/createdon order would invert them
+        const r = decodeV2([
+            row(1, 0, 1, "Child", "2026-11-01T10:00:00Z", "2026-11-01T10:00:01Z"),
+            row(0, null, 0, "Loop", "2026-11-01T10:00:00Z", "2026-11-01T10:00:02Z"),
+            row(2, null, 0, "After", "2026-11-01T10:00:02Z", "2026-11-01T10:00:03Z"),
+        ]);
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.actions.map((a) => [a.seq, a.actionName, a.parentSeq, a.depth])).toEqual([
+            [0, "Loop", null, 0],
+            [1, "Child", 0, 1],
+            [2, "After", null, 0],
+        ]);
+    });
+
     it("quarantines a run whose data is not JSON, naming the row", () => {
         const r = decodeV2([{ type: 100000001, data: "{oops" }]);
         expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid JSON/) });
