@@ -1,0 +1,48 @@
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** Debian's Chromium; the flags keep it off the network (design.md §5). */
+export const CHROMIUM_PATH = process.env.PADLENS_CHROMIUM ?? "/usr/bin/chromium";
+export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+export interface ScreenshotResult {
+    files: string[];
+    consoleErrors: string[];
+    networkRequests: string[];
+}
+
+/** Opens the preview page in headless Chromium and saves one PNG per scene (and one of the whole page). */
+export async function takeScreenshots(htmlFile: string, sceneIds: string[], outDir: string): Promise<ScreenshotResult | null> {
+    if (!existsSync(CHROMIUM_PATH)) return null;
+    const { chromium } = await import("playwright-core");
+    const userDataDir = await mkdtemp(path.join(os.tmpdir(), "padlens-chromium-"));
+    const context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, viewport: { width: 1280, height: 900 } });
+    const consoleErrors: string[] = [];
+    const networkRequests: string[] = [];
+    try {
+        const page = context.pages()[0] ?? (await context.newPage());
+        page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+        page.on("pageerror", (e) => consoleErrors.push(e.message));
+        page.on("request", (r) => { if (!/^(file|data|about|blob):/.test(r.url())) networkRequests.push(r.url()); });
+        await page.goto(pathToFileURL(htmlFile).href);
+        // A string, not a function: this module is compiled without the DOM types.
+        await page.waitForFunction("window.padlensPreview && window.padlensPreview.done === true", undefined, { timeout: 60_000 });
+        await page.waitForTimeout(300);
+        const files: string[] = [];
+        for (const id of sceneIds) {
+            const file = path.join(outDir, `${id}.png`);
+            await page.locator(`#scene-${id}`).screenshot({ path: file });
+            files.push(file);
+        }
+        const full = path.join(outDir, "preview.png");
+        await page.screenshot({ path: full, fullPage: true });
+        files.push(full);
+        return { files, consoleErrors, networkRequests };
+    } finally {
+        await context.close();
+        await rm(userDataDir, { recursive: true, force: true });
+    }
+}
