@@ -334,12 +334,71 @@ function modelTmdl(): string {
 export function generatedModel(): Map<string, string> {
     const measures = parseMeasures();
     const files = new Map<string, string>();
-    files.set("definition.pbism", JSON.stringify({ version: "4.0", settings: {} }, null, 2) + "\n");
+    files.set(
+        "definition.pbism",
+        json({ $schema: `${FABRIC_SCHEMAS}/item/semanticModel/definitionProperties/1.0.0/schema.json`, version: "4.0", settings: {} }),
+    );
     files.set("definition/database.tmdl", "database\n\tcompatibilityLevel: 1567\n");
     files.set("definition/model.tmdl", modelTmdl());
     files.set("definition/expressions.tmdl", expressionsTmdl());
     files.set("definition/relationships.tmdl", relationshipsTmdl());
     for (const t of TABLES) files.set(`definition/tables/${QUERY_NAMES[t.name]}.tmdl`, tableTmdl(t, measures));
     files.set(`definition/tables/${WHAT_IF.table}.tmdl`, whatIfTmdl(measures));
+    return files;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// PBIP shell: a .pbip and an empty report (PBIR) bound to the semantic model, so Power BI Desktop can open the
+// project; the pages are built by hand following report/README.md.
+
+const FABRIC_SCHEMAS = "https://developer.microsoft.com/json-schemas/fabric";
+const json = (value: unknown): string => JSON.stringify(value, null, 2) + "\n";
+
+const PAGES = [
+    { name: "summary", displayName: "Summary" },
+    { name: "runs", displayName: "Runs" },
+];
+
+/** Path relative to report/ -> content of the .pbip and the report shell. */
+export function generatedProject(): Map<string, string> {
+    const schemas = `${FABRIC_SCHEMAS}/item/report/definition`;
+    const files = new Map<string, string>();
+    files.set(
+        "padlens.pbip",
+        json({
+            $schema: `${FABRIC_SCHEMAS}/pbip/pbipProperties/1.0.0/schema.json`,
+            version: "1.0",
+            artifacts: [{ report: { path: "padlens.Report" } }],
+            settings: { enableAutoRecovery: true },
+        }),
+    );
+    files.set(
+        "padlens.Report/definition.pbir",
+        json({
+            $schema: `${FABRIC_SCHEMAS}/item/report/definitionProperties/2.0.0/schema.json`,
+            version: "4.0",
+            datasetReference: { byPath: { path: "../padlens.SemanticModel" } },
+        }),
+    );
+    files.set("padlens.Report/definition/version.json", json({ $schema: `${schemas}/versionMetadata/1.0.0/schema.json`, version: "2.0.0" }));
+    files.set(
+        "padlens.Report/definition/report.json",
+        json({
+            $schema: `${schemas}/report/1.0.0/schema.json`,
+            themeCollection: {
+                baseTheme: { name: "CY24SU10", reportVersionAtImport: "5.59", type: "SharedResources" },
+            },
+        }),
+    );
+    files.set(
+        "padlens.Report/definition/pages/pages.json",
+        json({ $schema: `${schemas}/pagesMetadata/1.0.0/schema.json`, pageOrder: PAGES.map((p) => p.name), activePageName: PAGES[0].name }),
+    );
+    for (const page of PAGES) {
+        files.set(
+            `padlens.Report/definition/pages/${page.name}/page.json`,
+            json({ $schema: `${schemas}/page/1.0.0/schema.json`, name: page.name, displayName: page.displayName, displayOption: "FitToPage", height: 720, width: 1280 }),
+        );
+    }
     return files;
 }

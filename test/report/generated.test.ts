@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { generatedModel, generatedQueries, MODEL_DIR, POWERQUERY_DIR } from "../../report/scripts/generate-report.js";
+import { generatedModel, generatedProject, generatedQueries, MODEL_DIR, POWERQUERY_DIR, REPORT_DIR } from "../../report/scripts/generate-report.js";
 
 // PADLENS_UPDATE_REPORT=1 npx vitest run test/report  rewrites the generated files instead of comparing.
 const update = process.env.PADLENS_UPDATE_REPORT === "1";
@@ -20,6 +20,15 @@ function check(dir: string, files: Map<string, string>): void {
 
 describe("generated report files are up to date with pipeline/load/schema.ts and report/dax/measures.dax", () => {
     it("table queries", () => check(POWERQUERY_DIR, generatedQueries()));
+
+    it("PBIP project and report shell bound to the semantic model", () => {
+        const files = generatedProject();
+        check(REPORT_DIR, files);
+        const pbir = JSON.parse(files.get("padlens.Report/definition.pbir")!) as { datasetReference: { byPath: { path: string } } };
+        const model = path.resolve(REPORT_DIR, "padlens.Report", pbir.datasetReference.byPath.path);
+        expect(model).toBe(MODEL_DIR);
+        expect(existsSync(path.join(model, "definition.pbism"))).toBe(true);
+    });
 
     it("PBIP semantic model (TMDL)", () => {
         const files = generatedModel();
