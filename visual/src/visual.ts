@@ -62,6 +62,8 @@ export class Visual implements IVisual {
     private keyboardFocus = false;
     private drag: { x: number; y: number; v: TimelineViewport } | null = null;
     private dataKey = "";
+    /** Collapsed subflow groups of the single-run timeline, by the group's first action row. */
+    private collapsed = new Set<number>();
 
     constructor(options: VisualConstructorOptions) {
         this.host = options.host;
@@ -125,6 +127,7 @@ export class Visual implements IVisual {
             if (dataChanged) {
                 this.selectedRows = null;
                 this.selectedCells.clear();
+                this.collapsed.clear();
                 this.focusIndex = -1;
             }
             const runCount = runsInTable(t).length;
@@ -222,7 +225,7 @@ export class Visual implements IVisual {
     private prepareTimeline(t: ActionTable, reset: boolean): void {
         this.heatmap = null;
         const forceBands = runsInTable(t).length > 1;
-        this.layout = layoutTimeline(t, this.settings.timeline.slowestN.value, forceBands);
+        this.layout = layoutTimeline(t, this.settings.timeline.slowestN.value, forceBands, this.collapsed);
         this.geometry.laneHeight = this.settings.timeline.laneHeight.value;
         this.geometry.labelWidth = this.settings.timeline.showLabels.value ? Math.min(220, Math.max(80, this.geometry.width * 0.25)) : 0;
         if (reset) this.viewport = { t0: 0, t1: Math.max(1, this.layout.span * 1.01), scrollY: 0 };
@@ -349,6 +352,11 @@ export class Visual implements IVisual {
         if (!this.interactive) return;
         if (this.drag && (Math.abs(e.clientX - this.drag.x) > 3 || Math.abs(e.clientY - this.drag.y) > 3)) return;
         const p = this.point(e);
+        const header = this.subflowHeaderAt(p.y);
+        if (header >= 0) {
+            this.toggleGroup(header);
+            return;
+        }
         const hit = this.hitTest(p.x, p.y);
         this.keyboardFocus = false;
         if (hit < 0) {
@@ -356,6 +364,28 @@ export class Visual implements IVisual {
             return;
         }
         this.selectItem(hit, e.ctrlKey || e.metaKey);
+    }
+
+    /** The subflow header lane at a height of the single-run timeline, or -1. */
+    private subflowHeaderAt(y: number): number {
+        const l = this.layout;
+        if (this.view !== "timeline" || !l || l.mode !== "single" || y < this.geometry.axisHeight) return -1;
+        const lane = Math.floor((y - this.geometry.axisHeight + this.viewport.scrollY) / this.geometry.laneHeight);
+        return lane >= 0 && lane < l.laneCount && l.laneKind[lane] === LaneKind.Subflow ? lane : -1;
+    }
+
+    /** Collapses or expands a subflow group; keyboard focus stays on its header. */
+    public toggleGroup(lane: number): void {
+        const l = this.layout;
+        const t = this.table;
+        if (!l || !t) return;
+        const first = l.laneRef[lane];
+        if (this.collapsed.has(first)) this.collapsed.delete(first);
+        else this.collapsed.add(first);
+        this.layout = layoutTimeline(t, this.settings.timeline.slowestN.value, false, this.collapsed);
+        if (this.focusIndex >= 0) this.focusIndex = this.layout.laneOfRow[first] - (this.collapsed.has(first) ? 0 : 1);
+        this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
+        this.draw();
     }
 
     private selectItem(item: number, multi: boolean): void {
@@ -513,6 +543,10 @@ export class Visual implements IVisual {
                 if (timeline) this.viewport = { t0: 0, t1: Math.max(1, this.layout!.span * 1.01), scrollY: 0 };
                 break;
             case "Enter": case " ": {
+                if (timeline && this.layout!.mode === "single" && this.focusIndex >= 0 && this.layout!.laneKind[this.focusIndex] === LaneKind.Subflow) {
+                    this.toggleGroup(this.focusIndex);
+                    break;
+                }
                 const item = this.focusedItem();
                 if (item >= 0) this.selectItem(item, e.ctrlKey || e.metaKey);
                 break;
@@ -554,7 +588,7 @@ export class Visual implements IVisual {
         }
         const layout = this.layout!;
         let lane = this.focusIndex < 0 ? (delta > 0 ? -1 : layout.laneCount) : this.focusIndex;
-        do lane += delta; while (lane >= 0 && lane < layout.laneCount && layout.mode === "single" && layout.laneKind[lane] !== LaneKind.Action);
+        do lane += delta; while (lane >= 0 && lane < layout.laneCount && layout.mode === "single" && layout.laneKind[lane] === LaneKind.Run);
         if (lane < 0 || lane >= layout.laneCount) return;
         this.focusIndex = lane;
         const top = lane * this.geometry.laneHeight;
@@ -570,7 +604,7 @@ export class Visual implements IVisual {
         if (this.view === "heatmap") return this.focusIndex;
         const layout = this.layout;
         if (!layout) return -1;
-        if (layout.mode === "single") return layout.laneRef[this.focusIndex];
+        if (layout.mode === "single") return layout.laneKind[this.focusIndex] === LaneKind.Action ? layout.laneRef[this.focusIndex] : -1;
         const [from, to] = layout.bandRows(this.focusIndex);
         // A band stands for its run: pick the slowest action so Enter selects something meaningful.
         let best = from;
@@ -581,6 +615,13 @@ export class Visual implements IVisual {
     private placeFocusRing(): void {
         const ring = this.focusRing;
         const item = this.focusedItem();
+        const l = this.layout;
+        if (this.keyboardFocus && this.view === "timeline" && l?.mode === "single" && this.focusIndex >= 0 && l.laneKind[this.focusIndex] === LaneKind.Subflow) {
+            // A subflow header: the ring spans the lane; Enter collapses or expands it.
+            Object.assign(ring.style, { display: "block", left: "0px", width: `${this.geometry.width}px`, top: `${laneTop(this.geometry, this.viewport, this.focusIndex)}px`, height: `${this.geometry.laneHeight}px` });
+            this.status.textContent = `${this.strings.get("Role_Subflow")}: ${l.laneLabel(this.focusIndex)}`;
+            return;
+        }
         if (!this.keyboardFocus || item < 0 || !this.table) {
             ring.style.display = "none";
             this.root.removeAttribute("aria-activedescendant");

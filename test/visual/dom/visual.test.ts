@@ -204,12 +204,15 @@ describe("padlens visual", () => {
         const h = harness();
         h.update(tableDataView(runRows("r", 4)));
         const ring = h.root.querySelector<HTMLElement>(".padlens-focus")!;
+        const key = (k: string): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); };
         h.root.focus();
-        h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+        key("ArrowDown");
         expect(ring.style.display).toBe("block");
+        expect(h.root.querySelector(".padlens-status")!.textContent).toBe("Subflow: Main");
+        key("ArrowDown");
         expect(h.visual.focusedItem()).toBe(0);
-        h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
-        h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+        // Lanes: run, Main, a0, a1, Export, a2, a3.
+        key("ArrowDown"); key("ArrowDown"); key("ArrowDown");
         expect(h.visual.focusedItem()).toBe(2);
         expect(h.root.querySelector(".padlens-status")!.textContent).toContain("Action 2");
         const ticksBefore = Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent);
@@ -220,6 +223,22 @@ describe("padlens visual", () => {
         const select = vi.spyOn(sm, "select");
         h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
         expect(select).toHaveBeenCalledWith([expect.objectContaining({ key: "row2" })], false);
+    });
+
+    it("collapses and expands a subflow group from its header, by click and by keyboard", () => {
+        const h = harness();
+        h.update(tableDataView(runRows("r", 4)));
+        expect(h.root.dataset.lanes).toBe("7");
+        // The "Export" header is lane 4: axis 22 px + 4 lanes of 16 px.
+        h.root.dispatchEvent(mouse("click", 40, 22 + 4 * 16 + 8));
+        expect(h.root.dataset.lanes).toBe("5");
+        h.root.focus();
+        const key = (k: string): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); };
+        key("ArrowDown");
+        key("Enter");
+        expect(h.root.dataset.lanes).toBe("3");
+        key("Enter");
+        expect(h.root.dataset.lanes).toBe("5");
     });
 
     it("uses the high-contrast palette colours", () => {

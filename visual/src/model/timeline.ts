@@ -24,9 +24,11 @@ export interface TimelineLayout {
     emphasised: Uint8Array;
     /** Per lane in bands mode: action rows of that run, sorted by start. */
     bandRows: (lane: number) => [number, number];
+    /** For a subflow header lane (single run): its action rows [first, end). */
+    groupRows: (lane: number) => [number, number];
 }
 
-export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false): TimelineLayout {
+export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>): TimelineLayout {
     const runs = runsInTable(t);
     const emphasised = markSlowest(t, runs, slowestN);
     if (runs.length > 1 || forceBands) {
@@ -50,23 +52,32 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             span,
             emphasised,
             bandRows: (lane) => [t.runFirst[laneRef[lane]], t.runEnd[laneRef[lane]]],
+            groupRows: () => [0, 0],
         };
     }
-    // Single run: count header lanes first so the arrays are allocated once.
+    // Single run: count lanes first so the arrays are allocated once. A collapsed subflow group keeps
+    // only its header lane, keyed by the group's first action row.
+    const isCollapsed = (i: number): boolean => collapsed?.has(i) ?? false;
     let lanes = 0;
+    let hidden = false;
     for (let i = 0; i < t.count; i++) {
         if (i === 0) lanes++;
-        if (i === 0 || t.subflow.codes[i] !== t.subflow.codes[i - 1]) lanes++;
-        lanes++;
+        if (i === 0 || t.subflow.codes[i] !== t.subflow.codes[i - 1]) { lanes++; hidden = isCollapsed(i); }
+        if (!hidden) lanes++;
     }
     const laneKind = new Uint8Array(lanes), laneDepth = new Uint8Array(lanes), laneRef = new Int32Array(lanes);
     const laneOfRow = new Int32Array(t.count);
     let l = 0;
+    let header = 0;
     for (let i = 0; i < t.count; i++) {
         if (i === 0) { laneKind[l] = LaneKind.Run; laneRef[l] = runs[0]; l++; }
         const sub = t.subflow.codes[i];
         const nested = sub >= 0 && !/^main$/i.test(t.subflow.values[sub]) ? 1 : 0;
-        if (i === 0 || sub !== t.subflow.codes[i - 1]) { laneKind[l] = LaneKind.Subflow; laneDepth[l] = 1 + nested; laneRef[l] = i; l++; }
+        if (i === 0 || sub !== t.subflow.codes[i - 1]) {
+            laneKind[l] = LaneKind.Subflow; laneDepth[l] = 1 + nested; laneRef[l] = i; header = l; l++;
+            hidden = isCollapsed(i);
+        }
+        if (hidden) { laneOfRow[i] = header; continue; }
         laneKind[l] = LaneKind.Action; laneDepth[l] = 2 + nested; laneRef[l] = i; laneOfRow[i] = l; l++;
     }
     const origin = t.count ? t.runStart[runs[0]] : 0;
@@ -88,6 +99,12 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
         span,
         emphasised,
         bandRows: () => [0, 0],
+        groupRows: (lane) => {
+            const first = laneRef[lane];
+            let last = first;
+            while (last + 1 < t.count && t.subflow.codes[last + 1] === t.subflow.codes[first]) last++;
+            return [first, last + 1];
+        },
     };
 }
 

@@ -34,6 +34,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
             fitText(ctx, layout.laneLabel(lane), indent, y + g.laneHeight / 2, g.labelWidth - indent - 4);
         }
         if (layout.mode === "single") {
+            if (layout.laneKind[lane] === LaneKind.Subflow) drawGroupSpan(ctx, t, layout, g, v, p, lane, y);
             if (layout.laneKind[lane] !== LaneKind.Action) continue;
             drawBar(ctx, t, layout, g, v, p, s, layout.laneRef[lane], y + 2, barH);
         } else {
@@ -47,6 +48,21 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
         }
     }
     ctx.restore();
+}
+
+/** A thin span under a subflow header from its first start to its last end (the whole group when collapsed). */
+function drawGroupSpan(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, lane: number, y: number): void {
+    const [from, to] = layout.groupRows(lane);
+    if (to <= from) return;
+    let s = Infinity, e = -Infinity, failed = false;
+    for (let i = from; i < to; i++) { s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1; }
+    const o = layout.originOfRow(from);
+    const x0 = Math.max(g.labelWidth, timeToX(g, v, s - o)), x1 = Math.min(g.width, timeToX(g, v, e - o));
+    if (x1 < g.labelWidth || x0 > g.width) return;
+    ctx.fillStyle = failed ? p.failed : p.foreground;
+    ctx.globalAlpha = 0.5;
+    ctx.fillRect(x0, y + g.laneHeight / 2 - 1, Math.max(1, x1 - x0), 3);
+    ctx.globalAlpha = 1;
 }
 
 /** When zoomed in, a strip along the bottom shows the whole run and the part in view. */
