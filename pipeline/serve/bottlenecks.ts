@@ -30,7 +30,9 @@ export interface BottleneckQuery {
  * Reads `action_hourly` (the serve-side aggregate) and ranks, per action, the machine and the UTC hours of
  * day whose mean duration is furthest above the same action's mean everywhere else. Comparing against
  * "everywhere else" rather than the overall mean keeps a slow cell from raising its own baseline. Means add
- * up across hourly cells exactly (total_ms / executions); percentiles would not.
+ * up across hourly cells exactly (total_ms / executions); percentiles would not. Containers (loops, ifs,
+ * subflow calls) last as long as their children, so they would echo every bottleneck inside them: they
+ * are left out, found as the actions some other action names as its parent.
  */
 export async function findBottlenecks(con: DuckDBConnection, out: string, query: BottleneckQuery = {}): Promise<Bottleneck[]> {
     const minExecutions = query.minExecutions ?? 20;
@@ -38,20 +40,35 @@ export async function findBottlenecks(con: DuckDBConnection, out: string, query:
     const limit = query.limit ?? 10;
     await con.run("SET TimeZone = 'UTC'");
     const sql = `
-        WITH h AS (SELECT * FROM ${parquetTable(out, "action_hourly")}),
+        WITH a AS (SELECT env, run_id, seq, parent_seq, flow_id, subflow, action_name FROM ${parquetTable(out, "actions")}),
+        containers AS (
+            SELECT DISTINCT p.env, p.flow_id, p.subflow, p.action_name FROM a p
+            SEMI JOIN (SELECT DISTINCT env, run_id, parent_seq FROM a WHERE parent_seq IS NOT NULL) c
+                ON c.env = p.env AND c.run_id = p.run_id AND c.parent_seq = p.seq),
+        h AS (SELECT * FROM ${parquetTable(out, "action_hourly")} ANTI JOIN containers USING (env, flow_id, subflow, action_name)),
         base AS (
             SELECT env, flow_id, subflow, action_name, sum(total_ms) AS total, sum(executions) AS n
             FROM h GROUP BY ALL),
-        cells AS (
-            SELECT env, flow_id, subflow, action_name, 'machine' AS dimension, machine_id AS key, sum(total_ms) AS total, sum(executions) AS n
-            FROM h WHERE machine_id IS NOT NULL GROUP BY ALL
-            UNION ALL
-            SELECT env, flow_id, subflow, action_name, 'hour' AS dimension, lpad(CAST(hour(hour) AS VARCHAR), 2, '0') AS key, sum(total_ms), sum(executions)
+        by_machine AS (
+            SELECT env, flow_id, subflow, action_name, machine_id, sum(total_ms) AS total, sum(executions) AS n
             FROM h GROUP BY ALL),
-        rated AS (
-            SELECT c.*, c.total / c.n AS mean_ms, (b.total - c.total) / (b.n - c.n) AS baseline_ms
-            FROM cells c JOIN base b USING (env, flow_id, subflow, action_name)
-            WHERE c.n >= ${minExecutions} AND b.n - c.n >= ${minExecutions} AND b.total > c.total),
+        -- Machine cells: against the same action on every other machine.
+        machine_cells AS (
+            SELECT m.env, m.flow_id, m.subflow, m.action_name, 'machine' AS dimension, m.machine_id AS key, m.total, m.n,
+                   m.total / m.n AS mean_ms, (b.total - m.total) / (b.n - m.n) AS baseline_ms
+            FROM by_machine m JOIN base b USING (env, flow_id, subflow, action_name)
+            WHERE m.machine_id IS NOT NULL AND m.n >= ${minExecutions} AND b.n - m.n >= ${minExecutions} AND b.total > m.total),
+        -- Hour cells: against what the same machines take for the action at other hours, so a slow machine
+        -- that happens to run at night does not make the night look slow.
+        hour_cells AS (
+            SELECT h.env, h.flow_id, h.subflow, h.action_name, 'hour' AS dimension, lpad(CAST(hour(h.hour) AS VARCHAR), 2, '0') AS key,
+                   sum(h.total_ms) AS total, sum(h.executions) AS n,
+                   sum(h.total_ms) / sum(h.executions) AS mean_ms,
+                   sum(h.executions * m.total / m.n) / sum(h.executions) AS baseline_ms
+            FROM h JOIN by_machine m ON m.env = h.env AND m.flow_id = h.flow_id AND m.subflow = h.subflow AND m.action_name = h.action_name
+                AND m.machine_id IS NOT DISTINCT FROM h.machine_id
+            GROUP BY ALL HAVING sum(h.executions) >= ${minExecutions}),
+        rated AS (SELECT * FROM machine_cells UNION ALL SELECT * FROM hour_cells),
         slow AS (SELECT *, mean_ms / baseline_ms AS slowdown FROM rated WHERE mean_ms / baseline_ms >= ${minSlowdown}),
         grouped AS (
             SELECT env, flow_id, subflow, action_name, dimension,
