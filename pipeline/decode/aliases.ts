@@ -37,16 +37,34 @@ export function aliasFor(key: string): AliasField | undefined {
     return lookup.get(key.toLowerCase());
 }
 
-/** Groups an object's values by alias field; the first key found for a field wins (in alias-table order). */
+/** For each key set seen, which key serves each field (in alias-table order). Logs repeat a few key sets. */
+const plans = new Map<string, Array<[AliasField, string[]]>>();
+
+function planFor(keys: string[]): Array<[AliasField, string[]]> {
+    const signature = keys.join("\u0000");
+    let plan = plans.get(signature);
+    if (!plan) {
+        const byLower = new Map<string, string>();
+        for (const k of keys) if (!byLower.has(k.toLowerCase())) byLower.set(k.toLowerCase(), k);
+        plan = [];
+        for (const [field, names] of Object.entries(FIELD_ALIASES) as [AliasField, readonly string[]][]) {
+            const candidates = names.map((n) => byLower.get(n.toLowerCase())).filter((k): k is string => k !== undefined);
+            if (candidates.length) plan.push([field, candidates]);
+        }
+        if (plans.size > 1000) plans.clear(); // bounded: odd documents must not grow it forever
+        plans.set(signature, plan);
+    }
+    return plan;
+}
+
+/** Groups an object's values by alias field; the first alias present with a non-null value wins (in alias-table order). */
 export function mapKeys(obj: Record<string, unknown>): Partial<Record<AliasField, { key: string; value: unknown }>> {
     const out: Partial<Record<AliasField, { key: string; value: unknown }>> = {};
-    const byLower = new Map<string, string>();
-    for (const k of Object.keys(obj)) if (!byLower.has(k.toLowerCase())) byLower.set(k.toLowerCase(), k);
-    for (const [field, names] of Object.entries(FIELD_ALIASES) as [AliasField, readonly string[]][]) {
-        for (const n of names) {
-            const key = byLower.get(n.toLowerCase());
-            if (key !== undefined && obj[key] !== undefined && obj[key] !== null) {
-                out[field] = { key, value: obj[key] };
+    for (const [field, candidates] of planFor(Object.keys(obj))) {
+        for (const key of candidates) {
+            const value = obj[key];
+            if (value !== undefined && value !== null) {
+                out[field] = { key, value };
                 break;
             }
         }
