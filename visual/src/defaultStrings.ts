@@ -32,6 +32,7 @@ export const defaultStrings = {
     Obj_HeatHigh: "Heatmap high",
     Obj_LoadMore: "Load more than 30,000 rows",
     Obj_RowCap: "Row cap",
+    Obj_IncludeContainers: "Include loops and subflow calls",
     Enum_Auto: "Auto",
     Enum_Timeline: "Timeline",
     Enum_Heatmap: "Heatmap",

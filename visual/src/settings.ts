@@ -49,10 +49,11 @@ export class HeatmapCard extends Card {
         { value: "count", displayNameKey: "Enum_Count" },
     ], "p95");
     maxRows = new formattingSettings.NumUpDown({ name: "maxRows", displayName: "Maximum rows", displayNameKey: "Obj_MaxRows", value: 40, options: { minValue: { type: 0, value: 1 }, maxValue: { type: 1, value: 500 } } });
+    includeContainers = new formattingSettings.ToggleSwitch({ name: "includeContainers", displayName: "Include loops and subflow calls", displayNameKey: "Obj_IncludeContainers", value: false });
     name = "heatmap";
     displayName = "Heatmap";
     displayNameKey = "Card_Heatmap";
-    slices = [this.rows, this.columns, this.measure, this.maxRows];
+    slices = [this.rows, this.columns, this.measure, this.maxRows, this.includeContainers];
 }
 
 export class ColorsCard extends Card {

@@ -239,6 +239,7 @@ export class Visual implements IVisual {
             columns: enumValue(h.columns) as HeatColumns,
             measure: enumValue(h.measure) as HeatMeasure,
             maxRows: h.maxRows.value,
+            includeContainers: h.includeContainers.value,
         });
         const left = Math.min(220, Math.max(80, this.geometry.width * 0.25));
         this.heatGeometry = heatmapGeometry(this.heatmap, this.geometry.width, this.geometry.height, left, 24, 40);

@@ -111,6 +111,27 @@ describe("convertActions", () => {
     });
 });
 
+describe("containers", () => {
+    // A loop (0-100 ms) holding two actions, then a plain action; PAD runs actions one at a time.
+    const rows: ActionRow[] = [
+        { run: "r", action: "Loop", start: new Date(0), end: new Date(100), durationMs: 100 },
+        { run: "r", action: "Click", start: new Date(2), end: new Date(40), durationMs: 38 },
+        { run: "r", action: "Type", start: new Date(45), end: new Date(99), durationMs: 54 },
+        { run: "r", action: "Close", start: new Date(101), end: new Date(111), durationMs: 10 },
+    ];
+    const t = convertActions(tableDataView(rows))!;
+
+    it("recognises actions still running when the next one starts", () => {
+        expect(Array.from(t.container)).toEqual([1, 0, 0, 0]);
+    });
+
+    it("leaves containers out of heatmaps and slowest-N unless asked", () => {
+        expect(buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 10 }).rowLabels).toEqual(["Type", "Click", "Close"]);
+        expect(buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 10, includeContainers: true }).rowLabels[0]).toBe("Loop");
+        expect(Array.from(layoutTimeline(t, 1).emphasised)).toEqual([0, 0, 1, 0]);
+    });
+});
+
 describe("buildHeatmap", () => {
     const t0 = new Date(2026, 0, 5, 9).getTime(); // local 09:00, a Monday
     const rows: ActionRow[] = [

@@ -32,6 +32,11 @@ export interface ActionTable {
     end: Float64Array;
     duration: Float64Array;
     failed: Uint8Array;
+    /**
+     * 1 for containers (loops, conditions, subflow calls): actions still running when the next action
+     * of their run starts. Their time includes their children's, so rankings leave them out.
+     */
+    container: Uint8Array;
     /** 1 when highlighted by another visual; null when nothing is highlighted. */
     highlighted: Uint8Array | null;
     /** Per run code: first row in the sorted table and one past its last. */
@@ -248,7 +253,7 @@ function permute(
         run: t(text.run), flow: t(text.flow), subflow: t(text.subflow), action: t(text.action),
         machine: t(text.machine), status: t(text.status), error: t(text.error),
         actionIndex: f(nums.actionIndex), start: f(nums.start), end: f(nums.end), duration: f(nums.duration),
-        failed: new Uint8Array(m), highlighted: null,
+        failed: new Uint8Array(m), container: new Uint8Array(m), highlighted: null,
         runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
         issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0 },
     };
@@ -277,6 +282,8 @@ function computeRuns(t: ActionTable, issues: ConversionIssues): void {
             issues.placed++;
         }
         cursor = Math.max(cursor, t.end[i]);
+        // Sorted by start, so a container is followed by its first child before it ends.
+        if (i > 0 && r === prevRun && t.run.codes[i - 1] === t.run.codes[i] && t.start[i] < t.end[i - 1] && t.start[i] >= t.start[i - 1]) t.container[i - 1] = 1;
         t.runEnd[r] = i + 1;
         if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
         if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];

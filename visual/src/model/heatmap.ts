@@ -9,6 +9,8 @@ export interface HeatmapOptions {
     columns: HeatColumns;
     measure: HeatMeasure;
     maxRows: number;
+    /** Containers (loops, subflow calls) are left out unless asked for: their time is their children's. */
+    includeContainers?: boolean;
 }
 
 export interface HeatCell {
@@ -75,7 +77,7 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
     const cellOf = new Int32Array(t.count);
     const rowOf = (i: number): number => (rowCol.codes[i] < 0 ? rowCount - 1 : rowCol.codes[i]);
     for (let i = 0; i < t.count; i++) {
-        if (rowFilter && !rowFilter[i]) { cellOf[i] = -1; continue; }
+        if ((rowFilter && !rowFilter[i]) || (!options.includeContainers && t.container[i])) { cellOf[i] = -1; continue; }
         const k = columnKey(t, i, options.columns);
         let c = colIndex.get(k);
         if (c === undefined) { c = colKeys.length; colKeys.push(k); colIndex.set(k, c); }

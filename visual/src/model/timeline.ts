@@ -116,7 +116,10 @@ function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
         const idx = new Int32Array(to - from);
         for (let i = 0; i < idx.length; i++) idx[i] = from + i;
         idx.sort((a, b) => t.duration[b] - t.duration[a]);
-        for (let k = 0; k < Math.min(n, idx.length); k++) if (t.duration[idx[k]] > 0) out[idx[k]] = 1;
+        let marked = 0;
+        for (let k = 0; k < idx.length && marked < n; k++) {
+            if (t.duration[idx[k]] > 0 && !t.container[idx[k]]) { out[idx[k]] = 1; marked++; }
+        }
     }
     return out;
 }
