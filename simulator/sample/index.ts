@@ -7,7 +7,7 @@ import { ENV_VARIANTS } from "./catalog.js";
 import { layoutEnvironment, type EnvLayout } from "./environment-rows.js";
 import type { DataverseRow, ExpectedRun, SampleDataset, SampleEnvironment, SampleManifest, SampleOptions, V1Encoding } from "./model.js";
 import { rngFor, type Rng } from "./prng.js";
-import { expectedRun, hasV1, hasV2, runActions, scheduleRuns, sessionRow, settleRun, type RunPlan } from "./runs.js";
+import { ensureRunning, expectedRun, hasV1, hasV2, runActions, scheduleRuns, sessionRow, settleRun, type RunPlan } from "./runs.js";
 import { buildV1Document, encodeV1, malformedV1, MALFORMED_ENCODING, MALFORMED_KINDS, type MalformedKind } from "./v1-document.js";
 import { flowLogRows } from "./v2-logs.js";
 
@@ -60,6 +60,7 @@ export function generateDataset(options: Partial<SampleOptions> = {}): SampleDat
             settleRun(opts.seed, plan, endMs, rng);
             env.plans.set(plan.runId, plan);
         }
+        ensureRunning(plansByEnv[i], endMs, rng);
     });
     assignEncodings(opts.seed, state, plansByEnv, endMs, true);
     const manifest: SampleManifest = { seed: opts.seed, options: opts, environments: [], bottlenecks: [], runs: {} };

@@ -141,6 +141,19 @@ export function settleRun(seed: number, plan: RunPlan, endMs: number, rng: Rng):
 
 const RECENT_MS = 20 * 60_000;
 
+/**
+ * A live tenant always has something in flight: when no run is still busy at the end (small
+ * scales), the environment's latest run is made to finish after it.
+ */
+export function ensureRunning(plans: RunPlan[], endMs: number, rng: Rng): void {
+    if (plans.length === 0 || plans.some((p) => p.pending)) return;
+    const latest = plans.filter((p) => !p.large).at(-1);
+    if (!latest) return;
+    latest.completedMs = Math.max(latest.completedMs, endMs + rng.int(60_000, RECENT_MS));
+    latest.modifiedMs = latest.completedMs + rng.int(2_000, 40_000);
+    latest.pending = true;
+}
+
 export function statusCode(plan: RunPlan, endMs: number): number {
     if (plan.pending) return plan.startedMs < endMs ? 2 : 3;
     switch (plan.outcome) {

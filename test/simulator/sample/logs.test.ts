@@ -3,7 +3,8 @@ import { generateDataset } from "../../../simulator/sample/index.js";
 import type { ExpectedRun } from "../../../simulator/sample/model.js";
 import { decodeBytes, flattenDocument, isFailed, v2Actions } from "./reference-decode.js";
 
-const ds = generateDataset({ days: 7, scale: 0.1, largeRuns: 0 });
+// Enough runs for a handful of failures in the on-failure-only environment.
+const ds = generateDataset({ days: 7, scale: 0.4, largeRuns: 0 });
 const expectedOf = (env: string): ExpectedRun[] => Object.values(ds.manifest.runs[env]);
 const envByName = (name: string) => ds.environments.find((e) => e.name === name)!;
 
