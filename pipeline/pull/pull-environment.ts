@@ -124,13 +124,29 @@ async function pullRuns(
     const inFlight = new Set<Promise<void>>();
     const maxInFlight = Math.max(2, config.concurrency * 2);
     let failure: unknown;
-    let stateWrite: Promise<void> = Promise.resolve();
+    let stateWrite: Promise<void> | undefined;
+    let stateDirty = false;
 
+    // Coalesced: at most one state write in flight, and it always writes the newest watermark.
+    const flushState = (): void => {
+        if (stateWrite) {
+            stateDirty = true;
+            return;
+        }
+        stateDirty = false;
+        stateWrite = store.writeState(env, { ...state })
+            .catch((error: unknown) => {
+                failure ??= error;
+            })
+            .finally(() => {
+                stateWrite = undefined;
+                if (stateDirty) flushState();
+            });
+    };
     const advance = (watermark: string | undefined): void => {
         if (!watermark || (state.watermark && watermark <= state.watermark)) return;
         state.watermark = watermark;
-        const snapshot = { ...state };
-        stateWrite = stateWrite.then(() => store.writeState(env, snapshot));
+        flushState();
     };
 
     for await (const page of client.pages(query, {}, "flowsessions")) {
@@ -154,7 +170,7 @@ async function pullRuns(
         if (failure) break;
     }
     await Promise.all(inFlight);
-    await stateWrite;
+    while (stateWrite) await stateWrite;
     if (failure) throw failure;
 }
 

@@ -63,7 +63,7 @@ class LineDisplay implements ProgressDisplay {
         if (this.phases.get(p.env) === p.phase) return;
         this.phases.set(p.env, p.phase);
         if (this.quiet) return;
-        if (p.phase === "starting") this.stream.write(`${p.env}: pulling\n`);
+        if (p.phase === "snapshots") this.stream.write(`${p.env}: pulling\n`);
         if (p.phase === "done" || p.phase === "failed") {
             this.stream.write(`${p.env}: ${p.phase}: ${p.runsListed} runs listed, ${p.runsFetched} fetched, ${p.v1Files + p.v2Runs} logs, ${formatBytes(p.bytes)}, ${p.retries} retries, ${p.throttled} throttled\n`);
         }
