@@ -23,4 +23,9 @@ export type DecodeResult =
     | { ok: false; encoding: string; reason: string };
 
 /** A decode failure with a one-line reason meant for the user; never escapes the decoder. */
-export class QuarantineError extends Error {}
+export class QuarantineError extends Error {
+    /** Encoding layers recognised before the failure, when known (e.g. "gzip" for a truncated gzip). */
+    constructor(message: string, readonly encoding?: string) {
+        super(message);
+    }
+}

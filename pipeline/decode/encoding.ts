@@ -23,7 +23,7 @@ export function unwrap(bytes: Uint8Array): Unwrapped {
             try {
                 buf = gunzipSync(buf);
             } catch (e) {
-                throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`);
+                throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`, layers.join("+"));
             }
             continue;
         }
@@ -36,7 +36,7 @@ export function unwrap(bytes: Uint8Array): Unwrapped {
         try {
             text = utf8.decode(buf);
         } catch {
-            throw new QuarantineError(`not UTF-8 text (after ${layers.length ? layers.join("+") : "no decoding"})`);
+            throw new QuarantineError(`not UTF-8 text (after ${layers.length ? layers.join("+") : "no decoding"})`, [...layers, "text"].join("+"));
         }
         const first = text.trimStart()[0];
         if (first === "{" || first === "[") {
@@ -46,14 +46,14 @@ export function unwrap(bytes: Uint8Array): Unwrapped {
         if (text.trim() === "") throw new QuarantineError("empty document");
         if (!bom && BASE64.test(text)) {
             const compact = text.replace(/\s+/g, "");
-            if (compact.length % 4 === 1 || /=[^=]/.test(compact)) throw new QuarantineError("bad base64: malformed padding or length");
+            if (compact.length % 4 === 1 || /=[^=]/.test(compact)) throw new QuarantineError("bad base64: malformed padding or length", [...layers, "base64"].join("+"));
             layers.push("base64");
             buf = Buffer.from(compact, "base64");
             continue;
         }
         if (!bom && looksLikeBase64(text)) {
             const bad = /[^A-Za-z0-9+/=\s]/.exec(text);
-            throw new QuarantineError(`bad base64: character ${JSON.stringify(bad?.[0] ?? "")} at position ${bad?.index ?? 0} is outside the alphabet`);
+            throw new QuarantineError(`bad base64: character ${JSON.stringify(bad?.[0] ?? "")} at position ${bad?.index ?? 0} is outside the alphabet`, [...layers, "base64"].join("+"));
         }
         throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(text.slice(0, 16))} (not JSON, base64 or gzip)`);
     }

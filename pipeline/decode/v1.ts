@@ -18,7 +18,7 @@ export function decodeV1(bytes: Uint8Array): DecodeResult {
         }
         return { ok: true, encoding, actions: flattenActions(found.list) };
     } catch (e) {
-        if (e instanceof QuarantineError) return { ok: false, encoding, reason: e.message };
+        if (e instanceof QuarantineError) return { ok: false, encoding: e.encoding ?? encoding, reason: e.message };
         if (e instanceof RangeError) return { ok: false, encoding, reason: `document too large to decode (${e.message})` };
         throw e;
     }

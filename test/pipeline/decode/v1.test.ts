@@ -110,6 +110,11 @@ describe("V1 decoder: malformed inputs are quarantined with a clear reason", () 
         if (!r.ok) expect(r.reason).toMatch(reason);
     });
 
+    it("reports the encoding layers recognised before the failure", () => {
+        expect(decodeV1(fixture("truncated.gz")).encoding).toBe("gzip");
+        expect(decodeV1(fixture("bad-base64.txt")).encoding).toBe("base64");
+    });
+
     it("strings over 1 MB are refused", () => {
         const doc = JSON.stringify({ actions: [{ name: "x".repeat(1024 * 1024 + 1), startTime: "2026-11-01T10:00:00Z" }] });
         const r = decodeV1(Buffer.from(doc));
