@@ -9,7 +9,7 @@ export default defineConfig({
         testTimeout: 60_000,
         hookTimeout: 120_000,
         // Creates the test CA and sets NODE_EXTRA_CA_CERTS before workers start (docs/simulator.md).
-        globalSetup: ["test/setup/test-ca.ts"],
+        globalSetup: ["test/setup/test-ca.ts", "test/setup/build-cli.ts", "test/setup/packaged-visual.ts"],
         projects: [
             {
                 extends: true,

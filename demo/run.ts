@@ -34,7 +34,11 @@ export interface DemoResult {
     pbiviz: string;
     previewHtml: string;
     screenshots: string[];
+    /** Per preview scene, canvas pixels the visual painted (empty without Chromium). */
+    paintedPixels: Record<string, number>;
     bottlenecks: Bottleneck[];
+    /** The generator's truth about the data the simulator served. */
+    manifest: SampleManifest;
     counts: { env: string; runsExpected: number; runsInParquet: number; actionsExpected: number; actionsInParquet: number }[];
     pullExitCode: number;
 }
@@ -155,13 +159,14 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
                 const htmlFile = path.join(previewDir, "index.html");
                 await writeFile(htmlFile, html);
                 const shots = options.screenshots ? await takeScreenshots(htmlFile, scenes.map((s) => s.id), previewDir) : null;
-                if (shots && (shots.consoleErrors.length > 0 || shots.networkRequests.length > 0)) {
-                    throw new Error(`the preview page reported problems: ${[...shots.consoleErrors, ...shots.networkRequests.map((u) => `network request to ${u}`)].join("; ")}`);
+                const blank = shots ? scenes.filter((s) => (shots.paintedPixels[s.id] ?? 0) < 500).map((s) => s.id) : [];
+                if (shots && (shots.consoleErrors.length > 0 || shots.networkRequests.length > 0 || blank.length > 0)) {
+                    throw new Error(`the preview page reported problems: ${[...shots.consoleErrors, ...shots.networkRequests.map((u) => `network request to ${u}`), ...blank.map((id) => `scene ${id} drew nothing`)].join("; ")}`);
                 }
-                return { htmlFile, screenshots: shots?.files ?? [], chromium: shots !== null };
+                return { htmlFile, screenshots: shots?.files ?? [], paintedPixels: shots?.paintedPixels ?? {}, chromium: shots !== null };
             }, (p) => (p.chromium ? `${p.screenshots.length} PNGs` : "no Chromium at /usr/bin/chromium: HTML only"));
 
-            return { out, dataDir, pbiviz, previewHtml: preview.htmlFile, screenshots: preview.screenshots, bottlenecks, counts, pullExitCode };
+            return { out, dataDir, pbiviz, previewHtml: preview.htmlFile, screenshots: preview.screenshots, paintedPixels: preview.paintedPixels, bottlenecks, counts, pullExitCode, manifest: started.manifest };
         } finally {
             con.closeSync();
             instance.closeSync();

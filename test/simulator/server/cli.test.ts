@@ -10,10 +10,7 @@ const haveGenerator = existsSync(path.resolve("simulator", "sample", "index.ts")
 const outDir = path.resolve("test-output", "simulator-cli");
 const cli = path.resolve("lib", "pipeline", "cli", "main.js");
 
-// The CLI under test is the compiled one, as users run it.
-beforeAll(() => {
-    execFileSync(process.execPath, [path.resolve("node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.node.json"], { stdio: "inherit" });
-});
+// The CLI under test is the compiled one, as users run it (test/setup/build-cli.ts compiles it once).
 
 interface Announcement {
     authorityHost: string;

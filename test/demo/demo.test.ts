@@ -1,0 +1,49 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { runDemo, type DemoResult } from "../../demo/run.js";
+import { mDeclaredColumnTypes } from "../../report/scripts/m-columns.js";
+import { parquetColumnTypesAsM } from "../../report/scripts/parquet-columns.js";
+
+// The demo at a reduced size: the same code path as `npm run demo`, with a week of a tenth of the runs.
+describe("npm run demo (reduced size)", () => {
+    let result: DemoResult;
+    beforeAll(async () => {
+        result = await runDemo({ out: path.resolve("test-output", "demo"), seed: 42, days: 7, scale: 0.1, reusePackage: true, screenshots: true, quiet: true });
+    }, 300_000);
+
+    it("pulls every environment into Parquet whose counts match what the generator produced", () => {
+        expect(result.counts.length).toBe(result.manifest.environments.length);
+        for (const c of result.counts) {
+            expect(c.runsInParquet, c.env).toBe(c.runsExpected);
+            expect(c.actionsInParquet, c.env).toBe(c.actionsExpected);
+        }
+        // The sample plants malformed logs: they are quarantined (exit 3), never lost or fatal.
+        expect(result.pullExitCode).toBe(3);
+    });
+
+    it("names every planted bottleneck at the top of its bottleneck table", () => {
+        const planted = result.manifest.bottlenecks;
+        expect(planted.length).toBeGreaterThanOrEqual(2);
+        const top = result.bottlenecks.slice(0, planted.length);
+        for (const p of planted) {
+            const hit = top.find((b) => b.env === p.env && b.actionName === p.actionName && b.subflow === p.subflow
+                && (p.kind === "slow-on-machine" ? b.dimension === "machine" && b.where === p.machineName : b.dimension === "hour" && b.where.split(", ").some((h) => p.peakHoursUtc?.includes(Number(h)))));
+            expect(hit, `${p.kind} ${p.actionName} in ${p.env}`).toBeDefined();
+        }
+    });
+
+    it("leaves a packaged visual, a preview page and screenshots the visual actually painted", () => {
+        expect(existsSync(result.pbiviz)).toBe(true);
+        expect(readFileSync(result.previewHtml, "utf8")).toContain("Timeline of a failed run");
+        expect(result.screenshots.map((s) => path.basename(s)).sort()).toEqual(["bottleneck-heatmap.png", "failed-run.png", "preview.png", "run-comparison.png"]);
+        for (const [scene, pixels] of Object.entries(result.paintedPixels)) expect(pixels, scene).toBeGreaterThan(500);
+        for (const s of result.screenshots) expect(readFileSync(s).subarray(1, 4).toString()).toBe("PNG");
+    });
+
+    it("writes Parquet whose columns are typed exactly as the Power Query kit declares them", async () => {
+        const declared = await mDeclaredColumnTypes();
+        const actual = await parquetColumnTypesAsM(result.dataDir, Object.keys(declared));
+        expect(actual).toEqual(declared);
+    });
+});
