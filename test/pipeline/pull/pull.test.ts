@@ -166,4 +166,12 @@ describe("padlens pull against the simulator", () => {
         const summary = await pullAll(parseConfig(json, tmp), { only: ["gamma"] });
         expect(summary.environments.map((e) => [e.env, e.error ?? "ok", e.runsFetched])).toEqual([["gamma", "ok", 24]]);
     });
+
+    it("requests that exceed the timeout are abandoned and retried, ending with the same store", async () => {
+        sim.setFaults("slow", 3); // up to 600 ms delays on 30% of responses
+        const summary = await pullAll(makeConfig(sim, path.join(tmp, "timeouts"), { requestTimeoutSeconds: 0.5 }));
+        expect(summary.environments.map((e) => e.error ?? "ok")).toEqual(["ok", "ok", "ok"]);
+        expect(summary.environments.reduce((n, e) => n + e.retries, 0)).toBeGreaterThan(0);
+        expect(await storeDigest(path.join(tmp, "timeouts"))).toBe(baseline);
+    });
 });
