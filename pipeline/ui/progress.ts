@@ -30,7 +30,8 @@ class BarDisplay implements ProgressDisplay {
             stream,
             clearOnComplete: false,
             hideCursor: true,
-            format: "{env} {phase} | runs {value}/{total} | logs {logs} | {bytes} | retries {retries} throttled {throttled}",
+            barsize: 16,
+            format: "{env} [{bar}] {value}/{total} runs | {logs} logs | {bytes} | {retries} retries | {throttled} 429 | {phase}",
         }, cliProgress.Presets.shades_classic);
     }
 
