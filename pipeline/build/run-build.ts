@@ -6,6 +6,7 @@ import type { ActionRecord, DecodeResult, LogSource } from "../decode/action-rec
 import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
 import { commitTables, recoverBuild } from "../load/commit.js";
+import { acquireBuildLock } from "./build-lock.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, runRow, str } from "../load/rows.js";
@@ -88,6 +89,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     const out = path.resolve(options.out);
     const now = options.now ?? (() => new Date());
     await mkdir(out, { recursive: true });
+    const release = await acquireBuildLock(out);
+    try {
+        return await buildLocked(out, options, started, now);
+    } finally {
+        await release();
+    }
+}
+
+async function buildLocked(out: string, options: BuildOptions, started: number, now: () => Date): Promise<BuildSummary> {
     const recovered = await recoverBuild(out);
     const store = new RawStore(out);
     const stagingName = `.staging-${randomBytes(6).toString("hex")}`;

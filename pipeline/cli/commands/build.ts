@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { BuildLockedError } from "../../build/build-lock.js";
 import { runBuild, type BuildProgress, type BuildSummary } from "../../build/run-build.js";
 import { loadConfig } from "../../config/config.js";
 import { ExitCode, UserError } from "../exit-codes.js";
@@ -42,7 +43,9 @@ export function registerBuild(program: Command): void {
                 last = Date.now();
                 process.stderr.write(`${p.phase}${p.env ? ` ${p.env}` : ""}${p.runsTotal ? ` ${p.runsDone}/${p.runsTotal} runs` : ""}\n`);
             };
-            const summary = await runBuild({ out, environmentUrls: urls, onProgress });
+            const summary = await runBuild({ out, environmentUrls: urls, onProgress }).catch((e: unknown) => {
+                throw e instanceof BuildLockedError ? new UserError(`build: ${e.message}`, ExitCode.Failure) : e;
+            });
             process.stdout.write(global.json ? `${JSON.stringify(summary)}\n` : `${formatBuildSummary(summary)}\n`);
             process.exitCode = summary.quarantined > 0 ? ExitCode.Partial : ExitCode.Ok;
         });

@@ -178,6 +178,13 @@ describe(`build end to end: ${name}`, () => {
         await runBuild({ out, spoolBytes: 16 * 1024, duckdb: { memoryLimit: "512MB", threads: 2 } });
         expect(await tableHashes(out)).toEqual(before);
 
+        // A second build while one holds the folder is refused; a lock left by a dead process is taken over.
+        await writeFile(path.join(out, ".build.lock"), String(process.pid));
+        await expect(runBuild({ out })).rejects.toThrow(/another build \(pid \d+\) is writing/);
+        await writeFile(path.join(out, ".build.lock"), "999999999");
+        await runBuild({ out, duckdb: { memoryLimit: "512MB", threads: 2 } });
+        expect(existsSync(path.join(out, ".build.lock"))).toBe(false);
+
         // Simulate a crash mid-commit: journal written, "runs" already moved to the trash, staged "runs" not yet moved in.
         await mkdir(path.join(out, ".staging-dead", "runs"), { recursive: true });
         await rename(path.join(out, "runs"), path.join(out, ".staging-dead", "runs"));
