@@ -15,7 +15,7 @@ import { Strings, StringKey } from "./strings";
 import { VisualSettings, enumValue } from "./settings";
 import { Palette } from "./render/colors";
 import { drawOverview, drawTimeline } from "./render/timelineRenderer";
-import { HeatmapGeometry, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
+import { HeatmapGeometry, dimmedCells, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
 import { drawHeatmapAxes, drawTimelineAxis } from "./render/axes";
 
 import IVisual = powerbi.extensibility.visual.IVisual;
@@ -61,6 +61,10 @@ export class Visual implements IVisual {
     private focusIndex = -1;
     private keyboardFocus = false;
     private drag: { x: number; y: number; v: TimelineViewport } | null = null;
+    /** Touch points currently down, for pinch zoom. */
+    private dragEnded: { x: number; y: number } | null = null;
+    private readonly pointers = new Map<number, { x: number; y: number }>();
+    private pinch: { distance: number; centre: number; v: TimelineViewport } | null = null;
     private dataKey = "";
     /** Collapsed subflow groups of the single-run timeline, by the group's first action row. */
     private collapsed = new Set<number>();
@@ -271,7 +275,7 @@ export class Visual implements IVisual {
             this.root.setAttribute("aria-label", this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(countFailed(t))));
         } else if (this.heatmap && this.heatGeometry) {
             const m = this.heatmap;
-            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, this.palette, this.selectedCells);
+            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, this.palette, this.selectedCells, dimmedCells(m, t.highlighted));
             const measureKey = `Enum_${m.measure === "failureRate" ? "FailureRate" : m.measure === "count" ? "Count" : m.measure === "mean" ? "Mean" : m.measure.toUpperCase()}` as StringKey;
             drawHeatmapAxes(this.labels, m, this.heatGeometry, this.formatter, (k) => this.columnLabel(k), this.palette, this.strings.get(measureKey));
             this.root.dataset.cells = String(m.cells.length);
@@ -308,9 +312,19 @@ export class Visual implements IVisual {
         root.addEventListener("pointermove", (e) => this.onPointerMove(e));
         root.addEventListener("pointerleave", () => this.host.tooltipService.hide({ immediately: false, isTouchEvent: false }));
         root.addEventListener("pointerdown", (e) => {
-            if (this.view === "timeline" && e.button === 0) this.drag = { x: e.clientX, y: e.clientY, v: this.viewport };
+            this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+            if (this.view === "timeline" && this.pointers.size === 2) {
+                this.drag = null;
+                this.pinch = { ...this.pinchGeometry(), v: this.viewport };
+            } else if (this.view === "timeline" && e.button === 0) this.drag = { x: e.clientX, y: e.clientY, v: this.viewport };
         });
-        root.addEventListener("pointerup", () => { this.drag = null; });
+        const release = (e: PointerEvent): void => {
+            this.pointers.delete(e.pointerId);
+            if (this.pointers.size < 2) this.pinch = null;
+            if (e.type !== "pointerup") this.drag = null;
+        };
+        root.addEventListener("pointerup", (e) => { release(e); this.dragEnded = this.drag; this.drag = null; });
+        root.addEventListener("pointercancel", release);
         root.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
         root.addEventListener("keydown", (e) => this.onKey(e));
         root.addEventListener("focus", () => { this.keyboardFocus = true; this.placeFocusRing(); });
@@ -350,8 +364,10 @@ export class Visual implements IVisual {
     }
 
     private onClick(e: MouseEvent): void {
+        const drag = this.dragEnded;
+        this.dragEnded = null;
         if (!this.interactive) return;
-        if (this.drag && (Math.abs(e.clientX - this.drag.x) > 3 || Math.abs(e.clientY - this.drag.y) > 3)) return;
+        if (drag && (Math.abs(e.clientX - drag.x) > 3 || Math.abs(e.clientY - drag.y) > 3)) return;
         const p = this.point(e);
         const header = this.subflowHeaderAt(p.y);
         if (header >= 0) {
@@ -421,7 +437,21 @@ export class Visual implements IVisual {
         void this.selectionManager.showContextMenu(id ?? {}, { x, y });
     }
 
+    /** Distance between two touch points and their centre, as time under the centre. */
+    private pinchGeometry(): { distance: number; centre: number } {
+        const [a, b] = Array.from(this.pointers.values());
+        const left = this.root.getBoundingClientRect().left;
+        return { distance: Math.max(1, Math.abs(a.x - b.x)), centre: this.xToTime((a.x + b.x) / 2 - left) };
+    }
+
     private onPointerMove(e: PointerEvent): void {
+        if (this.pointers.has(e.pointerId)) this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+        if (this.pinch && this.layout && this.pointers.size === 2) {
+            const { distance } = this.pinchGeometry();
+            this.viewport = zoomViewport(this.pinch.v, this.pinch.centre, this.pinch.distance / distance, this.layout.span);
+            this.draw();
+            return;
+        }
         if (this.drag && this.layout && (e.buttons & 1)) {
             const msPerPx = (this.drag.v.t1 - this.drag.v.t0) / Math.max(1, this.geometry.width - this.geometry.labelWidth);
             const v = panViewport(this.drag.v, (this.drag.x - e.clientX) * msPerPx, this.layout.span);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { convertActions, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
 import { buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
+import { dimmedCells, hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
 import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
 import { ActionRow, runRows, tableDataView } from "./helpers.js";
 
@@ -149,6 +150,18 @@ describe("buildHeatmap", () => {
         expect(slow.count).toBe(4);
         expect(slow.failures).toBe(1);
         expect(h.grid[0 * 2 + 1]).toBe(-1);
+    });
+
+    it("hit-tests cells and dims those with no highlighted rows", () => {
+        const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p50", maxRows: 10 });
+        const g = heatmapGeometry(h, 400, 300, 100, 20, 40);
+        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 0.5, 20 + g.cellHeight * 0.5)).toBe(h.grid[0]);
+        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 1.5, 20 + g.cellHeight * 0.5)).toBe(-1);
+        expect(hitTestHeatmap(h, g, 50, 30)).toBe(-1);
+        const highlighted = new Uint8Array(t.count);
+        highlighted[Array.from({ length: t.count }, (_, i) => i).find((i) => text(t.action, i) === "Fast")!] = 1;
+        expect(Array.from(dimmedCells(h, highlighted)!)).toEqual(h.cells.map((c) => (h.rowLabels[c.row] === "Fast" ? 0 : 1)));
+        expect(dimmedCells(h, null)).toBeNull();
     });
 
     it("supports failure rate, count, mean, p95 and weekday/date/machine columns", () => {

@@ -241,6 +241,34 @@ describe("padlens visual", () => {
         expect(h.root.dataset.lanes).toBe("5");
     });
 
+    it("zooms with a two-finger pinch and does not select after a drag", () => {
+        const h = harness();
+        h.update(tableDataView(runRows("r", 4)));
+        const ticks = (): (string | null)[] => Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent);
+        const before = ticks();
+        const pe = (type: string, id: number, x: number): PointerEvent => new PointerEvent(type, { pointerId: id, pointerType: "touch", clientX: x, clientY: 100, buttons: 1, bubbles: true });
+        h.root.dispatchEvent(pe("pointerdown", 1, 400));
+        h.root.dispatchEvent(pe("pointerdown", 2, 500));
+        h.root.dispatchEvent(pe("pointermove", 2, 700));
+        h.root.dispatchEvent(pe("pointerup", 2, 700));
+        h.root.dispatchEvent(pe("pointerup", 1, 400));
+        expect(ticks()).not.toEqual(before);
+
+        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const select = vi.spyOn(sm, "select");
+        const clear = vi.spyOn(sm, "clear");
+        const p = pointOnAction(h, 1);
+        h.root.dispatchEvent(new PointerEvent("pointerdown", { pointerId: 3, clientX: p.x - 60, clientY: p.y, button: 0, buttons: 1, bubbles: true }));
+        h.root.dispatchEvent(new PointerEvent("pointermove", { pointerId: 3, clientX: p.x, clientY: p.y, buttons: 1, bubbles: true }));
+        h.root.dispatchEvent(new PointerEvent("pointerup", { pointerId: 3, clientX: p.x, clientY: p.y, bubbles: true }));
+        h.root.dispatchEvent(mouse("click", p.x, p.y));
+        // The click that ends a drag neither selects nor clears.
+        expect(select).not.toHaveBeenCalled();
+        expect(clear).not.toHaveBeenCalled();
+        h.root.dispatchEvent(mouse("click", p.x, p.y));
+        expect(select.mock.calls.length + clear.mock.calls.length).toBe(1);
+    });
+
     it("uses the high-contrast palette colours", () => {
         const h = harness({ highContrast: true });
         h.update(tableDataView(runRows("r", 3)));

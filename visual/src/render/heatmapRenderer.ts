@@ -24,6 +24,17 @@ export function cellColor(m: HeatmapModel, value: number, p: Palette): string {
     return mix(p.heatLow, p.heatHigh, t);
 }
 
+/** Cells none of whose rows are highlighted, or null when the host highlights nothing. */
+export function dimmedCells(m: HeatmapModel, highlighted: Uint8Array | null): Uint8Array | null {
+    if (!highlighted) return null;
+    const out = new Uint8Array(m.cells.length);
+    m.cells.forEach((c, i) => {
+        out[i] = 1;
+        for (let k = 0; k < c.members.length; k++) if (highlighted[c.members[k]]) { out[i] = 0; break; }
+    });
+    return out;
+}
+
 /** The cell index under a point, or -1. */
 export function hitTestHeatmap(m: HeatmapModel, g: HeatmapGeometry, x: number, y: number): number {
     const c = Math.floor((x - g.left) / g.cellWidth), r = Math.floor((y - g.top) / g.cellHeight);
@@ -31,12 +42,13 @@ export function hitTestHeatmap(m: HeatmapModel, g: HeatmapGeometry, x: number, y
     return m.grid[r * m.columnKeys.length + c];
 }
 
-export function drawHeatmap(ctx: CanvasRenderingContext2D, m: HeatmapModel, g: HeatmapGeometry, p: Palette, selected: Set<number> | null): void {
+/** `dimmed` marks cells with nothing highlighted by another visual (null when nothing is highlighted). */
+export function drawHeatmap(ctx: CanvasRenderingContext2D, m: HeatmapModel, g: HeatmapGeometry, p: Palette, selected: Set<number> | null, dimmed: Uint8Array | null = null): void {
     ctx.fillStyle = p.background;
     ctx.fillRect(0, 0, g.width, g.height);
     for (let i = 0; i < m.cells.length; i++) {
         const cell = m.cells[i];
-        ctx.globalAlpha = selected && selected.size && !selected.has(i) ? 0.3 : 1;
+        ctx.globalAlpha = (selected && selected.size && !selected.has(i)) || dimmed?.[i] ? 0.3 : 1;
         ctx.fillStyle = cellColor(m, cell.value, p);
         ctx.fillRect(g.left + cell.col * g.cellWidth + 0.5, g.top + cell.row * g.cellHeight + 0.5, g.cellWidth - 1, g.cellHeight - 1);
         if (cell.failures > 0 && m.measure !== "failureRate") {
