@@ -261,6 +261,9 @@ export class Visual implements IVisual {
         const ctx = this.canvas.getContext?.("2d") ?? null;
         ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
         this.root.dataset.view = this.view;
+        // Axis and heatmap labels are DOM text: in high contrast they take the theme's foreground.
+        this.root.style.color = this.palette.highContrast ? this.palette.foreground : "";
+        this.root.style.backgroundColor = this.palette.highContrast ? this.palette.background : "";
         this.root.dataset.failed = String(countFailed(t));
         if (this.view === "timeline" && this.layout) {
             const layout = this.layout;

@@ -176,6 +176,28 @@ describe("packaged visual in Chromium", () => {
         await page.screenshot({ path: path.join(outDir, "timeline-failed-run.png") });
         await page.keyboard.press("Enter");
         expect(await page.evaluate(() => (window as unknown as { __selections: unknown[] }).__selections)).toEqual([{ n: 1, multi: false }]);
+
+        // High contrast: black background, the failure in the theme's hyperlink colour (same data, so the view stays put).
+        await page.evaluate(() => {
+            Object.assign((window as unknown as { __host: { colorPalette: object } }).__host.colorPalette, {
+                isHighContrast: true, foreground: { value: "#ffffff" }, background: { value: "#000000" }, foregroundSelected: { value: "#00ffff" }, hyperlink: { value: "#ffff00" },
+            });
+        });
+        await update(rows);
+        const hc = await page.evaluate(({ x, y, w, h }) => {
+            const data = document.querySelector("canvas")!.getContext("2d")!.getImageData(x, y, w, h).data;
+            let yellow = 0, red = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (data[i] > 240 && data[i + 1] > 240 && data[i + 2] < 20) yellow++;
+                if (data[i] === 0xd1 && data[i + 1] === 0x34) red++;
+            }
+            return { yellow, red, corner: Array.from(document.querySelector("canvas")!.getContext("2d")!.getImageData(1, 30, 1, 1).data) };
+        }, { x: Math.max(0, ring.x - 8), y: ring.y, w: ring.w + 8, h: ring.h });
+        expect(hc.yellow).toBeGreaterThan(0);
+        expect(hc.red).toBe(0);
+        expect(hc.corner.slice(0, 3)).toEqual([0, 0, 0]);
+        await page.screenshot({ path: path.join(outDir, "timeline-high-contrast.png") });
+        await page.evaluate(() => { (window as unknown as { __host: { colorPalette: { isHighContrast: boolean } } }).__host.colorPalette.isHighContrast = false; });
     });
 
     it("draws many runs as a heatmap with one cell per action and hour", async () => {

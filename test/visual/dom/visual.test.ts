@@ -274,6 +274,8 @@ describe("padlens visual", () => {
         h.update(tableDataView(runRows("r", 3)));
         const palette = (h.visual as unknown as { palette: { failed: string; succeeded: string; background: string } }).palette;
         expect(palette).toMatchObject({ succeeded: "#ffff00", background: "#000000", failed: "#ff00ff" });
+        // DOM labels (axis ticks) follow the theme too.
+        expect(h.root.style.color).toMatch(/#ffff00|rgb\(255, 255, 0\)/);
     });
 
     it("dims actions that another visual does not highlight", () => {
