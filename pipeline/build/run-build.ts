@@ -61,21 +61,22 @@ interface Quarantined {
     raw_bytes: number;
 }
 
+/** An action as a spool object; nulls are left out (JSON.stringify drops undefined), read_json fills them back. */
 const toColumns = (a: ActionRecord) => ({
     seq: a.seq,
-    parent_seq: a.parentSeq,
+    parent_seq: a.parentSeq ?? undefined,
     depth: a.depth,
-    action_index: a.actionIndex,
+    action_index: a.actionIndex ?? undefined,
     subflow: a.subflow,
-    action_name: a.actionName,
-    system_action_name: a.systemActionName,
+    action_name: a.actionName ?? undefined,
+    system_action_name: a.systemActionName ?? undefined,
     started_on: a.startedOn,
-    ended_on: a.endedOn,
-    duration_ms: a.durationMs,
-    status: a.status,
-    level: a.level,
-    error_code: a.errorCode,
-    error_message: a.errorMessage,
+    ended_on: a.endedOn ?? undefined,
+    duration_ms: a.durationMs ?? undefined,
+    status: a.status ?? undefined,
+    level: a.level ?? undefined,
+    error_code: a.errorCode ?? undefined,
+    error_message: a.errorMessage ?? undefined,
 });
 
 /**
