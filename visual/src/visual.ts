@@ -229,10 +229,23 @@ export class Visual implements IVisual {
     private prepareTimeline(t: ActionTable, reset: boolean): void {
         this.heatmap = null;
         const forceBands = runsInTable(t).length > 1;
-        this.layout = layoutTimeline(t, this.settings.timeline.slowestN.value, forceBands, this.collapsed);
+        this.layout = this.makeLayout(t, forceBands);
         this.geometry.laneHeight = this.settings.timeline.laneHeight.value;
         this.geometry.labelWidth = this.settings.timeline.showLabels.value ? Math.min(220, Math.max(80, this.geometry.width * 0.25)) : 0;
         if (reset) this.viewport = { t0: 0, t1: Math.max(1, this.layout.span * 1.01), scrollY: 0 };
+    }
+
+    /** Lays out lanes; run lanes are labelled with the run and its start time in the report's locale. */
+    private makeLayout(t: ActionTable, forceBands: boolean): TimelineLayout {
+        const layout = layoutTimeline(t, this.settings.timeline.slowestN.value, forceBands, this.collapsed);
+        const label = layout.laneLabel;
+        layout.laneLabel = (lane) => {
+            if (layout.laneKind[lane] !== LaneKind.Run) return label(lane);
+            const name = label(lane);
+            const start = this.formatter.timestamp(t.runStart[layout.laneRef[lane]]);
+            return name ? `${name} · ${start}` : start;
+        };
+        return layout;
     }
 
     private prepareHeatmap(t: ActionTable): void {
@@ -402,7 +415,7 @@ export class Visual implements IVisual {
         const first = l.laneRef[lane];
         if (this.collapsed.has(first)) this.collapsed.delete(first);
         else this.collapsed.add(first);
-        this.layout = layoutTimeline(t, this.settings.timeline.slowestN.value, false, this.collapsed);
+        this.layout = this.makeLayout(t, false);
         if (this.focusIndex >= 0) this.focusIndex = this.layout.laneOfRow[first] - (this.collapsed.has(first) ? 0 : 1);
         this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
         this.draw();

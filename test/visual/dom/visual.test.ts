@@ -111,6 +111,9 @@ describe("padlens visual", () => {
         h.update(tableDataView(several, undefined, { view: { mode: "timeline" } }));
         expect(h.root.dataset.view).toBe("timeline");
         expect(h.root.dataset.lanes).toBe("2");
+        // Bands are labelled with the run and its start, in the report's locale.
+        const layout = (h.visual as unknown as { layout: { laneLabel: (l: number) => string } }).layout;
+        expect(layout.laneLabel(1)).toMatch(/^b · 01\/06\/2026, \d\d:00:00\.000/);
     });
 
     it("selects an action on click, adds with Ctrl-click, and clears on empty space", () => {
