@@ -32,15 +32,15 @@ async function parseEveryLog(store: RawStore): Promise<number> {
         for (const runId of await store.listRunIds(env)) {
             const v1 = await store.readV1(env, runId);
             if (v1) {
-                let bytes: Buffer = v1;
-                if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-                let text = bytes.toString("utf8").replace(/^\uFEFF/, "").trim();
-                if (!text.startsWith("{") && !text.startsWith("[")) {
-                    bytes = Buffer.from(text.replace(/\s/g, ""), "base64");
-                    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
-                    text = bytes.toString("utf8").replace(/^\uFEFF/, "");
-                }
                 try {
+                    let bytes: Buffer = v1;
+                    if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+                    let text = bytes.toString("utf8").replace(/^\uFEFF/, "").trim();
+                    if (!text.startsWith("{") && !text.startsWith("[")) {
+                        bytes = Buffer.from(text.replace(/\s/g, ""), "base64");
+                        if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = gunzipSync(bytes);
+                        text = bytes.toString("utf8").replace(/^\uFEFF/, "");
+                    }
                     JSON.parse(text);
                     documents++;
                 } catch {
