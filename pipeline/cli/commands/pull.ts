@@ -4,7 +4,9 @@ import { scrub } from "../../extract/secrets.js";
 import { pullAll, type PullSummary } from "../../pull/pull.js";
 import { createProgressDisplay } from "../../ui/progress.js";
 import { summaryTable } from "../../ui/summary.js";
+import type { BuildSummary } from "../../build/run-build.js";
 import { ExitCode, UserError } from "../exit-codes.js";
+import { formatBuildSummary } from "./build.js";
 import { globalOptions } from "../global-options.js";
 
 interface PullCommandOptions {
@@ -39,41 +41,30 @@ export function registerPull(program: Command): void {
             }
             const build = opts.build && summary.environments.some((r) => r.ok) ? await buildAfterPull(config, global.quiet || global.json) : undefined;
             if (global.json) process.stdout.write(`${scrub(JSON.stringify({ ...summary, build }))}\n`);
-            else process.stdout.write(`${scrub(summaryTable(summary))}\n`);
-            process.exitCode = build?.exitCode && build.exitCode > pullExitCode(summary) ? build.exitCode : pullExitCode(summary);
+            else process.stdout.write(`${scrub(summaryTable(summary))}\n${build?.summary ? `${formatBuildSummary(build.summary)}\n` : ""}`);
+            process.exitCode = build && build.exitCode > pullExitCode(summary) ? build.exitCode : pullExitCode(summary);
         });
 }
 
 interface BuildOutcome {
-    ran: boolean;
-    exitCode?: ExitCode;
+    exitCode: ExitCode;
     error?: string;
-    result?: unknown;
+    summary?: BuildSummary;
 }
 
 /**
- * Hook to the build stage (another module's job): runs `runBuild({ out, environmentUrls })` when the
- * build module exports it. Loaded lazily so pull works, and `--no-build` costs nothing, without it.
+ * The build stage after a pull. Imported lazily: DuckDB loads only when there is something to build,
+ * and `--no-build` (a fetch-only worker, say) never pays for it.
  */
 async function buildAfterPull(config: PadlensConfig, quiet: boolean): Promise<BuildOutcome> {
-    const candidates = ["../../build/index.js", "../../build/run-build.js"];
-    let runBuild: ((options: { out: string; environmentUrls: Record<string, string> }) => Promise<unknown>) | undefined;
-    for (const specifier of candidates) {
-        const mod = (await import(specifier).catch(() => null)) as { runBuild?: typeof runBuild } | null;
-        if (typeof mod?.runBuild === "function") {
-            runBuild = mod.runBuild;
-            break;
-        }
-    }
-    if (!runBuild) return { ran: false };
+    const { runBuild } = await import("../../build/run-build.js");
     if (!quiet) process.stderr.write("building tables...\n");
     try {
-        const result = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])) });
-        const quarantined = JSON.stringify(result ?? {}).match(/"quarantined":\s*([1-9]\d*)/);
-        return { ran: true, result, exitCode: quarantined ? ExitCode.Partial : ExitCode.Ok };
+        const summary = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])) });
+        return { summary, exitCode: summary.quarantined > 0 ? ExitCode.Partial : ExitCode.Ok };
     } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error));
         process.stderr.write(`padlens: build failed: ${message}\n`);
-        return { ran: true, exitCode: ExitCode.Failure, error: message };
+        return { exitCode: ExitCode.Failure, error: message };
     }
 }
