@@ -4,7 +4,7 @@ import powerbi from "powerbi-visuals-api";
 import { FormattingSettingsService } from "powerbi-visuals-utils-formattingmodel";
 import "./../style/visual.less";
 
-import { ActionTable, convertActions, missingRoles, roleIndexes, runsInTable, text } from "./model/actionTable";
+import { ActionTable, convertActions, isPreAggregated, missingRoles, roleIndexes, runsInTable, text } from "./model/actionTable";
 import { HeatColumns, HeatMeasure, HeatRows, HeatmapModel, buildHeatmap } from "./model/heatmap";
 import { Roles } from "./model/roles";
 import {
@@ -136,7 +136,7 @@ export class Visual implements IVisual {
             }
             const runCount = runsInTable(t).length;
             const mode = enumValue(this.settings.view.mode);
-            this.view = mode === "timeline" || mode === "heatmap" ? mode : runCount <= 1 ? "timeline" : "heatmap";
+            this.view = mode === "timeline" || mode === "heatmap" ? mode : runCount <= 1 && !isPreAggregated(t) ? "timeline" : "heatmap";
             if (this.view === "timeline") this.prepareTimeline(t, dataChanged);
             else this.prepareHeatmap(t);
             this.draw();
@@ -167,7 +167,7 @@ export class Visual implements IVisual {
     private highlightsOf(dv: DataView): powerbi.PrimitiveValue[] | null {
         const values = dv.categorical?.values;
         if (!values) return null;
-        for (const column of values) if (column.highlights && column.source.roles?.[Roles.durationMs]) return column.highlights;
+        for (const column of values) if (column.highlights && (column.source.roles?.[Roles.durationMs] || column.source.roles?.[Roles.executions])) return column.highlights;
         return null;
     }
 
@@ -506,6 +506,11 @@ export class Visual implements IVisual {
             if (t.status.codes[item] >= 0) items.push({ displayName: s.get("Role_Status"), value: text(t.status, item) });
             if (t.machine.codes[item] >= 0) items.push({ displayName: s.get("Role_Machine"), value: text(t.machine, item) });
             if (t.error.codes[item] >= 0) items.push({ displayName: s.get("Role_Error"), value: text(t.error, item) });
+            const p95 = t.p95?.[item] ?? NaN;
+            if (!Number.isNaN(p95)) {
+                const above = this.layout?.aboveP95?.[item] === 1;
+                items.push({ displayName: s.get(above ? "Tip_AboveP95" : "Role_P95"), value: f.duration(p95) });
+            }
             items.push(...this.extraTooltips(t.sourceRow[item]));
             return items.filter((i) => i.value !== "");
         }
@@ -513,11 +518,13 @@ export class Visual implements IVisual {
         const cell = m?.cells[item];
         if (!m || !cell) return [];
         const value = m.measure === "failureRate" ? f.rate(cell.value) : m.measure === "count" ? f.count(cell.value) : f.duration(cell.value);
-        return [
-            { displayName: s.get("Tip_Value"), value, header: `${m.rowLabels[cell.row]} · ${this.columnLabel(m.columnKeys[cell.col])}` },
-            { displayName: s.get("Tip_Count"), value: f.count(cell.count) },
+        const items: VisualTooltipDataItem[] = [
+            { displayName: s.get("Tip_Value"), value: cell.approximate ? `≈ ${value}` : value, header: `${m.rowLabels[cell.row]} · ${this.columnLabel(m.columnKeys[cell.col])}` },
+            { displayName: s.get(m.preAggregated ? "Tip_Executions" : "Tip_Count"), value: f.count(cell.count) },
             { displayName: s.get("Tip_Failures"), value: f.count(cell.failures) },
         ];
+        if (cell.approximate) items.push({ displayName: "≈", value: s.get("Tip_Approximate", f.count(cell.sourceRows)) });
+        return items;
     }
 
     /** Values of the fields in the Tooltips well, for one DataView row. */

@@ -55,6 +55,6 @@ describe("capabilities consistency", () => {
     it("keeps the data window at 30,000 rows and asks for no privileges", () => {
         expect(capabilities.dataViewMappings[0].table.rows.dataReductionAlgorithm.window.count).toBe(30000);
         expect(capabilities.privileges).toEqual([]);
-        expect(capabilities.dataRoles.map((r) => r.name)).toEqual(["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error", "tooltips"]);
+        expect(capabilities.dataRoles.map((r) => r.name)).toEqual(["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error", "executions", "failures", "totalMs", "p50Ms", "p95Ms", "tooltips"]);
     });
 });

@@ -3,7 +3,10 @@ import powerbi from "powerbi-visuals-api";
 import DataView = powerbi.DataView;
 import PrimitiveValue = powerbi.PrimitiveValue;
 
-export type Role = "run" | "flow" | "subflow" | "action" | "actionIndex" | "machine" | "start" | "end" | "durationMs" | "status" | "error";
+export type Role = "run" | "flow" | "subflow" | "action" | "actionIndex" | "machine" | "start" | "end" | "durationMs" | "status" | "error"
+    | "executions" | "failures" | "totalMs" | "p50Ms" | "p95Ms";
+
+const numericRoles: ReadonlySet<Role> = new Set<Role>(["durationMs", "actionIndex", "executions", "failures", "totalMs", "p50Ms", "p95Ms"]);
 
 export interface ActionRow {
     run?: string | null;
@@ -17,6 +20,11 @@ export interface ActionRow {
     durationMs?: number | null;
     status?: string | null;
     error?: string | null;
+    executions?: number | null;
+    failures?: number | null;
+    totalMs?: number | null;
+    p50Ms?: number | null;
+    p95Ms?: number | null;
 }
 
 const allRoles: Role[] = ["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error"];
@@ -28,7 +36,7 @@ export function tableDataView(rows: ActionRow[], roles: Role[] = allRoles, objec
         queryName: `actions.${role}`,
         index,
         roles: { [role]: true },
-        type: role === "durationMs" || role === "actionIndex" ? { numeric: true } : role === "start" || role === "end" ? { dateTime: true } : { text: true },
+        type: numericRoles.has(role) ? { numeric: true } : role === "start" || role === "end" ? { dateTime: true } : { text: true },
     }));
     return {
         metadata: { columns, objects, ...(segment ? { segment: {} } : {}) },
@@ -54,3 +62,6 @@ export function runRows(run: string, n: number, t0 = Date.UTC(2026, 0, 5, 9), fa
     }
     return out;
 }
+
+/** The Parquet `action_hourly` table's fields as a report author binds them (hour → Start). */
+export const hourlyRoles: Role[] = ["flow", "subflow", "action", "machine", "start", "executions", "failures", "totalMs", "p50Ms", "p95Ms"];

@@ -2,7 +2,7 @@ import powerbi from "powerbi-visuals-api";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createVisualHost } from "powerbi-visuals-utils-testutils";
 import { Visual } from "../../../visual/src/visual.js";
-import { runRows, tableDataView } from "./helpers.js";
+import { hourlyRoles, runRows, tableDataView } from "./helpers.js";
 
 import IVisualHost = powerbi.extensibility.visual.IVisualHost;
 import DataView = powerbi.DataView;
@@ -182,6 +182,42 @@ describe("padlens visual", () => {
         expect(items).toContainEqual({ displayName: "Error", value: "Element not found" });
         h.root.dispatchEvent(new PointerEvent("pointermove", { clientX: 790, clientY: 395, bubbles: true }));
         expect(hide).toHaveBeenCalled();
+    });
+
+    it("outlines actions above their Action p95 and says so in the tooltip", () => {
+        const h = harness();
+        const rows = runRows("r", 3, undefined, -1, [10, 500, 20]).map((r, i) => ({ ...r, p95Ms: [50, 400, 50][i] }));
+        h.update(tableDataView(rows, ["run", "subflow", "action", "start", "end", "durationMs", "status", "p95Ms"], { timeline: { slowestN: 0 } }));
+        expect(h.root.dataset.view).toBe("timeline");
+        const layout = (h.visual as unknown as { layout: { emphasised: Uint8Array } }).layout;
+        expect(Array.from(layout.emphasised)).toEqual([0, 1, 0]);
+        const show = vi.spyOn(h.host.tooltipService, "show");
+        const p = pointOnAction(h, 1);
+        h.root.dispatchEvent(new PointerEvent("pointermove", { clientX: p.x, clientY: p.y, bubbles: true }));
+        expect(show.mock.calls[0][0].dataItems).toContainEqual({ displayName: "Above p95", value: "400 ms" });
+        expect(h.visual.tooltipFor(0)).toContainEqual({ displayName: "Action p95 (ms)", value: "50 ms" });
+        expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("Above p95");
+    });
+
+    it("shows pre-aggregated hourly rows as a heatmap of executions, flagging combined percentiles as approximate", () => {
+        const h = harness();
+        const h9 = new Date(2026, 0, 5, 9);
+        const hourly = [
+            { flow: "Invoices", action: "Export", machine: "VM-01", start: h9, executions: 10, failures: 1, totalMs: 10_000, p50Ms: 800, p95Ms: 2000 },
+            { flow: "Invoices", action: "Export", machine: "VM-02", start: h9, executions: 30, failures: 0, totalMs: 24_000, p50Ms: 700, p95Ms: 1000 },
+        ];
+        // No Run field: one pseudo-run, yet hourly aggregates belong in the heatmap.
+        h.update(tableDataView(hourly, hourlyRoles));
+        expect(h.root.dataset.view).toBe("heatmap");
+        expect(h.root.dataset.cells).toBe("1");
+        const items = h.visual.tooltipFor(0);
+        expect(items).toContainEqual(expect.objectContaining({ displayName: "Value", value: "≈ 1.25 s" }));
+        expect(items).toContainEqual({ displayName: "Executions", value: "40" });
+        expect(items).toContainEqual({ displayName: "Failures", value: "1" });
+        expect(items).toContainEqual({ displayName: "≈", value: "Approximate: executions-weighted mean of 2 pre-aggregated percentiles" });
+        h.update(tableDataView(hourly, hourlyRoles, { heatmap: { measure: "count" } }));
+        expect(h.visual.tooltipFor(0)[0].value).toBe("40");
+        expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("≈");
     });
 
     it("adds the fields of the Tooltips well to an action's tooltip", () => {

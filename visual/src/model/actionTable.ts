@@ -37,6 +37,16 @@ export interface ActionTable {
      * of their run starts. Their time includes their children's, so rankings leave them out.
      */
     container: Uint8Array;
+    /**
+     * Pre-aggregated measures per row (the action_hourly table), null when their role is not bound.
+     * `executions` bound means every row is an aggregate of that many actions, not one action.
+     */
+    executions: Float64Array | null;
+    failureCount: Float64Array | null;
+    totalMs: Float64Array | null;
+    p50: Float64Array | null;
+    /** The action's p95 in ms: the timeline emphasises actions above it; pre-aggregated, the row's p95. */
+    p95: Float64Array | null;
     /** 1 when highlighted by another visual; null when nothing is highlighted. */
     highlighted: Uint8Array | null;
     /** Per run code: first row in the sorted table and one past its last. */
@@ -104,6 +114,19 @@ function toNumber(value: PrimitiveValue | undefined): number {
     return NaN;
 }
 
+/** A numeric measure column by role, NaN where blank; null when the role is not bound. */
+function numberColumn(rows: powerbi.DataViewTableRow[], column: number | undefined): Float64Array | null {
+    if (column === undefined) return null;
+    const out = new Float64Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = toNumber(rows[i][column]);
+    return out;
+}
+
+/** True when the rows are pre-aggregated (Executions bound): each row stands for many actions. */
+export function isPreAggregated(t: ActionTable): boolean {
+    return t.executions !== null;
+}
+
 function encodeText(rows: powerbi.DataViewTableRow[], column: number | undefined): TextColumn {
     const codes = new Int32Array(rows.length).fill(-1);
     const values: string[] = [];
@@ -150,6 +173,13 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     const actionIndex = new Float64Array(n);
     const iStart = idx[Roles.start], iEnd = idx[Roles.end], iDur = idx[Roles.durationMs], iIdx = idx[Roles.actionIndex];
     const issues: ConversionIssues = { dropped: 0, duplicates: 0, repaired: 0, placed: 0 };
+    const measures = {
+        executions: numberColumn(rows, idx[Roles.executions]),
+        failureCount: numberColumn(rows, idx[Roles.failures]),
+        totalMs: numberColumn(rows, idx[Roles.totalMs]),
+        p50: numberColumn(rows, idx[Roles.p50Ms]),
+        p95: numberColumn(rows, idx[Roles.p95Ms]),
+    };
     const keep = new Uint8Array(n);
     let kept = 0;
     for (let i = 0; i < n; i++) {
@@ -157,7 +187,9 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
         const s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
         const e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
         let d = iDur === undefined ? NaN : toNumber(row[iDur]);
-        if (action.codes[i] < 0 || (Number.isNaN(s) && Number.isNaN(d))) {
+        // A pre-aggregated row standing for no execution carries nothing to show.
+        const ex = measures.executions ? measures.executions[i] : 1;
+        if (action.codes[i] < 0 || (Number.isNaN(s) && Number.isNaN(d)) || !(ex > 0)) {
             issues.dropped++;
             continue;
         }
@@ -182,6 +214,11 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     for (let i = 0, k = 0; i < n; i++) if (keep[i]) order[k++] = i;
     const runCodes = run.codes;
     const cmpNum = (a: number, b: number): number => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b);
+    const measureColumns = Object.values(measures).filter((col): col is Float64Array => col !== null);
+    const compareMeasures = (a: number, b: number): number => {
+        for (const col of measureColumns) { const c = cmpNum(col[a], col[b]); if (c) return c; }
+        return 0;
+    };
     order.sort((a, b) =>
         runCodes[a] - runCodes[b]
         || cmpNum(start[a], start[b])
@@ -190,10 +227,15 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
         || action.codes[a] - action.codes[b]
         || cmpNum(duration[a], duration[b])
         || status.codes[a] - status.codes[b]
+        || machine.codes[a] - machine.codes[b]
+        || flow.codes[a] - flow.codes[b]
+        || compareMeasures(a, b)
         || a - b);
 
+    // Pre-aggregated rows differ by machine, flow or their measures, so those are part of the identity too.
     const same = (a: number, b: number): boolean =>
-        runCodes[a] === runCodes[b] && cmpNum(start[a], start[b]) === 0 && cmpNum(actionIndex[a], actionIndex[b]) === 0
+        runCodes[a] === runCodes[b] && machine.codes[a] === machine.codes[b] && flow.codes[a] === flow.codes[b] && compareMeasures(a, b) === 0
+        && cmpNum(start[a], start[b]) === 0 && cmpNum(actionIndex[a], actionIndex[b]) === 0
         && subflow.codes[a] === subflow.codes[b] && action.codes[a] === action.codes[b] && duration[a] === duration[b]
         && status.codes[a] === status.codes[b] && !Number.isNaN(start[a]);
 
@@ -208,11 +250,18 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
         sorted[m++] = r;
     }
 
-    const out = permute(sorted.subarray(0, m), { run, flow, subflow, action, machine, status, error }, { actionIndex, start, end, duration });
+    const order2 = sorted.subarray(0, m);
+    const out = permute(order2, { run, flow, subflow, action, machine, status, error }, { actionIndex, start, end, duration });
+    const pick = (col: Float64Array | null): Float64Array | null => (col ? Float64Array.from(order2, (r) => col[r]) : null);
+    out.executions = pick(measures.executions);
+    out.failureCount = pick(measures.failureCount);
+    out.totalMs = pick(measures.totalMs);
+    out.p50 = pick(measures.p50);
+    out.p95 = pick(measures.p95);
     const statusFailed = status.values.map((s) => failedStatus.test(s));
     for (let i = 0; i < m; i++) {
         const sc = out.status.codes[i];
-        out.failed[i] = (sc >= 0 && statusFailed[sc]) || (sc < 0 && out.error.codes[i] >= 0) ? 1 : 0;
+        out.failed[i] = (sc >= 0 && statusFailed[sc]) || (sc < 0 && out.error.codes[i] >= 0) || (out.failureCount !== null && out.failureCount[i] > 0) ? 1 : 0;
     }
     if (highlights) {
         const h = new Uint8Array(m);
@@ -254,6 +303,7 @@ function permute(
         machine: t(text.machine), status: t(text.status), error: t(text.error),
         actionIndex: f(nums.actionIndex), start: f(nums.start), end: f(nums.end), duration: f(nums.duration),
         failed: new Uint8Array(m), container: new Uint8Array(m), highlighted: null,
+        executions: null, failureCount: null, totalMs: null, p50: null, p95: null,
         runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
         issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0 },
     };

@@ -19,6 +19,13 @@ export interface HeatCell {
     value: number;
     count: number;
     failures: number;
+    /**
+     * True when the value combines several pre-aggregated percentiles (an executions-weighted mean of
+     * them): a percentile of the union cannot be recovered from percentiles of the parts.
+     */
+    approximate: boolean;
+    /** Source rows combined into the cell (pre-aggregated input: rows of action_hourly). */
+    sourceRows: number;
     /** Indexes into the ActionTable of the rows behind the cell. */
     members: Int32Array;
 }
@@ -29,6 +36,8 @@ export interface HeatmapModel {
     columnKeys: number[];
     columns: HeatColumns;
     measure: HeatMeasure;
+    /** True when the rows were pre-aggregated (Executions bound) and taken as given. */
+    preAggregated: boolean;
     cells: HeatCell[];
     /** cells by [row * columnKeys.length + col], -1 when empty. */
     grid: Int32Array;
@@ -66,6 +75,41 @@ function measureOf(durations: Float64Array, failures: number, measure: HeatMeasu
         case "p50": return quantile(durations.sort(), 0.5);
         case "p95": return quantile(durations.sort(), 0.95);
     }
+}
+
+interface CellStats { value: number; count: number; failures: number; approximate: boolean }
+
+/**
+ * Value of a cell from the table rows behind it. Raw rows: computed from their durations. Pre-aggregated
+ * rows (Executions bound) are taken as given: count = Σ executions, failure rate = Σ failures / Σ executions,
+ * mean = Σ total / Σ executions (needs Total (ms)), p50/p95 = the given percentile when one row is behind the
+ * cell, else the executions-weighted mean of the given percentiles, flagged approximate.
+ */
+function cellStats(t: ActionTable, mem: ArrayLike<number>, measure: HeatMeasure): CellStats {
+    const ex = t.executions;
+    if (!ex) {
+        const d = new Float64Array(mem.length);
+        let failures = 0;
+        for (let k = 0; k < mem.length; k++) { d[k] = t.duration[mem[k]]; failures += t.failed[mem[k]]; }
+        return { value: measureOf(d, failures, measure), count: mem.length, failures, approximate: false };
+    }
+    let executions = 0, failures = 0, total = 0, weighted = 0, weight = 0, given = 0;
+    const pct = measure === "p50" ? t.p50 : measure === "p95" ? t.p95 : null;
+    for (let k = 0; k < mem.length; k++) {
+        const i = mem[k];
+        executions += ex[i];
+        if (t.failureCount && t.failureCount[i] > 0) failures += t.failureCount[i];
+        if (t.totalMs && !Number.isNaN(t.totalMs[i])) total += t.totalMs[i];
+        if (pct && !Number.isNaN(pct[i])) { weighted += pct[i] * ex[i]; weight += ex[i]; given++; }
+    }
+    let value: number;
+    switch (measure) {
+        case "count": value = executions; break;
+        case "failureRate": value = executions > 0 ? failures / executions : 0; break;
+        case "mean": value = t.totalMs && executions > 0 ? total / executions : NaN; break;
+        default: value = weight > 0 ? weighted / weight : NaN;
+    }
+    return { value, count: executions, failures, approximate: pct !== null && given > 1 };
 }
 
 /** Aggregates raw action rows into heatmap cells; rows are sorted worst first (highest overall value). */
@@ -113,11 +157,9 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
     const rowValue = new Float64Array(rowCount).fill(-Infinity);
     for (let r = 0; r < rowCount; r++) {
         if (rowTotals[r] === 0) continue;
-        const from = counts[r * nCols], to = counts[(r + 1) * nCols];
-        const d = new Float64Array(to - from);
-        let failures = 0;
-        for (let k = from; k < to; k++) { d[k - from] = t.duration[members[k]]; failures += t.failed[members[k]]; }
-        rowValue[r] = measureOf(d, failures, options.measure);
+        const v = cellStats(t, members.subarray(counts[r * nCols], counts[(r + 1) * nCols]), options.measure).value;
+        // A row whose value is unknown (e.g. mean without Total (ms)) sorts last.
+        rowValue[r] = Number.isNaN(v) ? -Infinity : v;
     }
     const rowsPresent: number[] = [];
     for (let r = 0; r < rowCount; r++) if (rowTotals[r] > 0) rowsPresent.push(r);
@@ -134,12 +176,11 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
             const from = counts[cell], to = counts[cell + 1];
             if (to === from) continue;
             const mem = members.subarray(from, to);
-            const d = new Float64Array(mem.length);
-            let failures = 0;
-            for (let k = 0; k < mem.length; k++) { d[k] = t.duration[mem[k]]; failures += t.failed[mem[k]]; }
-            const value = measureOf(d, failures, options.measure);
+            const { value, count, failures, approximate } = cellStats(t, mem, options.measure);
+            // Pre-aggregated input can lack the measure asked for (no p95 column): such cells stay empty.
+            if (Number.isNaN(value)) continue;
             grid[outRow * nCols + c] = cells.length;
-            cells.push({ row: outRow, col: c, value, count: mem.length, failures, members: mem });
+            cells.push({ row: outRow, col: c, value, count, failures, approximate, sourceRows: mem.length, members: mem });
             if (value < min) min = value;
             if (value > max) max = value;
         }
@@ -149,6 +190,7 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
         columnKeys: colOrder.map((c) => colKeys[c]),
         columns: options.columns,
         measure: options.measure,
+        preAggregated: t.executions !== null,
         cells, grid,
         min: cells.length ? min : 0,
         max: cells.length ? max : 0,

@@ -11,6 +11,13 @@ export const Roles = {
     durationMs: "durationMs",
     status: "status",
     error: "error",
+    /** Pre-aggregated input (action_hourly): when bound, each row stands for this many actions. */
+    executions: "executions",
+    failures: "failures",
+    totalMs: "totalMs",
+    p50Ms: "p50Ms",
+    /** Per row: the action's p95 (timeline emphasis) or, pre-aggregated, the row's p95 (heatmap cells). */
+    p95Ms: "p95Ms",
     tooltips: "tooltips",
 } as const;
 

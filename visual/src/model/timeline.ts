@@ -20,8 +20,10 @@ export interface TimelineLayout {
     originOfRow: (row: number) => number;
     /** Extent of the axis, in ms relative to the origin. */
     span: number;
-    /** Rows emphasised as bottlenecks (the slowest N of each run). */
+    /** Rows emphasised as bottlenecks (the slowest N of each run, and those above their Action p95). */
     emphasised: Uint8Array;
+    /** Rows whose duration exceeds the Action p95 (ms) given for them; null when that field is not bound. */
+    aboveP95: Uint8Array | null;
     /** Per lane in bands mode: action rows of that run, sorted by start. */
     bandRows: (lane: number) => [number, number];
     /** For a subflow header lane (single run): its action rows [first, end). */
@@ -31,6 +33,7 @@ export interface TimelineLayout {
 export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>): TimelineLayout {
     const runs = runsInTable(t);
     const emphasised = markSlowest(t, runs, slowestN);
+    const aboveP95 = markAboveP95(t, emphasised);
     if (runs.length > 1 || forceBands) {
         const laneRef = Int32Array.from(runs);
         const laneOfRow = new Int32Array(t.count);
@@ -51,6 +54,7 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             originOfRow: (row) => t.runStart[runOf(row)],
             span,
             emphasised,
+            aboveP95,
             bandRows: (lane) => [t.runFirst[laneRef[lane]], t.runEnd[laneRef[lane]]],
             groupRows: () => [0, 0],
         };
@@ -98,6 +102,7 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
         originOfRow: () => origin,
         span,
         emphasised,
+        aboveP95,
         bandRows: () => [0, 0],
         groupRows: (lane) => {
             const first = laneRef[lane];
@@ -106,6 +111,18 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             return [first, last + 1];
         },
     };
+}
+
+/** Rows slower than the p95 given for them (per row, e.g. a DAX measure over the flow's history). */
+function markAboveP95(t: ActionTable, emphasised: Uint8Array): Uint8Array | null {
+    const p95 = t.p95;
+    // Pre-aggregated rows are not single actions: their p95 feeds the heatmap, not emphasis.
+    if (!p95 || t.executions) return null;
+    const out = new Uint8Array(t.count);
+    for (let i = 0; i < t.count; i++) {
+        if (t.duration[i] > p95[i]) { out[i] = 1; emphasised[i] = 1; }
+    }
+    return out;
 }
 
 function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
