@@ -5,6 +5,7 @@ import { registerDoctor } from "./doctor.js";
 import { registerInit } from "./init.js";
 import { registerBuild } from "./build.js";
 import { registerInspect } from "./inspect.js";
+import { registerDemo } from "./demo.js";
 
 /** Every subcommand registers itself here; each lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
     registerInit(program);
     registerBuild(program);
     registerInspect(program);
+    registerDemo(program);
 }
