@@ -1,5 +1,4 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import JSZip from "jszip";
@@ -8,26 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV_VARIANTS } from "../../../simulator/sample/catalog.js";
 import { generateActions, type ActionRecord, type RunOutcome } from "../../../simulator/sample/actions.js";
 import { rngFor } from "../../../simulator/sample/prng.js";
+import { PACKAGE_LOG } from "../../setup/packaged-visual.js";
 
 // Loads the packaged .pbiviz (not the sources) into Debian's Chromium with a fake Power BI host.
 const root = process.cwd();
 const outDir = path.join(root, "test-output", "visual");
-const auditLog = path.join(outDir, "package-audit.log");
 const FAILED_RGB = [0xd1, 0x34, 0x38];
-
-function newestSource(): number {
-    let newest = 0;
-    const walk = (dir: string): void => {
-        for (const e of readdirSync(dir, { withFileTypes: true })) {
-            const p = path.join(dir, e.name);
-            if (e.isDirectory()) walk(p);
-            else newest = Math.max(newest, statSync(p).mtimeMs);
-        }
-    };
-    walk(path.join(root, "visual"));
-    for (const f of ["capabilities.json", "pbiviz.json", "tsconfig.json"]) newest = Math.max(newest, statSync(path.join(root, f)).mtimeMs);
-    return newest;
-}
 
 function pbivizFile(): string | undefined {
     const dist = path.join(root, "dist");
@@ -36,16 +21,9 @@ function pbivizFile(): string | undefined {
     return f && path.join(dist, f);
 }
 
-/** Packages with --certification-audit when the .pbiviz is missing or older than the sources; returns the output. */
+/** The output of `pbiviz package --certification-audit`, run once per test run by test/setup/packaged-visual.ts. */
 function ensurePackage(): string {
-    const file = pbivizFile();
-    const fresh = file && existsSync(auditLog) && statSync(file).mtimeMs > newestSource() && statSync(auditLog).mtimeMs >= statSync(file).mtimeMs;
-    if (fresh) return readFileSync(auditLog, "utf8");
-    const r = spawnSync(process.execPath, [path.join(root, "scripts", "package-visual.mjs"), "--certification-audit"], { cwd: root, encoding: "utf8" });
-    const output = `${r.stdout}${r.stderr}`;
-    if (r.status !== 0) throw new Error(`packaging failed:\n${output}`);
-    writeFileSync(auditLog, output);
-    return output;
+    return readFileSync(PACKAGE_LOG, "utf8");
 }
 
 interface Row { run: string; flow: string; subflow: string; action: string; index: number; machine: string; start: number; end: number; status: string; error: string | null; container: boolean }
