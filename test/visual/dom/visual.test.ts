@@ -225,7 +225,7 @@ describe("padlens visual", () => {
         const dv = tableDataView(runRows("r", 2));
         const col = { displayName: "Robot cost", queryName: "m.cost", index: 11, roles: { tooltips: true }, type: { numeric: true } };
         dv.table!.columns.push(col as never);
-        dv.table!.rows!.forEach((r, i) => r.push(i === 0 ? 1234.5 : null));
+        dv.table!.rows!.forEach((r, i) => r.push(i === 0 ? 1234.5 : (null as unknown as number)));
         h.update(dv);
         expect(h.visual.tooltipFor(0)).toContainEqual({ displayName: "Robot cost", value: "1,234.5" });
         expect(h.visual.tooltipFor(1).map((i) => i.displayName)).not.toContain("Robot cost");
@@ -340,7 +340,7 @@ describe("padlens visual", () => {
         const h = harness();
         h.update(tableDataView(runRows("r", 3), undefined, { heatmap: { measure: "failureRate" } }));
         const model = h.visual.getFormattingModel();
-        expect(model.cards.map((c) => c.uid.replace(/-card$/, ""))).toEqual(["view", "timeline", "heatmap", "colors", "dataLimits"]);
+        expect(model.cards.map((c) => ("uid" in c ? c.uid : "").replace(/-card$/, ""))).toEqual(["view", "timeline", "heatmap", "colors", "dataLimits"]);
         const settings = (h.visual as unknown as { settings: { heatmap: { measure: { value: { value: string } } } } }).settings;
         expect(settings.heatmap.measure.value.value).toBe("failureRate");
     });
