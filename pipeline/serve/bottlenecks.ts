@@ -11,10 +11,11 @@ export interface Bottleneck {
     /** Machine name, or the UTC hours (e.g. "13, 14, 15") where the action is slow. */
     where: string;
     executions: number;
-    meanMs: number;
-    /** Mean duration of the same action everywhere else. */
+    /** Typical duration where slow: the median of the hourly cells' medians (of the worst key). */
+    typicalMs: number;
+    /** Typical duration of the same action everywhere else. */
     baselineMs: number;
-    /** meanMs / baselineMs of the worst key. */
+    /** typicalMs / baselineMs of the worst key. */
     slowdown: number;
 }
 
@@ -28,9 +29,12 @@ export interface BottleneckQuery {
 
 /**
  * Reads `action_hourly` (the serve-side aggregate) and ranks, per action, the machine and the UTC hours of
- * day whose mean duration is furthest above the same action's mean everywhere else. Comparing against
- * "everywhere else" rather than the overall mean keeps a slow cell from raising its own baseline. Means add
- * up across hourly cells exactly (total_ms / executions); percentiles would not. Containers (loops, ifs,
+ * day whose typical duration is furthest above the same action's everywhere else. Comparing against
+ * "everywhere else" rather than the overall figure keeps a slow cell from raising its own baseline.
+ * "Typical" is the median of the hourly cells' medians, not a mean: one run that timed out while its last
+ * action hung for 20 minutes would otherwise make that action a 300x bottleneck on whichever machine it
+ * ran. A bottleneck must show in most hours, not in one.
+ * Containers (loops, ifs,
  * subflow calls) last as long as their children, so they would echo every bottleneck inside them: they
  * are left out, found as the actions some other action names as its parent.
  */
@@ -46,39 +50,44 @@ export async function findBottlenecks(con: DuckDBConnection, out: string, query:
             SEMI JOIN (SELECT DISTINCT env, run_id, parent_seq FROM a WHERE parent_seq IS NOT NULL) c
                 ON c.env = p.env AND c.run_id = p.run_id AND c.parent_seq = p.seq),
         h AS (SELECT * FROM ${parquetTable(out, "action_hourly")} ANTI JOIN containers USING (env, flow_id, subflow, action_name)),
-        base AS (
-            SELECT env, flow_id, subflow, action_name, sum(total_ms) AS total, sum(executions) AS n
-            FROM h GROUP BY ALL),
+        -- Typical duration of an action on a machine: the median over its hourly cells of their medians.
         by_machine AS (
-            SELECT env, flow_id, subflow, action_name, machine_id, sum(total_ms) AS total, sum(executions) AS n
-            FROM h GROUP BY ALL),
-        -- Machine cells: against the same action on every other machine.
+            SELECT env, flow_id, subflow, action_name, machine_id, median(p50_ms) AS typical, sum(executions) AS n
+            FROM h WHERE machine_id IS NOT NULL GROUP BY ALL),
+        -- Machine cells: against the median of the other machines' typical durations for the same action.
         machine_cells AS (
-            SELECT m.env, m.flow_id, m.subflow, m.action_name, 'machine' AS dimension, m.machine_id AS key, m.total, m.n,
-                   m.total / m.n AS mean_ms, (b.total - m.total) / (b.n - m.n) AS baseline_ms
-            FROM by_machine m JOIN base b USING (env, flow_id, subflow, action_name)
-            WHERE m.machine_id IS NOT NULL AND m.n >= ${minExecutions} AND b.n - m.n >= ${minExecutions} AND b.total > m.total),
-        -- Hour cells: against what the same machines take for the action at other hours, so a slow machine
-        -- that happens to run at night does not make the night look slow.
+            SELECT m.env, m.flow_id, m.subflow, m.action_name, 'machine' AS dimension, m.machine_id AS key, m.n,
+                   m.typical AS typical_ms, median(o.typical) AS baseline_ms
+            FROM by_machine m JOIN by_machine o USING (env, flow_id, subflow, action_name)
+            WHERE o.machine_id <> m.machine_id AND m.n >= ${minExecutions} AND o.n >= ${minExecutions}
+            GROUP BY ALL),
+        -- Hour cells: each machine's typical duration at that hour of day against its own typical duration, so
+        -- a slow machine that happens to run at night does not make the night look slow; then the median over
+        -- machines.
+        by_machine_hour AS (
+            SELECT env, flow_id, subflow, action_name, machine_id, lpad(CAST(hour(hour) AS VARCHAR), 2, '0') AS key,
+                   median(p50_ms) AS typical, sum(executions) AS n
+            FROM h WHERE machine_id IS NOT NULL GROUP BY ALL),
         hour_cells AS (
-            SELECT h.env, h.flow_id, h.subflow, h.action_name, 'hour' AS dimension, lpad(CAST(hour(h.hour) AS VARCHAR), 2, '0') AS key,
-                   sum(h.total_ms) AS total, sum(h.executions) AS n,
-                   sum(h.total_ms) / sum(h.executions) AS mean_ms,
-                   sum(h.executions * m.total / m.n) / sum(h.executions) AS baseline_ms
-            FROM h JOIN by_machine m ON m.env = h.env AND m.flow_id = h.flow_id AND m.subflow = h.subflow AND m.action_name = h.action_name
-                AND m.machine_id IS NOT DISTINCT FROM h.machine_id
-            GROUP BY ALL HAVING sum(h.executions) >= ${minExecutions}),
-        rated AS (SELECT * FROM machine_cells UNION ALL SELECT * FROM hour_cells),
-        slow AS (SELECT *, mean_ms / baseline_ms AS slowdown FROM rated WHERE mean_ms / baseline_ms >= ${minSlowdown}),
+            SELECT x.env, x.flow_id, x.subflow, x.action_name, 'hour' AS dimension, x.key, sum(x.n) AS n,
+                   median(x.typical) AS typical_ms, median(x.typical / m.typical) AS ratio
+            FROM by_machine_hour x JOIN by_machine m USING (env, flow_id, subflow, action_name, machine_id)
+            WHERE m.typical > 0
+            GROUP BY ALL HAVING sum(x.n) >= ${minExecutions}),
+        rated AS (
+            SELECT env, flow_id, subflow, action_name, dimension, key, n, typical_ms, baseline_ms FROM machine_cells
+            UNION ALL
+            SELECT env, flow_id, subflow, action_name, dimension, key, n, typical_ms, typical_ms / ratio FROM hour_cells WHERE ratio > 0),
+        slow AS (SELECT *, typical_ms / baseline_ms AS slowdown FROM rated WHERE typical_ms / baseline_ms >= ${minSlowdown}),
         grouped AS (
             SELECT env, flow_id, subflow, action_name, dimension,
                    arg_max(key, slowdown) AS worst_key, list(key ORDER BY key) AS keys,
                    max(slowdown) AS slowdown, sum(n) AS executions,
-                   sum(total) / sum(n) AS mean_ms, arg_max(baseline_ms, slowdown) AS baseline_ms
+                   arg_max(typical_ms, slowdown) AS typical_ms, arg_max(baseline_ms, slowdown) AS baseline_ms
             FROM slow GROUP BY ALL)
         SELECT g.env, coalesce(f.flow_name, g.flow_id) AS flow_name, g.subflow, g.action_name, g.dimension,
                CASE WHEN g.dimension = 'machine' THEN coalesce(m.machine_name, g.worst_key) ELSE array_to_string(g.keys, ', ') END AS where_,
-               g.executions, g.mean_ms, g.baseline_ms, g.slowdown
+               g.executions, g.typical_ms, g.baseline_ms, g.slowdown
         FROM grouped g
         LEFT JOIN ${parquetTable(out, "flows")} f ON f.env = g.env AND f.flow_id = g.flow_id
         LEFT JOIN ${parquetTable(out, "machines")} m ON g.dimension = 'machine' AND m.env = g.env AND m.machine_id = g.worst_key
@@ -93,7 +102,7 @@ export async function findBottlenecks(con: DuckDBConnection, out: string, query:
         dimension: r.dimension as Bottleneck["dimension"],
         where: String(r.where_),
         executions: Number(r.executions),
-        meanMs: Number(r.mean_ms),
+        typicalMs: Number(r.typical_ms),
         baselineMs: Number(r.baseline_ms),
         slowdown: Number(r.slowdown),
     }));

@@ -31,6 +31,8 @@ describe("npm run demo (reduced size)", () => {
                 && (p.kind === "slow-on-machine" ? b.dimension === "machine" && b.where === p.machineName : b.dimension === "hour" && b.where.split(", ").some((h) => p.peakHoursUtc?.includes(Number(h)))));
             expect(hit, `${p.kind} ${p.actionName} in ${p.env}`).toBeDefined();
         }
+        // ...and nothing the generator did not plant (a timed-out run's hung action is not a bottleneck).
+        expect(result.bottlenecks).toHaveLength(planted.length);
     });
 
     it("leaves a packaged visual, a preview page and screenshots the visual actually painted", () => {
