@@ -48,8 +48,8 @@ export async function buildScenes(con: DuckDBConnection, out: string, heatmapFoc
     await con.run("SET TimeZone = 'UTC'");
     const failed = await con.runAndReadAll(`
         SELECT env, run_id, flow_id FROM ${parquetTable(out, "runs")}
-        WHERE log_state = 'parsed' AND failed_action_count > 0 AND action_count BETWEEN 25 AND 400
-        ORDER BY action_count DESC, run_id LIMIT 1`);
+        WHERE log_state = 'parsed' AND failed_action_count > 0 AND action_count BETWEEN 12 AND 28
+        ORDER BY action_count DESC, run_id LIMIT 1`); // small enough that the failure shows without scrolling
     const [failedRun] = failed.getRowObjectsJS() as Array<{ env: string; run_id: string; flow_id: string }>;
     if (!failedRun) throw new Error("no failed run with a parsed log in the demo output");
     const scenes: Scene[] = [];
