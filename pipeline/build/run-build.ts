@@ -124,7 +124,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
         };
         // DuckDB loads one batch in its own threads while JS decodes the next; at most one load is in flight.
         let pending: Promise<void> = Promise.resolve();
-        const enqueue = async (load: () => Promise<void>, file: string) => {
+        const enqueue = async (load: () => Promise<void>, file?: string) => {
             await pending;
             pending = loadAndDrop(load, file);
             pending.catch(() => undefined); // awaited (and rethrown) by the next enqueue or the final flush
@@ -212,6 +212,9 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 if (i % 200 === 0) options.onProgress?.({ phase: "decode", env, runsDone: i + 1, runsTotal: runIds.length });
             }
             summaries.push(summary);
+            const envActions = actionSpool.finish();
+            if (envActions) await enqueue(() => loader.loadActions(envActions.file, envActions.longest), envActions.file);
+            await enqueue(() => loader.writeEnvironment(tables, env));
         }
 
         const firstSeen = now().getTime();
@@ -222,12 +225,9 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             const done = s.finish();
             if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
         }
-        const lastActions = actionSpool.finish();
-        if (lastActions) await enqueue(() => loader.loadActions(lastActions.file, lastActions.longest), lastActions.file);
         await pending;
 
         options.onProgress?.({ phase: "write", runsDone: 0, runsTotal: 0 });
-        await loader.buildHourly();
         await loader.writeParquet(tables);
         db.close();
 
@@ -260,9 +260,9 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
     }
 }
 
-async function loadAndDrop(load: () => Promise<void>, file: string): Promise<void> {
+async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<void> {
     await load();
-    await rm(file, { force: true });
+    if (file) await rm(file, { force: true });
 }
 
 /** Same parsing as RawStore.readV2, on bytes already read ahead. */

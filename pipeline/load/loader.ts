@@ -1,11 +1,27 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { sqlPath } from "./duckdb.js";
+import { sqlPath, sqlString } from "./duckdb.js";
 import { ACTION_HOURLY, ACTIONS, TABLES, columnsDdl, type TableDef, type TableName } from "./schema.js";
 
 /** Columns of a per-run actions spool line besides `actions`. */
 const RUN_KEYS = ["env", "month", "run_id", "flow_id", "machine_id", "log_source"] as const;
+
+/** Tables written environment by environment (writeEnvironment), not at the end. */
+const PER_ENVIRONMENT: readonly TableDef[] = [ACTIONS, ACTION_HOURLY];
+
+/** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
+const hourlyQuery = (where: string) => `
+    SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, machine_id, hour,
+           count(*)::BIGINT AS executions,
+           count(*) FILTER (WHERE lower(status) = 'failed')::BIGINT AS failures,
+           coalesce(sum(duration_ms), 0)::BIGINT AS total_ms,
+           quantile_cont(duration_ms, 0.5)::DOUBLE AS p50_ms,
+           quantile_cont(duration_ms, 0.9)::DOUBLE AS p90_ms,
+           quantile_cont(duration_ms, 0.95)::DOUBLE AS p95_ms,
+           max(duration_ms)::BIGINT AS max_ms
+    FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions WHERE ${where})
+    GROUP BY ALL`;
 
 const DEFAULT_OBJECT_SIZE = 16 * 1024 * 1024;
 
@@ -30,7 +46,6 @@ export class Loader {
 
     async createTables(): Promise<void> {
         for (const t of TABLES) {
-            if (t.name === "action_hourly") continue;
             await this.con.run(`CREATE OR REPLACE TABLE ${t.name} (${columnsDdl(t)})`);
         }
     }
@@ -56,42 +71,42 @@ export class Loader {
         );
     }
 
-    /** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
-    async buildHourly(): Promise<void> {
-        await this.con.run(`CREATE OR REPLACE TABLE action_hourly AS
-            SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, machine_id, hour,
-                   count(*)::BIGINT AS executions,
-                   count(*) FILTER (WHERE lower(status) = 'failed')::BIGINT AS failures,
-                   coalesce(sum(duration_ms), 0)::BIGINT AS total_ms,
-                   quantile_cont(duration_ms, 0.5)::DOUBLE AS p50_ms,
-                   quantile_cont(duration_ms, 0.9)::DOUBLE AS p90_ms,
-                   quantile_cont(duration_ms, 0.95)::DOUBLE AS p95_ms,
-                   max(duration_ms)::BIGINT AS max_ms
-            FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions)
-            GROUP BY ALL`);
-        const cols = ACTION_HOURLY.columns.map((c) => `${c.name} ${c.type}`).join(", ");
-        // Pin the types to the contract, whatever the aggregate functions return.
-        await this.con.run(`CREATE OR REPLACE TABLE action_hourly_typed (${cols})`);
-        await this.con.run(`INSERT INTO action_hourly_typed SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM action_hourly`);
-        await this.con.run(`DROP TABLE action_hourly`);
-        await this.con.run(`ALTER TABLE action_hourly_typed RENAME TO action_hourly`);
+    /**
+     * Aggregates one environment's action_hourly and writes its actions and action_hourly partitions,
+     * then drops its actions: called as soon as an environment's actions are loaded, so Parquet writing
+     * overlaps the decoding of the next environment and the database holds one environment's actions.
+     * Partitions are per env, so environments never write the same file names.
+     */
+    async writeEnvironment(dir: string, env: string): Promise<void> {
+        const where = `env = ${sqlString(env)}`;
+        // Inserting into the typed table pins the types to the contract, whatever the aggregates return.
+        await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(where)})`);
+        for (const t of [ACTIONS, ACTION_HOURLY]) await this.copyPartitioned(dir, t, where);
+        await this.con.run(`DELETE FROM actions WHERE ${where}`);
+        await this.con.run(`DELETE FROM action_hourly WHERE ${where}`);
     }
 
-    /** Writes every table under `dir` in key order, so two builds of the same input give the same rows in the same order. */
+    /** Writes every table except those written per environment, in key order, so two builds give the same rows in the same order. */
     async writeParquet(dir: string): Promise<void> {
         for (const t of TABLES) {
             const target = path.join(dir, t.name);
             await mkdir(target, { recursive: true });
-            const cols = t.columns.map((c) => c.name).join(", ");
-            const query = `SELECT ${cols} FROM ${t.name} ORDER BY ${t.key.join(", ")}`;
-            if (t.partitionBy.length) {
-                await this.con.run(
-                    `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
-                );
-            } else {
+            if (PER_ENVIRONMENT.includes(t)) continue;
+            if (t.partitionBy.length) await this.copyPartitioned(dir, t, "true");
+            else {
+                const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} ORDER BY ${t.key.join(", ")}`;
                 await this.con.run(`COPY (${query}) TO ${sqlPath(path.join(target, "data.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
             }
         }
+    }
+
+    private async copyPartitioned(dir: string, t: TableDef, where: string): Promise<void> {
+        const target = path.join(dir, t.name);
+        await mkdir(target, { recursive: true });
+        const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} WHERE ${where} ORDER BY ${t.key.join(", ")}`;
+        await this.con.run(
+            `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
+        );
     }
 
     async count(table: TableName): Promise<number> {
