@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, statSync, readdirSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -13,6 +12,7 @@ import { renderPreviewHtml } from "./preview/page.js";
 import { buildScenes } from "./preview/scenes.js";
 import { takeScreenshots } from "./preview/screenshots.js";
 import { Steps } from "./steps.js";
+import { builtPackage, freshPackage } from "./visual-package.js";
 
 export interface DemoOptions {
     /** Output folder (default demo-output/ in the project). */
@@ -55,20 +55,6 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, cwd: string, quiet: boo
             resolve(code ?? (signal ? 128 : 1));
         });
     });
-}
-
-function newestMtime(dir: string): number {
-    let newest = 0;
-    for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-        if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-    return newest;
-}
-
-function builtPackage(root: string): string | undefined {
-    const dist = path.join(root, "dist");
-    if (!existsSync(dist)) return undefined;
-    return readdirSync(dist).filter((f) => f.endsWith(".pbiviz")).map((f) => path.join(dist, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
 
 /**
@@ -129,8 +115,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         sim = undefined;
 
         const pbiviz = await steps.run("Packaging the Power BI visual", async () => {
-            const existing = builtPackage(root);
-            if (options.reusePackage && existing && statSync(existing).mtimeMs > newestMtime(path.join(root, "visual")) && statSync(existing).mtimeMs > statSync(path.join(root, "capabilities.json")).mtimeMs) return existing;
+            const existing = options.reusePackage ? freshPackage(root) : undefined;
+            if (existing) return existing;
             const code = await runNode([path.join(root, "scripts", "package-visual.mjs")], process.env, root, true);
             const built = builtPackage(root);
             if (code !== 0 || !built) throw new Error(`packaging the visual failed (exit ${code}); run \`npm run package\` to see why`);
