@@ -38,9 +38,19 @@ export function aliasFor(key: string): AliasField | undefined {
 }
 
 /** For each key set seen, which key serves each field (in alias-table order). Logs repeat a few key sets. */
-const plans = new Map<string, Array<[AliasField, string[]]>>();
+type Plan = Array<[AliasField, string[]]>;
+const plans = new Map<string, Plan>();
+/** The last few key sets, compared key by key: most actions repeat one of them, and this skips joining a signature. */
+const recent: Array<{ keys: string[]; plan: Plan }> = [];
 
-function planFor(keys: string[]): Array<[AliasField, string[]]> {
+function sameKeys(a: string[], b: string[]): boolean {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+    return true;
+}
+
+function planFor(keys: string[]): Plan {
+    for (const r of recent) if (sameKeys(r.keys, keys)) return r.plan;
     const signature = keys.join("\u0000");
     let plan = plans.get(signature);
     if (!plan) {
@@ -54,21 +64,30 @@ function planFor(keys: string[]): Array<[AliasField, string[]]> {
         if (plans.size > 1000) plans.clear(); // bounded: odd documents must not grow it forever
         plans.set(signature, plan);
     }
+    recent.unshift({ keys, plan });
+    if (recent.length > 4) recent.pop();
     return plan;
+}
+
+/** For each alias field, the key that serves it: the first alias present with a non-null value (in alias-table order). */
+export function mapKeyNames(obj: Record<string, unknown>): Partial<Record<AliasField, string>> {
+    const out: Partial<Record<AliasField, string>> = {};
+    for (const [field, candidates] of planFor(Object.keys(obj))) {
+        for (const key of candidates) {
+            const value = obj[key];
+            if (value !== undefined && value !== null) {
+                out[field] = key;
+                break;
+            }
+        }
+    }
+    return out;
 }
 
 /** Groups an object's values by alias field; the first alias present with a non-null value wins (in alias-table order). */
 export function mapKeys(obj: Record<string, unknown>): Partial<Record<AliasField, { key: string; value: unknown }>> {
     const out: Partial<Record<AliasField, { key: string; value: unknown }>> = {};
-    for (const [field, candidates] of planFor(Object.keys(obj))) {
-        for (const key of candidates) {
-            const value = obj[key];
-            if (value !== undefined && value !== null) {
-                out[field] = { key, value };
-                break;
-            }
-        }
-    }
+    for (const [field, key] of Object.entries(mapKeyNames(obj)) as [AliasField, string][]) out[field] = { key, value: obj[key] };
     return out;
 }
 

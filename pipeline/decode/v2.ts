@@ -34,9 +34,11 @@ export function decodeV2(rows: Array<Record<string, unknown>>): DecodeResult {
         const seqOf = new Map<number, number>();
         if (sequenced) items.forEach((x, seq) => seqOf.set(x.m.flat.sequence as number, seq));
         const actions: ActionRecord[] = items.map(({ m }, seq) => {
-            const { children: _children, flat, ...rest } = m;
-            const parentSeq = sequenced && flat.parentSequence !== null ? (seqOf.get(flat.parentSequence) ?? null) : null;
-            return { seq, parentSeq, depth: flat.depth ?? 0, ...rest };
+            const parentSeq = sequenced && m.flat.parentSequence !== null ? (seqOf.get(m.flat.parentSequence) ?? null) : null;
+            return {
+                seq, parentSeq, depth: m.flat.depth ?? 0, actionIndex: m.actionIndex, subflow: m.subflow, actionName: m.actionName, systemActionName: m.systemActionName,
+                startedOn: m.startedOn, endedOn: m.endedOn, durationMs: m.durationMs, status: m.status, level: m.level, errorCode: m.errorCode, errorMessage: m.errorMessage,
+            };
         });
         return { ok: true, encoding: "flowlog", actions };
     } catch (e) {
