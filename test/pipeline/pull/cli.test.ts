@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -26,16 +27,27 @@ interface Run {
     stderr: string;
 }
 
-function cli(args: string[], env: Record<string, string> = {}, killAfterMs?: number): Promise<Run> {
+/** Runs committed in a raw store so far (run files; leftovers of killed writes are dot-files). */
+function committedRuns(out: string): number {
+    const raw = path.join(out, "raw");
+    if (!existsSync(raw)) return 0;
+    return readdirSync(raw, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile() && e.name.endsWith(".json") && !e.name.startsWith(".") && path.basename(e.parentPath).length === 2 && path.basename(path.dirname(e.parentPath)) === "runs").length;
+}
+
+/** Runs the compiled CLI; SIGKILLs it as soon as `killWhen()` holds (polled), so a kill lands mid-pull however fast the machine is. */
+function cli(args: string[], env: Record<string, string> = {}, killWhen?: () => boolean): Promise<Run> {
     return new Promise((resolve) => {
         const child: ChildProcess = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
         let stdout = "";
         let stderr = "";
         child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-        const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+        const timer = killWhen === undefined ? undefined : setInterval(() => {
+            if (killWhen()) child.kill("SIGKILL");
+        }, 5);
         child.on("close", (code, signal) => {
-            clearTimeout(timer);
+            clearInterval(timer);
             outputs.push(stdout, stderr);
             resolve({ code, signal, stdout, stderr });
         });
@@ -69,17 +81,19 @@ describe("padlens pull (compiled CLI)", () => {
         const kills: number[] = [];
         try {
             for (let i = 0; i < 4; i++) {
-                const delay = 400 + Math.floor(Math.random() * 1200);
-                const r = await cli(["pull", "--config", config, "--no-build", "--quiet"], {}, delay);
-                if (r.signal === "SIGKILL") kills.push(delay);
+                // Random points measured in progress, not time: after 1-15 more runs are on disk (the fixture has 90).
+                const before = committedRuns(out);
+                const step = 1 + Math.floor(Math.random() * 15);
+                const r = await cli(["pull", "--config", config, "--no-build", "--quiet"], {}, () => committedRuns(out) >= before + step);
+                if (r.signal === "SIGKILL") kills.push(committedRuns(out) - before);
             }
         } finally {
             sim.setLatency(0);
         }
         const final = await cli(["pull", "--config", config, "--no-build", "--json"]);
         expect(final.code, final.stderr).toBe(0);
-        // At least some of the kills landed mid-pull (each pull takes longer than the kill delays).
-        expect(kills.length).toBeGreaterThanOrEqual(2);
+        // Every kill landed mid-pull: 4 x at most 15 runs is less than the 90 to fetch.
+        expect(kills).toHaveLength(4);
         expect(await storeDigest(out)).toBe(baseline);
         const summary = JSON.parse(final.stdout) as { environments: Array<{ env: string; ok: boolean; runsListed: number }> };
         expect(summary.environments.map((e) => [e.env, e.ok])).toEqual([["alpha", true], ["gamma", true]]);
