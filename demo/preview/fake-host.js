@@ -1,5 +1,7 @@
-// Runs in the preview page: a minimal stand-in for the Power BI host, enough for the visual to render
-// outside Power BI. It records what the visual asks of the host so a page (or a test) can inspect it.
+// Runs in a page: a minimal stand-in for the Power BI host, enough for the visual to render outside
+// Power BI (the demo's preview, the browser test). It records what the visual asks of the host in
+// host.events ("started", "finished", "failed:<reason>"), host.selections ({n, multi}) and
+// host.tooltips (the data items shown), so a page or a test can inspect it.
 (function () {
     "use strict";
     window.powerbi = window.powerbi || { visuals: { plugins: {} } };
@@ -27,10 +29,16 @@
         return builder;
     }
     window.padlensFakeHost = function (locale) {
-        var calls = { select: 0, contextMenu: 0, tooltipShow: 0, renderingFinished: 0, renderingFailed: 0 };
+        var events = [];
+        var selections = [];
+        var tooltips = [];
+        var contextMenus = 0;
         var selected = [];
         var host = {
-            calls: calls,
+            events: events,
+            selections: selections,
+            tooltips: tooltips,
+            contextMenus: function () { return contextMenus; },
             locale: locale || "en-US",
             hostCapabilities: { allowInteractions: true },
             colorPalette: {
@@ -45,29 +53,29 @@
                 var callback = null;
                 return {
                     select: function (ids, multi) {
-                        calls.select++;
                         var list = Array.isArray(ids) ? ids : [ids];
+                        selections.push({ n: list.length, multi: !!multi });
                         selected = multi ? selected.concat(list) : list;
                         return Promise.resolve(selected);
                     },
                     clear: function () { selected = []; return Promise.resolve(); },
                     getSelectionIds: function () { return selected; },
                     hasSelection: function () { return selected.length > 0; },
-                    showContextMenu: function () { calls.contextMenu++; return Promise.resolve(); },
+                    showContextMenu: function () { contextMenus++; return Promise.resolve(); },
                     registerOnSelectCallback: function (cb) { callback = cb; },
                     toggleExpandCollapse: function () { return Promise.resolve(); },
                 };
             },
             tooltipService: {
                 enabled: function () { return true; },
-                show: function () { calls.tooltipShow++; },
+                show: function (o) { tooltips.push(o && o.dataItems); },
                 move: function () {},
                 hide: function () {},
             },
             eventService: {
-                renderingStarted: function () {},
-                renderingFinished: function () { calls.renderingFinished++; },
-                renderingFailed: function (_o, reason) { calls.renderingFailed++; console.error("renderingFailed: " + reason); },
+                renderingStarted: function () { events.push("started"); },
+                renderingFinished: function () { events.push("finished"); },
+                renderingFailed: function (_o, reason) { events.push("failed:" + reason); },
             },
             createLocalizationManager: function () { return { getDisplayName: function (key) { return key; } }; },
             fetchMoreData: function () { return false; },

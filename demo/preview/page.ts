@@ -61,6 +61,8 @@ ${sections}
             if (scene.heatmapColumns) objects.heatmap.columns = scene.heatmapColumns;
             var dataView = { metadata: { columns: columns, objects: objects }, table: { columns: columns, rows: rows } };
             visual.update({ dataViews: [dataView], viewport: { width: element.clientWidth, height: element.clientHeight }, type: 2, operationKind: 0 });
+            var failed = host.events.filter(function (e) { return e.indexOf("failed:") === 0; });
+            if (failed.length) throw new Error("the visual reported " + failed.join("; "));
         } catch (e) {
             window.padlensPreview.errors.push(scene.id + ": " + (e && e.stack || e));
             console.error(e);

@@ -49,25 +49,12 @@ const updateScript = `(args) => {
     return { ...el.dataset, events: window.__events.slice() };
 }`;
 
-const fakeHostScript = `
-window.powerbi = { visuals: { plugins: {} } };
-window.__events = [];
-window.__selections = [];
-window.__tooltips = [];
-window.__host = {
-    locale: "en-US",
-    colorPalette: { isHighContrast: false, foreground: { value: "#000000" }, background: { value: "#ffffff" }, foregroundSelected: { value: "#000000" }, hyperlink: { value: "#0000ff" }, getColor: () => ({ value: "#01b8aa" }) },
-    createSelectionManager: () => ({
-        select: (ids, multi) => { window.__selections.push({ n: ids.length, multi }); return Promise.resolve(ids); },
-        clear: () => Promise.resolve(), showContextMenu: () => Promise.resolve(), registerOnSelectCallback: () => {}, hasSelection: () => false, getSelectionIds: () => [],
-    }),
-    createSelectionIdBuilder: () => { let row = -1; const b = { withTable: (t, r) => { row = r; return b; }, createSelectionId: () => ({ row, equals: (o) => o.row === row, getKey: () => String(row), getSelector: () => ({}), getSelectorsByColumn: () => ({}), hasIdentity: () => true, includes: () => false }) }; return b; },
-    tooltipService: { enabled: () => true, show: (o) => window.__tooltips.push(o.dataItems), move: () => {}, hide: () => {} },
-    eventService: { renderingStarted: () => window.__events.push("started"), renderingFinished: () => window.__events.push("finished"), renderingFailed: (r) => window.__events.push("failed:" + r) },
-    createLocalizationManager: () => ({ getDisplayName: (k) => k }),
-    fetchMoreData: () => false,
-    persistProperties: () => {}, applyJsonFilter: () => {}, refreshHostData: () => {}, launchUrl: () => {},
-};`;
+// The demo's stand-in host (it records events, selections and tooltips); aliased to the names the checks read.
+const fakeHostScript = `${readFileSync(path.join(root, "demo", "preview", "fake-host.js"), "utf8")}
+window.__host = window.padlensFakeHost("en-US");
+window.__events = window.__host.events;
+window.__selections = window.__host.selections;
+window.__tooltips = window.__host.tooltips;`;
 
 describe("packaged visual in Chromium", () => {
     let context: BrowserContext;
