@@ -1,25 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import JSZip from "jszip";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV_VARIANTS } from "../../../simulator/sample/catalog.js";
 import { generateActions, type ActionRecord, type RunOutcome } from "../../../simulator/sample/actions.js";
 import { rngFor } from "../../../simulator/sample/prng.js";
 import { PACKAGE_LOG } from "../../setup/packaged-visual.js";
+import { readPbiviz } from "../../../demo/preview/pbiviz-package.js";
+import { builtPackage } from "../../../demo/visual-package.js";
 
 // Loads the packaged .pbiviz (not the sources) into Debian's Chromium with a fake Power BI host.
 const root = process.cwd();
 const outDir = path.join(root, "test-output", "visual");
 const FAILED_RGB = [0xd1, 0x34, 0x38];
 
-function pbivizFile(): string | undefined {
-    const dist = path.join(root, "dist");
-    if (!existsSync(dist)) return undefined;
-    const f = readdirSync(dist).find((n) => n.endsWith(".pbiviz"));
-    return f && path.join(dist, f);
-}
 
 /** The output of `pbiviz package --certification-audit`, run once per test run by test/setup/packaged-visual.ts. */
 function ensurePackage(): string {
@@ -67,9 +62,9 @@ describe("packaged visual in Chromium", () => {
     beforeAll(async () => {
         mkdirSync(outDir, { recursive: true });
         packageOutput = ensurePackage();
-        const zip = await JSZip.loadAsync(readFileSync(pbivizFile()!));
-        const name = Object.keys(zip.files).find((n) => n.startsWith("resources/") && n.endsWith(".pbiviz.json"))!;
-        const pkg = JSON.parse(await zip.file(name)!.async("string")) as { visual: { guid: string }; content: { js: string; css: string } };
+        const built = builtPackage(root);
+        if (!built) throw new Error("no dist/*.pbiviz: test/setup/packaged-visual.ts should have built it");
+        const pkg = await readPbiviz(built);
         userDataDir = mkdtempSync(path.join(os.tmpdir(), "padlens-chromium-"));
         context = await chromium.launchPersistentContext(userDataDir, {
             executablePath: "/usr/bin/chromium",
@@ -82,13 +77,13 @@ describe("packaged visual in Chromium", () => {
         page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
         page.on("pageerror", (e) => consoleErrors.push(String(e)));
         page.on("request", (r) => requests.push(r.url()));
-        await page.setContent(`<!doctype html><html><head><style>${pkg.content.css}</style></head><body style="margin:0"><div id="host" style="position:relative;width:900px;height:500px"></div></body></html>`);
+        await page.setContent(`<!doctype html><html><head><style>${pkg.css}</style></head><body style="margin:0"><div id="host" style="position:relative;width:900px;height:500px"></div></body></html>`);
         await page.addScriptTag({ content: fakeHostScript });
-        await page.addScriptTag({ content: pkg.content.js });
+        await page.addScriptTag({ content: pkg.js });
         await page.evaluate((guid) => {
             const w = window as unknown as { powerbi: { visuals: { plugins: Record<string, { create: (o: unknown) => unknown }> } }; __host: unknown; __visual: unknown };
             w.__visual = w.powerbi.visuals.plugins[guid].create({ element: document.getElementById("host"), host: w.__host });
-        }, pkg.visual.guid);
+        }, pkg.guid);
     }, 180_000);
 
     afterAll(async () => {
