@@ -8,6 +8,7 @@ import { generateActions, type ActionRecord, type RunOutcome } from "../../../si
 import { rngFor } from "../../../simulator/sample/prng.js";
 import { PACKAGE_LOG } from "../../setup/packaged-visual.js";
 import { readPbiviz } from "../../../demo/preview/pbiviz-package.js";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../demo/preview/screenshots.js";
 import { builtPackage } from "../../../demo/visual-package.js";
 
 // Loads the packaged .pbiviz (not the sources) into Debian's Chromium with a fake Power BI host.
@@ -67,9 +68,9 @@ describe("packaged visual in Chromium", () => {
         const pkg = await readPbiviz(built);
         userDataDir = mkdtempSync(path.join(os.tmpdir(), "padlens-chromium-"));
         context = await chromium.launchPersistentContext(userDataDir, {
-            executablePath: "/usr/bin/chromium",
+            executablePath: CHROMIUM_PATH,
             headless: true,
-            args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args: CHROMIUM_ARGS,
             viewport: { width: 1000, height: 600 },
             deviceScaleFactor: 1,
         });
