@@ -21,7 +21,6 @@ export interface DemoOptions {
     days: number;
     /** Multiplies the sample's runs (1 = about 3,000 runs; the CI test uses less). */
     scale: number;
-    largeRuns?: number;
     /** Skip packaging when a .pbiviz newer than the visual's sources exists. */
     reusePackage: boolean;
     screenshots: boolean;
