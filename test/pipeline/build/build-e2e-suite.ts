@@ -41,7 +41,7 @@ function sourceStarts(env: SampleEnvironment, runId: string): number[] | null {
     return found.sort((a, b) => a - b);
 }
 
-const T = (out: string, name: string) => table(out, name, TABLES.find((t) => t.name === name)!.partitionBy.length > 0);
+const T = table;
 
 /** Ordered content hash of every table, to compare builds row for row. */
 async function tableHashes(out: string): Promise<Record<string, string>> {

@@ -1,4 +1,6 @@
 import { DuckDBInstance } from "@duckdb/node-api";
+import type { TableName } from "../../../pipeline/load/schema.js";
+import { parquetTable } from "../../../pipeline/serve/parquet-source.js";
 
 /** Reads the build's Parquet back through a fresh DuckDB, the way Power BI or a user would. */
 export async function queryParquet<T = Record<string, unknown>>(sql: string): Promise<T[]> {
@@ -14,7 +16,5 @@ export async function queryParquet<T = Record<string, unknown>>(sql: string): Pr
     }
 }
 
-export const table = (out: string, name: string, partitioned: boolean) =>
-    partitioned
-        ? `read_parquet('${out.replaceAll("\\", "/")}/${name}/**/*.parquet', hive_partitioning = true, hive_types = {'env': VARCHAR, 'month': VARCHAR})`
-        : `read_parquet('${out.replaceAll("\\", "/")}/${name}/data.parquet')`;
+/** The same table reader the serve stage uses (text partition columns). */
+export const table = (out: string, name: string): string => parquetTable(out, name as TableName);

@@ -36,8 +36,8 @@ it("loads an 80,000-action run whose spool line is longer than 16 MB", async () 
     expect(summary).toMatchObject({ runs: 1, actions: 80_000, quarantined: 0 });
     const [r] = await queryParquet<{ n: bigint; failed: bigint; last: bigint; rc: number }>(
         `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'Failed') AS failed, max(epoch_ms(started_on)) AS last,
-                (SELECT failed_action_count FROM ${table(out, "runs", true)}) AS rc
-         FROM ${table(out, "actions", true)}`,
+                (SELECT failed_action_count FROM ${table(out, "runs")}) AS rc
+         FROM ${table(out, "actions")}`,
     );
     expect([Number(r.n), Number(r.failed), r.rc, Number(r.last)]).toEqual([80_000, 80, 80, t0 + 79_999 * 20]);
 });
