@@ -176,8 +176,8 @@ export function formatDemoSummary(result: DemoResult, root: string): string {
     }
     lines.push("", "Top bottlenecks (typical duration where slow vs the same action elsewhere):");
     const header = ["env", "flow", "action", "where", "slow", "normal", "x"];
-    const table = result.bottlenecks.map((b) => [b.env, b.flowName, `${b.subflow} / ${b.actionName}`, b.dimension === "machine" ? `machine ${b.where}` : `${b.where} h UTC`, ms(b.typicalMs), ms(b.baselineMs), b.slowdown.toFixed(1)]);
-    const widths = header.map((h, i) => Math.min(42, Math.max(h.length, ...table.map((r) => r[i].length))));
+    const table = result.bottlenecks.map((b) => [b.env, b.flowName, `${b.subflow} / ${b.systemActionName ? `${b.systemActionName} (${b.actionName})` : b.actionName}`, b.dimension === "machine" ? `machine ${b.where}` : `${b.where} h UTC`, ms(b.typicalMs), ms(b.baselineMs), b.slowdown.toFixed(1)]);
+    const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...table.map((r) => r[i].length))));
     const fmt = (r: string[]): string => `  ${r.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join("  ")}`;
     lines.push(fmt(header), ...table.map(fmt));
     lines.push("", "Files:");

@@ -3,9 +3,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import type { ActionRecord, DecodeResult, LogSource } from "../decode/action-record.js";
+import { DEFAULT_DECODE_OPTIONS, type ActionRecord, type DecodeOptions, type DecodeResult, type LogSource } from "../decode/action-record.js";
 import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
+import { storedV2Rows, unpackStored } from "../decode/stored.js";
 import { commitTables, recoverBuild } from "../load/commit.js";
 import { acquireBuildLock } from "./build-lock.js";
 import { readRunFiles } from "./run-files.js";
@@ -22,6 +23,8 @@ export interface BuildOptions {
     /** Environment URLs by name (from config), for the environments table; the raw store does not keep them. */
     environmentUrls?: Record<string, string>;
     duckdb?: DuckDbLimits;
+    /** How logs are decoded (inputs/outputs, redaction, size ceiling): the config's `logs`. */
+    decode?: DecodeOptions;
     /** Spool file size bound in bytes (default 32 MB); smaller means less memory per DuckDB batch. */
     spoolBytes?: number;
     onProgress?: (p: BuildProgress) => void;
@@ -41,6 +44,8 @@ export interface EnvSummary {
     runs: number;
     actions: number;
     quarantined: number;
+    /** Runs decoded with at least one unreadable field (kept, with that field null). */
+    runsWithWarnings: number;
 }
 
 export interface BuildSummary {
@@ -49,6 +54,7 @@ export interface BuildSummary {
     runs: number;
     actions: number;
     quarantined: number;
+    runsWithWarnings: number;
     recoveredInterruptedCommit: boolean;
     seconds: number;
     actionsPerSecond: number;
@@ -68,18 +74,34 @@ const toColumns = (a: ActionRecord) => ({
     seq: a.seq,
     parent_seq: a.parentSeq ?? undefined,
     depth: a.depth,
+    is_container: a.isContainer,
     action_index: a.actionIndex ?? undefined,
     subflow: a.subflow,
     action_name: a.actionName ?? undefined,
     system_action_name: a.systemActionName ?? undefined,
-    started_on: a.startedOn,
+    module: a.module ?? undefined,
+    inside_error_handling: a.insideErrorHandling ?? undefined,
+    started_on: a.startedOn ?? undefined,
     ended_on: a.endedOn ?? undefined,
     duration_ms: a.durationMs ?? undefined,
     status: a.status ?? undefined,
     level: a.level ?? undefined,
     error_code: a.errorCode ?? undefined,
     error_message: a.errorMessage ?? undefined,
+    error_correlation_id: a.errorCorrelationId ?? undefined,
+    inputs_json: a.inputsJson ?? undefined,
+    outputs_json: a.outputsJson ?? undefined,
+    decode_warning: a.warning ?? undefined,
 });
+
+/**
+ * Actions per spool line: a run's actions are split over several lines, so one huge run (80,000 actions)
+ * never becomes one huge JSON object that DuckDB must hold whole (read_json's per-object memory).
+ */
+const ACTIONS_PER_LINE = 2000;
+
+/** Run ids as the pull stores them; anything else never becomes part of a file path here. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Rebuilds every table from the raw store (a full rebuild is cheap and makes re-runs trivially
@@ -110,6 +132,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
     await mkdir(spoolDir, { recursive: true });
 
     const previousFirstSeen = await readFirstSeen(out);
+    const decodeOptions = options.decode ?? DEFAULT_DECODE_OPTIONS;
     // In-memory database: about twice as fast to load as a database file here, and it still spills to
     // temp_directory beyond memory_limit, so memory stays bounded.
     const db = await openDuckDb(":memory:", path.join(staging, "duckdb-tmp"), options.duckdb);
@@ -161,8 +184,9 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             const logStatus = int(org?.desktopflowrunactionlogsstatus);
 
             const runIds = await store.listRunIds(env);
-            const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0 };
+            const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 };
             for (const [i, runId] of runIds.entries()) {
+                if (!GUID.test(runId)) continue;
                 const files = readRunFiles(store, env, runId);
                 const { stored } = files;
                 if (!stored) continue;
@@ -178,33 +202,46 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                     quarantined.push({ env, run_id: run.run_id as string, log_source: src, reason, raw_path: rel, raw_bytes: raw.byteLength });
                     summary.quarantined++;
                 };
-                if (stored.fetch.v1.state === "fetched") {
-                    const bytes = files.v1Gz ? gunzipSync(files.v1Gz) : null;
-                    if (bytes) {
-                        const r = decodeV1(bytes);
-                        if (r.ok) [actions, source] = [r.actions, "V1"];
-                        else await quarantine("V1", r.reason, bytes, "v1.bin");
-                    }
+                let decoded: Extract<DecodeResult, { ok: true }> | null = null;
+                if (stored.fetch.v1.state === "fetched" && files.v1Gz) {
+                    const unpacked = unpackStored(files.v1Gz, decodeOptions.maxLogBytes);
+                    if (unpacked.ok) {
+                        const r = decodeV1(unpacked.bytes, decodeOptions);
+                        if (r.ok) [decoded, source] = [r, "V1"];
+                        else await quarantine("V1", r.reason, unpacked.bytes, "v1.bin");
+                    } else await quarantine("V1", unpacked.reason, files.v1Gz, "v1.bin.gz");
                 }
-                if (actions === null && stored.fetch.v2.state === "fetched") {
-                    const { result, raw } = decodeStoredV2(files.v2Gz);
-                    if (result?.ok) [actions, source] = [result.actions, "V2"];
-                    else if (result && raw) await quarantine("V2", result.reason, raw, "v2.jsonl");
+                if (decoded === null && stored.fetch.v2.state === "fetched") {
+                    const { result, raw } = decodeStoredV2(files.v2Gz, decodeOptions);
+                    if (result?.ok) [decoded, source] = [result, "V2"];
+                    else if (result && !result.ok && raw) await quarantine("V2", result.reason, raw, "v2.jsonl");
                 }
-                const failed = actions ? actions.filter((a) => a.status?.toLowerCase() === "failed").length : 0;
+                actions = decoded?.actions ?? null;
+                let failed = 0, handled = 0;
+                for (const a of actions ?? []) {
+                    if (a.status === null || a.status.toLowerCase() !== "failed") continue;
+                    if (a.insideErrorHandling === true) handled++;
+                    else failed++;
+                }
                 run.log_source = source ?? "none";
                 run.log_state = actions ? "parsed" : failedSource ? "quarantined" : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
                 run.action_count = actions?.length ?? 0;
                 run.failed_action_count = failed;
+                run.handled_failure_count = handled;
+                run.decode_warnings = decoded?.warnings ?? 0;
+                run.decode_warning = decoded?.firstWarning ?? null;
+                if (decoded?.warnings) summary.runsWithWarnings++;
                 await writeRow("runs", run);
                 if (actions && actions.length) {
-                    const done = actionSpool.write({
-                        env, month: run.month, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
-                        actions: actions.map(toColumns),
-                    });
-                    if (done) {
-                        options.onProgress?.({ phase: "load", env, runsDone: i + 1, runsTotal: runIds.length });
-                        await enqueue(() => loader.loadActions(done.file, done.longest), done.file);
+                    for (let from = 0; from < actions.length; from += ACTIONS_PER_LINE) {
+                        const done = actionSpool.write({
+                            env, month: run.month, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
+                            actions: actions.slice(from, from + ACTIONS_PER_LINE).map(toColumns),
+                        });
+                        if (done) {
+                            options.onProgress?.({ phase: "load", env, runsDone: i + 1, runsTotal: runIds.length });
+                            await enqueue(() => loader.loadActions(done.file, done.longest), done.file);
+                        }
                     }
                 }
                 summary.runs++;
@@ -245,6 +282,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             runs,
             actions: actionsTotal,
             quarantined: quarantined.length,
+            runsWithWarnings: summaries.reduce((n, s) => n + s.runsWithWarnings, 0),
             recoveredInterruptedCommit: recovered,
             seconds,
             actionsPerSecond: seconds > 0 ? Math.round(actionsTotal / seconds) : 0,
@@ -266,12 +304,13 @@ async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<vo
 }
 
 /** Same parsing as RawStore.readV2, on bytes already read ahead. */
-function decodeStoredV2(gz: Buffer | null): { result: DecodeResult | null; raw: Uint8Array | null } {
+function decodeStoredV2(gz: Buffer | null, options: DecodeOptions): { result: DecodeResult | null; raw: Uint8Array | null } {
     if (!gz) return { result: null, raw: null };
     try {
-        const text = gunzipSync(gz).toString("utf8");
-        const rows = text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as Row);
-        const result = decodeV2(rows);
+        const unpacked = unpackStored(gz, options.maxLogBytes);
+        if (!unpacked.ok) return { result: { ok: false, encoding: "flowlog", reason: unpacked.reason }, raw: gz };
+        const rows = storedV2Rows(unpacked.bytes);
+        const result = decodeV2(rows, options);
         // The rows as bytes only matter when quarantined; re-serialising every parsed log cost ~5% of a build.
         return { result, raw: result.ok ? null : Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")) };
     } catch (e) {

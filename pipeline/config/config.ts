@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_REDACT, type DecodeOptions } from "../decode/action-record.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
@@ -34,8 +35,27 @@ export interface PadlensConfig {
     /** How often pull is scheduled: used to warn when V2 rows could expire between two pulls. */
     scheduleMinutes: number;
     requestTimeoutSeconds: number;
-    logs: { includeInputsOutputs: boolean };
+    logs: LogsConfig;
     environments: EnvironmentConfig[];
+}
+
+/** What the build keeps of action logs (docs/data-contract.md, "Inputs and outputs"). */
+export interface LogsConfig {
+    /** Keep action inputs/outputs as `{name: value}` JSON: off by default, they can hold customer data. */
+    includeInputsOutputs: boolean;
+    /** Name fragments (case-insensitive) whose values are stored as `***`. */
+    redact: string[];
+    /** Ceiling on one log's decompressed size; larger logs are quarantined. */
+    maxLogMegabytes: number;
+}
+
+/** The decoder's options from the config's `logs`. */
+export function decodeOptionsOf(logs: LogsConfig): DecodeOptions {
+    return {
+        includeInputsOutputs: logs.includeInputsOutputs,
+        redact: logs.redact.map((r) => r.toLowerCase()),
+        maxLogBytes: Math.round(logs.maxLogMegabytes * 1024 * 1024),
+    };
 }
 
 interface RawEnvironment {
@@ -83,7 +103,7 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         seen.add(e.name);
         return { name: e.name, url: e.url.replace(/\/+$/, ""), tenantId: e.tenantId, clientId: e.clientId, credential: credentialOf(e, at, baseDir, env) };
     });
-    const logs = (raw.logs ?? {}) as { includeInputsOutputs?: boolean };
+    const logs = (raw.logs ?? {}) as Partial<LogsConfig>;
     return {
         out: path.resolve(baseDir, (raw.out as string | undefined) ?? "data"),
         authorityHost: ((raw.authorityHost as string | undefined) ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, ""),
@@ -93,7 +113,11 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         overlapMinutes: (raw.overlapMinutes as number | undefined) ?? 15,
         scheduleMinutes: (raw.scheduleMinutes as number | undefined) ?? 60,
         requestTimeoutSeconds: (raw.requestTimeoutSeconds as number | undefined) ?? 120,
-        logs: { includeInputsOutputs: logs.includeInputsOutputs ?? false },
+        logs: {
+            includeInputsOutputs: logs.includeInputsOutputs ?? false,
+            redact: logs.redact ?? [...DEFAULT_REDACT],
+            maxLogMegabytes: logs.maxLogMegabytes ?? DEFAULT_MAX_LOG_BYTES / 1024 / 1024,
+        },
         environments,
     };
 }

@@ -19,7 +19,11 @@ export const CONFIG_SCHEMA = {
             type: "object",
             additionalProperties: false,
             patternProperties: comment,
-            properties: { includeInputsOutputs: { type: "boolean" } },
+            properties: {
+                includeInputsOutputs: { type: "boolean" },
+                redact: { type: "array", items: { type: "string", minLength: 1 } },
+                maxLogMegabytes: { type: "number", exclusiveMinimum: 0, maximum: 4096 },
+            },
         },
         environments: {
             type: "array",

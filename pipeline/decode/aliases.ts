@@ -1,5 +1,5 @@
 /**
- * The ONE alias table (design.md §2): how key names found in action logs map to ActionRecord fields.
+ * The ONE alias table (docs/data-contract.md, "Log shapes"): how key names found in action logs map to ActionRecord fields.
  * Matching is case-insensitive. When a new log shape turns up, `padlens inspect` shows which keys did
  * not map; adding them here is the whole fix.
  */
@@ -10,11 +10,16 @@ export const FIELD_ALIASES = {
     actionIndex: ["index", "actionIndex", "lineNumber"],
     actionName: ["name", "actionName", "displayName"],
     systemActionName: ["systemActionName", "actionType"],
+    module: ["systemModuleName", "moduleName", "module"],
+    insideErrorHandling: ["insideErrorHandling", "isInsideErrorHandling"],
     subflow: ["functionName", "subflow", "subflowName"],
     status: ["status", "result"],
     level: ["level", "logLevel"],
     error: ["error", "errorMessage", "exception"],
     errorCode: ["errorCode"],
+    errorCorrelationId: ["errorCorrelationId", "correlationId"],
+    inputs: ["inputs", "inputParameters"],
+    outputs: ["outputs", "outputParameters"],
     children: ["children", "actions", "subActions"],
     // Flat logs (V2) carry the tree as numbers instead of nesting.
     sequence: ["sequence", "seq"],

@@ -14,15 +14,20 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * Peels gzip and base64 layers (in any order, detected from the bytes, never from config) down to
  * JSON text, with any UTF-8 BOM stripped. Throws QuarantineError with a user-readable reason.
  */
-export function unwrap(bytes: Uint8Array): Unwrapped {
+export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): Unwrapped {
     const layers: string[] = [];
     let buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf.length > maxBytes) throw new QuarantineError(tooLarge(buf.length, maxBytes));
     for (let depth = 0; depth < 4; depth++) {
         if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
             layers.push("gzip");
             try {
-                buf = gunzipSync(buf);
+                // Bounded: a gzip bomb stops at the ceiling instead of taking the machine's memory.
+                buf = gunzipSync(buf, { maxOutputLength: Math.min(maxBytes, 0x7fffffff) });
             } catch (e) {
+                if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
+                    throw new QuarantineError(`${tooLarge(null, maxBytes)} after gzip`, layers.join("+"));
+                }
                 throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`, layers.join("+"));
             }
             continue;
@@ -58,6 +63,11 @@ export function unwrap(bytes: Uint8Array): Unwrapped {
         throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(text.slice(0, 16))} (not JSON, base64 or gzip)`);
     }
     throw new QuarantineError(`too many encoding layers (${layers.join("+")})`);
+}
+
+function tooLarge(size: number | null, maxBytes: number): string {
+    const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
+    return `log larger than the ${mb(maxBytes)} ceiling${size === null ? "" : ` (${mb(size)})`}: raise logs.maxLogMegabytes in the config if this log is genuine`;
 }
 
 /** Mostly base64 alphabet: a damaged base64 body rather than some other format. */

@@ -1,8 +1,7 @@
-import { QuarantineError } from "./action-record.js";
-import { ACTION_LIST_KEYS, FIELD_ALIASES, aliasFor, findActionList, mapKeys } from "./aliases.js";
-import { parseJson, unwrap } from "./encoding.js";
-import { decodeV1 } from "./v1.js";
-import { decodeV2, FLOWLOG_ACTION_TYPE } from "./v2.js";
+import { DEFAULT_DECODE_OPTIONS, type ActionRecord, type DecodeOptions, type DecodeResult } from "./action-record.js";
+import { ACTION_LIST_KEYS, FIELD_ALIASES, aliasFor, mapKeys } from "./aliases.js";
+import { decodeV1, type V1Trace } from "./v1.js";
+import { decodeV2, FLOWLOG_ACTION_TYPE, type V2Trace } from "./v2.js";
 import { typeName } from "./values.js";
 
 export interface KeyReport {
@@ -13,6 +12,26 @@ export interface KeyReport {
     note: string;
 }
 
+export interface DecodedSummary {
+    ok: true;
+    actions: number;
+    maxDepth: number;
+    containers: number;
+    /** Failed outside error handling: what counts as the run's failures. */
+    failed: number;
+    /** Failed inside error handling. */
+    handledFailures: number;
+    /** Actions per module, most first (modules the log names). */
+    modules: Array<{ module: string; actions: number }>;
+    insideErrorHandling: number;
+    unknownStarts: number;
+    unknownEnds: number;
+    /** Actions with a field that could not be read (that field is null in the tables). */
+    warnings: number;
+    /** The first few of them, as the build records them. */
+    sampleWarnings: string[];
+}
+
 export interface InspectReport {
     source: "V1" | "V2";
     bytes: number;
@@ -21,76 +40,85 @@ export interface InspectReport {
     actionListKey: string | null;
     rootKeys: string[];
     keys: KeyReport[];
-    result: { ok: true; actions: number; maxDepth: number; failed: number } | { ok: false; reason: string };
+    result: DecodedSummary | { ok: false; reason: string };
 }
 
-/** What `padlens inspect` shows about a V1 document: enough for a user to report an unknown shape in one paste. */
-export function inspectV1(bytes: Uint8Array): InspectReport {
-    const decoded = decodeV1(bytes);
+/** Key statistics look at this many action objects at most: enough to show a shape, bounded for huge logs. */
+const KEY_SAMPLE = 100_000;
+
+/**
+ * What `padlens inspect` shows about a V1 document: the build's own decode (same function, same options,
+ * so it says exactly what the build will do) plus the shape and key mapping a user needs to report an
+ * unknown shape in one paste. Never throws.
+ */
+export function inspectV1(bytes: Uint8Array, options: DecodeOptions = DEFAULT_DECODE_OPTIONS): InspectReport {
+    const trace: V1Trace = { encoding: "unknown" };
+    const decoded = safely(() => decodeV1(bytes, options, trace));
+    const root = trace.root;
     const report: InspectReport = {
-        source: "V1", bytes: bytes.byteLength, encoding: decoded.encoding, shape: "unknown", actionListKey: null, rootKeys: [], keys: [],
-        result: decoded.ok ? summarise(decoded.actions) : { ok: false, reason: decoded.reason },
+        source: "V1", bytes: bytes.byteLength, encoding: decoded.encoding, shape: "unknown", actionListKey: trace.listKey ?? null,
+        rootKeys: root !== null && typeof root === "object" && !Array.isArray(root) ? Object.keys(root).slice(0, 50) : [],
+        keys: keyReport(trace.objects ?? []),
+        result: summarise(decoded),
     };
-    let root: unknown;
-    try {
-        root = parseJson(unwrap(bytes).text);
-    } catch (e) {
-        if (e instanceof QuarantineError) return report;
-        throw e;
+    if (root === undefined) return report;
+    if (trace.listKey === undefined) report.shape = `${typeName(root)} without an action list (looked for: a top-level array or ${ACTION_LIST_KEYS.join(", ")})`;
+    else {
+        const n = trace.objects?.length ?? 0;
+        report.shape = trace.listKey === null ? `top-level array, ${n} action objects` : `object with "${trace.listKey}": ${n} action objects`;
     }
-    report.rootKeys = root !== null && typeof root === "object" && !Array.isArray(root) ? Object.keys(root) : [];
-    const found = findActionList(root);
-    if (!found) {
-        report.shape = `${typeName(root)} without an action list (looked for: a top-level array or ${ACTION_LIST_KEYS.join(", ")})`;
-        return report;
-    }
-    report.actionListKey = found.key;
-    report.shape = found.key === null ? `top-level array of ${found.list.length}` : `object with "${found.key}": array of ${found.list.length}`;
-    report.keys = keyReport(walk(found.list));
     return report;
 }
 
 /** The same for a run's V2 flowlog rows. */
-export function inspectV2(rows: Array<Record<string, unknown>>, bytes: number): InspectReport {
-    const decoded = decodeV2(rows);
-    const actionRows = rows.filter((r) => Number(r.type) === FLOWLOG_ACTION_TYPE);
-    const objects: Record<string, unknown>[] = [];
-    for (const r of actionRows) {
-        try {
-            const d = typeof r.data === "string" ? (JSON.parse(r.data) as unknown) : null;
-            if (d && typeof d === "object" && !Array.isArray(d)) objects.push(d as Record<string, unknown>);
-        } catch {
-            // reported through the decode result
-        }
-    }
-    const types = new Map<string, number>();
-    for (const r of rows) types.set(String(r.type), (types.get(String(r.type)) ?? 0) + 1);
+export function inspectV2(rows: readonly unknown[], bytes: number, options: DecodeOptions = DEFAULT_DECODE_OPTIONS): InspectReport {
+    const trace: V2Trace = { objects: [], types: new Map() };
+    const decoded = safely(() => decodeV2(rows, options, trace));
+    const described = [...trace.types].map(([t, n]) => `${t}${Number(t) === FLOWLOG_ACTION_TYPE ? " (action)" : " (ignored)"}=${n}`);
     return {
         source: "V2", bytes, encoding: "flowlog rows", actionListKey: null, rootKeys: [],
-        shape: `${rows.length} flowlog rows by type: ${[...types].map(([t, n]) => `${t}${Number(t) === FLOWLOG_ACTION_TYPE ? " (action)" : " (ignored)"}=${n}`).join(", ")}`,
-        keys: keyReport(objects),
-        result: decoded.ok ? summarise(decoded.actions) : { ok: false, reason: decoded.reason },
+        shape: `${rows.length} flowlog rows by type: ${described.join(", ") || "none"}`,
+        keys: keyReport(trace.objects),
+        result: summarise(decoded),
     };
 }
 
-function summarise(actions: Array<{ depth: number; status: string | null }>) {
-    return { ok: true as const, actions: actions.length, maxDepth: actions.reduce((m, a) => Math.max(m, a.depth), 0), failed: actions.filter((a) => a.status?.toLowerCase() === "failed").length };
-}
-
-function walk(list: unknown[], acc: Record<string, unknown>[] = []): Record<string, unknown>[] {
-    for (const item of list) {
-        if (item === null || typeof item !== "object" || Array.isArray(item)) continue;
-        const o = item as Record<string, unknown>;
-        acc.push(o);
-        const children = mapKeys(o).children?.value;
-        if (Array.isArray(children)) walk(children, acc);
+/** The decoders never throw by contract; inspect must not either, even if that contract is ever broken. */
+function safely(decode: () => DecodeResult): DecodeResult {
+    try {
+        return decode();
+    } catch (e) {
+        return { ok: false, encoding: "unknown", reason: `decoder error: ${(e as Error).message}` };
     }
-    return acc;
 }
 
-function keyReport(objects: Record<string, unknown>[]): KeyReport[] {
+function summarise(r: DecodeResult): InspectReport["result"] {
+    if (!r.ok) return { ok: false, reason: r.reason };
+    const modules = new Map<string, number>();
+    let maxDepth = 0, containers = 0, failed = 0, handled = 0, inside = 0, unknownStarts = 0, unknownEnds = 0;
+    const sampleWarnings: string[] = [];
+    for (const a of r.actions as ActionRecord[]) {
+        maxDepth = Math.max(maxDepth, a.depth);
+        if (a.isContainer) containers++;
+        const isFailed = a.status?.toLowerCase() === "failed";
+        if (isFailed && a.insideErrorHandling === true) handled++;
+        else if (isFailed) failed++;
+        if (a.insideErrorHandling === true) inside++;
+        if (a.startedOn === null) unknownStarts++;
+        if (a.endedOn === null) unknownEnds++;
+        if (a.module !== null) modules.set(a.module, (modules.get(a.module) ?? 0) + 1);
+        if (a.warning !== null && sampleWarnings.length < 5) sampleWarnings.push(a.warning);
+    }
+    return {
+        ok: true, actions: r.actions.length, maxDepth, containers, failed, handledFailures: handled,
+        modules: [...modules].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([module, actions]) => ({ module, actions })),
+        insideErrorHandling: inside, unknownStarts, unknownEnds, warnings: r.warnings, sampleWarnings,
+    };
+}
+
+function keyReport(objects: readonly Record<string, unknown>[]): KeyReport[] {
     const counts = new Map<string, { count: number; used: number }>();
-    for (const o of objects) {
+    for (const o of objects.slice(0, KEY_SAMPLE)) {
         const used = new Set(Object.values(mapKeys(o)).map((m) => m!.key));
         for (const k of Object.keys(o)) {
             const c = counts.get(k) ?? { count: 0, used: 0 };
@@ -98,6 +126,7 @@ function keyReport(objects: Record<string, unknown>[]): KeyReport[] {
             if (used.has(k)) c.used++;
             counts.set(k, c);
         }
+        if (counts.size > 500) break; // a hostile document with endless distinct keys
     }
     return [...counts].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).map(([key, c]) => {
         const field = aliasFor(key) ?? null;
@@ -106,7 +135,7 @@ function keyReport(objects: Record<string, unknown>[]): KeyReport[] {
         else if (c.used === c.count) note = `-> ${field}`;
         else if (c.used === 0) note = `-> ${field}, but never used: another alias of ${field} came first, or the value was null`;
         else note = `-> ${field} (used in ${c.used} of ${c.count}; elsewhere another alias came first or the value was null)`;
-        return { key, count: c.count, field, note };
+        return { key: key.slice(0, 200), count: c.count, field, note };
     });
 }
 
@@ -117,7 +146,15 @@ export function formatInspect(r: InspectReport): string {
         `shape:     ${r.shape}`,
     ];
     if (r.rootKeys.length) lines.push(`root keys: ${r.rootKeys.join(", ")}`);
-    lines.push(r.result.ok ? `decodes:   yes, ${r.result.actions} actions (max depth ${r.result.maxDepth}, ${r.result.failed} failed)` : `decodes:   no, quarantined: ${r.result.reason}`);
+    if (r.result.ok) {
+        const x = r.result;
+        lines.push(`decodes:   yes, ${x.actions} actions (max depth ${x.maxDepth}, ${x.containers} containers, ${x.failed} failed, ${x.handledFailures} failed inside error handling)`);
+        lines.push(`modules:   ${x.modules.length ? x.modules.slice(0, 8).map((m) => `${m.module} ${m.actions}`).join(", ") + (x.modules.length > 8 ? `, +${x.modules.length - 8} more` : "") : "none named (system_action_name as logged)"}`);
+        lines.push(`error handling: ${x.insideErrorHandling} actions inside an error handler`);
+        lines.push(`unknown:   ${x.unknownStarts} starts, ${x.unknownEnds} ends (null in the tables)`);
+        lines.push(x.warnings ? `warnings:  ${x.warnings} actions with a field that could not be read (that field is null):` : "warnings:  none");
+        for (const w of x.sampleWarnings) lines.push(`  - ${w}`);
+    } else lines.push(`decodes:   no, quarantined: ${r.result.reason}`);
     if (r.keys.length) {
         lines.push("action keys (count, mapping):");
         const w = Math.max(...r.keys.map((k) => k.key.length));

@@ -1,97 +1,166 @@
-import type { ActionRecord } from "./action-record.js";
-import { QuarantineError } from "./action-record.js";
+import type { DecodeOptions } from "./action-record.js";
 import { mapKeyNames } from "./aliases.js";
-import { parseDuration, parseInteger, parseText, parseTimestamp, typeName } from "./values.js";
+import { FieldProblem, parseBoolean, parseDuration, parseInstant, parseInt32, parseText, typeName, wellFormed, type Instant } from "./values.js";
 
-/** The fields of one action object mapped through the alias table; structure (seq, depth) is the caller's. */
-export type MappedAction = Omit<ActionRecord, "seq" | "parentSeq" | "depth"> & {
+/** What PAD calls the main subflow; any spelling of it is written this way so one subflow is one group. */
+export const MAIN_SUBFLOW = "main";
+
+/** The fields of one action object mapped through the alias table; structure (seq, parent, depth) is the caller's. */
+export interface MappedAction {
+    /** At least one key of the object mapped to a field: an object that maps nothing is not an action. */
+    mapped: boolean;
+    start: Instant | null;
+    end: Instant | null;
+    durationMs: number | null;
+    actionIndex: number | null;
+    subflow: string;
+    actionName: string | null;
+    systemActionName: string | null;
+    module: string | null;
+    status: string | null;
+    level: string | null;
+    insideErrorHandling: boolean | null;
+    errorCode: string | null;
+    errorMessage: string | null;
+    errorCorrelationId: string | null;
+    inputsJson: string | null;
+    outputsJson: string | null;
     children: unknown[] | null;
-    /** Tree position as a flat log states it (V2); nested logs (V1) use `children` instead. */
+    /** Tree position as an older flat shape states it; real logs state none (structure comes from spans). */
     flat: { sequence: number | null; parentSequence: number | null; depth: number | null };
-};
+    warning: string | null;
+}
 
-const DEFAULT_SUBFLOW = "Main";
+export function emptyAction(subflow: string, warning: string | null): MappedAction {
+    return {
+        mapped: false, start: null, end: null, durationMs: null, actionIndex: null, subflow, actionName: null, systemActionName: null, module: null,
+        status: null, level: null, insideErrorHandling: null, errorCode: null, errorMessage: null, errorCorrelationId: null,
+        inputsJson: null, outputsJson: null, children: null, flat: { sequence: null, parentSequence: null, depth: null }, warning,
+    };
+}
 
-/** Maps one action object; `where` names it in reasons ("action 12"). Throws QuarantineError. */
-export function mapAction(raw: unknown, where: string, inheritedSubflow: string | null): MappedAction {
+const normaliseSubflow = (s: string): string => (s.length === 4 && s.toLowerCase() === MAIN_SUBFLOW ? MAIN_SUBFLOW : s);
+
+/**
+ * Maps one action object; `where` names it in warnings ("action 12"). Never throws: a field that cannot
+ * be read is null and the first such problem is the action's warning (docs/data-contract.md).
+ */
+export function mapAction(raw: unknown, where: string, inheritedSubflow: string | null, options: DecodeOptions): MappedAction {
+    const subflowDefault = inheritedSubflow ?? MAIN_SUBFLOW;
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-        throw new QuarantineError(`wrong type for ${where}: expected an object, got ${typeName(raw)}`);
+        return emptyAction(subflowDefault, `${where} is not an object (got ${typeName(raw)})`);
     }
     const o = raw as Record<string, unknown>;
     const f = mapKeyNames(o);
-
-    let startedOn = f.start ? parseTimestamp(o[f.start], where, f.start) : null;
-    let endedOn = f.end ? parseTimestamp(o[f.end], where, f.end) : null;
-    let durationMs = f.duration ? parseDuration(o[f.duration], where, f.duration) : null;
-    if (startedOn !== null && endedOn !== null && endedOn < startedOn) {
-        throw new QuarantineError(`end before start in ${where}: ${f.end} is ${startedOn - endedOn} ms before ${f.start}`);
+    if (Object.keys(f).length === 0) {
+        return emptyAction(subflowDefault, `${where} has no known key (keys: ${Object.keys(o).slice(0, 12).join(", ") || "none"})`);
     }
-    if (startedOn === null && endedOn !== null && durationMs !== null) startedOn = endedOn - durationMs;
-    if (startedOn === null) throw new QuarantineError(`${where} has no start time (keys: ${Object.keys(raw).join(", ")})`);
-    if (durationMs === null && endedOn !== null) durationMs = endedOn - startedOn;
-    if (endedOn === null && durationMs !== null) endedOn = startedOn + durationMs;
+    let warning: string | null = null;
+    // One closure per action, not per field: a failed field is null and its reason is kept if it is the first.
+    const read = <T>(key: string | undefined, parse: (v: unknown, what: string, key?: string) => T | null): T | null => {
+        if (key === undefined) return null;
+        try {
+            return parse(o[key], where, key);
+        } catch (e) {
+            if (!(e instanceof FieldProblem)) throw e;
+            warning ??= e.message;
+            return null;
+        }
+    };
 
-    let errorCode = f.errorCode ? parseText(o[f.errorCode], where, f.errorCode) : null;
+    const start = read(f.start, parseInstant);
+    let end = read(f.end, parseInstant);
+    let durationMs = read(f.duration, parseDuration);
+    if (start !== null && end !== null && (end.ms < start.ms || (end.ms === start.ms && end.sub < start.sub))) {
+        warning ??= `end before start in ${where}: ${f.end} is ${start.ms - end.ms} ms before ${f.start}`;
+        end = null;
+    }
+    if (durationMs === null && start !== null && end !== null) durationMs = end.ms - start.ms;
+
+    let errorCode = read(f.errorCode, parseText);
     let errorMessage: string | null = null;
+    let errorCorrelationId = read(f.errorCorrelationId, parseText);
     if (f.error) {
         const e = o[f.error];
         if (typeof e === "object" && e !== null && !Array.isArray(e)) {
             const eo = e as Record<string, unknown>;
-            const code = Object.keys(eo).find((k) => k.toLowerCase() === "code");
-            const msg = Object.keys(eo).find((k) => k.toLowerCase() === "message");
-            if (code && eo[code] != null) errorCode ??= parseText(eo[code], where, `${f.error}.${code}`);
-            if (msg && eo[msg] != null) errorMessage = parseText(eo[msg], where, `${f.error}.${msg}`);
-        } else errorMessage = parseText(e, where, f.error);
+            for (const k of Object.keys(eo)) {
+                const lk = k.toLowerCase();
+                const sub = `${f.error}.${k}`;
+                if (lk === "code") errorCode ??= read(sub, () => parseText(eo[k], where, sub));
+                else if (lk === "message") errorMessage = read(sub, () => parseText(eo[k], where, sub));
+                else if (lk === "correlationid") errorCorrelationId ??= read(sub, () => parseText(eo[k], where, sub));
+            }
+        } else errorMessage = read(f.error, parseText);
     }
-    let status = f.status ? parseText(o[f.status], where, f.status) : null;
+    let status = read(f.status, parseText);
     if (status) status = status.charAt(0).toUpperCase() + status.slice(1);
     if (status === null && (errorMessage !== null || errorCode !== null)) status = "Failed";
 
     let children: unknown[] | null = null;
     if (f.children) {
         const c = o[f.children];
-        if (!Array.isArray(c)) throw new QuarantineError(`wrong type for ${where}.${f.children}: expected an array, got ${typeName(c)}`);
-        children = c;
+        if (Array.isArray(c)) children = c;
+        else warning ??= `wrong type for ${where}.${f.children}: expected an array, got ${typeName(c)}`;
     }
-    const subflow = f.subflow ? parseText(o[f.subflow], where, f.subflow) : (inheritedSubflow ?? DEFAULT_SUBFLOW);
+    const subflowText = read(f.subflow, parseText);
+    const module = read(f.module, parseText);
+    const action = read(f.systemActionName, parseText);
     return {
-        actionIndex: f.actionIndex ? parseInteger(o[f.actionIndex], where, f.actionIndex) : null,
-        subflow,
-        actionName: f.actionName ? parseText(o[f.actionName], where, f.actionName) : null,
-        systemActionName: f.systemActionName ? parseText(o[f.systemActionName], where, f.systemActionName) : null,
-        startedOn,
-        endedOn,
+        mapped: true,
+        start,
+        end,
         durationMs,
+        actionIndex: read(f.actionIndex, parseInt32),
+        subflow: subflowText === null || subflowText === "" ? subflowDefault : normaliseSubflow(subflowText),
+        actionName: read(f.actionName, parseText),
+        systemActionName: qualify(module, action),
+        module,
         status,
-        level: f.level ? parseText(o[f.level], where, f.level) : null,
+        level: read(f.level, parseText),
+        insideErrorHandling: read(f.insideErrorHandling, parseBoolean),
         errorCode,
         errorMessage,
+        errorCorrelationId,
+        inputsJson: options.includeInputsOutputs && f.inputs ? read(f.inputs, (v, w, k) => parameters(v, w, k, options.redact)) : null,
+        outputsJson: options.includeInputsOutputs && f.outputs ? read(f.outputs, (v, w, k) => parameters(v, w, k, options.redact)) : null,
         children,
         flat: {
-            sequence: f.sequence ? parseInteger(o[f.sequence], where, f.sequence) : null,
-            parentSequence: f.parentSequence ? parseInteger(o[f.parentSequence], where, f.parentSequence) : null,
-            depth: f.depth ? parseInteger(o[f.depth], where, f.depth) : null,
+            sequence: read(f.sequence, parseInt32),
+            parentSequence: read(f.parentSequence, parseInt32),
+            depth: read(f.depth, parseInt32),
         },
+        warning,
     };
 }
 
-/** Flattens an action tree depth-first: a parent gets its seq before its children. */
-export function flattenActions(list: unknown[]): ActionRecord[] {
-    const out: ActionRecord[] = [];
-    const walk = (items: unknown[], depth: number, parentSeq: number | null, subflow: string | null, path: string) => {
-        if (depth > 64) throw new QuarantineError(`actions nested deeper than 64 levels at ${path}`);
-        for (let i = 0; i < items.length; i++) {
-            const where = `${path}[${i}]`;
-            const m = mapAction(items[i], where, subflow);
-            const seq = out.length;
-            // Fields listed rather than spread: object rest/spread per action was a measurable share of decoding.
-            out.push({
-                seq, parentSeq, depth, actionIndex: m.actionIndex, subflow: m.subflow, actionName: m.actionName, systemActionName: m.systemActionName,
-                startedOn: m.startedOn, endedOn: m.endedOn, durationMs: m.durationMs, status: m.status, level: m.level, errorCode: m.errorCode, errorMessage: m.errorMessage,
-            });
-            if (m.children && m.children.length) walk(m.children, depth + 1, seq, m.subflow, `${where}.children`);
-        }
-    };
-    walk(list, 0, null, null, "actions");
-    return out;
+/** PAD's own script naming: `UIAutomation.Click`. An action already qualified with its module is left as it is. */
+function qualify(module: string | null, action: string | null): string | null {
+    if (action === null || module === null || module === "") return action;
+    return action.startsWith(`${module}.`) ? action : `${module}.${action}`;
+}
+
+/**
+ * `{key: {localizedName, value, variableName}}` (or `{key: value}`) -> `{key: value}` as JSON, with the
+ * value of any key, variable or display name containing a redaction fragment replaced by `***`.
+ */
+function parameters(v: unknown, what: string, key: string | undefined, redact: readonly string[]): string | null {
+    if (v === null || v === undefined) return null;
+    if (typeof v !== "object" || Array.isArray(v)) throw new FieldProblem(`wrong type for ${what}.${key}: expected an object, got ${typeName(v)}`);
+    const out: Record<string, unknown> = {};
+    for (const [name, p] of Object.entries(v as Record<string, unknown>)) {
+        const described = p !== null && typeof p === "object" && !Array.isArray(p);
+        const d = described ? (p as Record<string, unknown>) : null;
+        const value = d && "value" in d ? d.value : p;
+        const secret = isSecret(name, redact) || (d !== null && (isSecret(d.variableName, redact) || isSecret(d.localizedName, redact)));
+        out[wellFormed(name)] = secret ? "***" : typeof value === "string" ? wellFormed(value) : value;
+    }
+    return JSON.stringify(out);
+}
+
+function isSecret(name: unknown, redact: readonly string[]): boolean {
+    if (typeof name !== "string" || name === "") return false;
+    const lower = name.toLowerCase();
+    for (const r of redact) if (lower.includes(r)) return true;
+    return false;
 }

@@ -12,15 +12,16 @@ const PER_ENVIRONMENT: readonly TableDef[] = [ACTIONS, ACTION_HOURLY];
 
 /** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
 const hourlyQuery = (where: string) => `
-    SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, machine_id, hour,
+    SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, system_action_name, module, is_container, machine_id, hour,
            count(*)::BIGINT AS executions,
            count(*) FILTER (WHERE lower(status) = 'failed')::BIGINT AS failures,
+           count(*) FILTER (WHERE lower(status) = 'failed' AND inside_error_handling)::BIGINT AS handled_failures,
            coalesce(sum(duration_ms), 0)::BIGINT AS total_ms,
            quantile_cont(duration_ms, 0.5)::DOUBLE AS p50_ms,
            quantile_cont(duration_ms, 0.9)::DOUBLE AS p90_ms,
            quantile_cont(duration_ms, 0.95)::DOUBLE AS p95_ms,
            max(duration_ms)::BIGINT AS max_ms
-    FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions WHERE ${where})
+    FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions WHERE ${where} AND started_on IS NOT NULL)
     GROUP BY ALL`;
 
 const DEFAULT_OBJECT_SIZE = 16 * 1024 * 1024;

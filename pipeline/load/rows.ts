@@ -1,5 +1,5 @@
 import type { Row } from "../store/raw-store.js";
-import { parseTimestamp } from "../decode/values.js";
+import { parseTimestampOrNull } from "../decode/values.js";
 import { RUN_STATUS, UI_FLOW_TYPE } from "./labels.js";
 
 /**
@@ -10,14 +10,7 @@ import { RUN_STATUS, UI_FLOW_TYPE } from "./labels.js";
 export const str = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
 export const id = (v: unknown): string | null => str(v)?.toLowerCase() ?? null;
 export const int = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : null);
-export function ts(v: unknown): number | null {
-    if (typeof v !== "string" || v === "") return null;
-    try {
-        return parseTimestamp(v, "timestamp");
-    } catch {
-        return null;
-    }
-}
+export const ts = (v: unknown): number | null => parseTimestampOrNull(v);
 export const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 
 export function environmentRow(env: string, url: string | null, org: Row | undefined, pulledAt: string | undefined): Row {

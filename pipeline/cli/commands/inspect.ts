@@ -3,39 +3,70 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { formatInspect, inspectV1, inspectV2, type InspectReport } from "../../decode/inspect.js";
 import { RawStore } from "../../store/raw-store.js";
+import { storedV2Rows, unpackStored } from "../../decode/stored.js";
+import { decodeOptionsOf, loadConfig } from "../../config/config.js";
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../../decode/action-record.js";
 import { ExitCode, UserError } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
 
-async function outFolder(configFile: string, outFlag: string | undefined): Promise<string> {
-    if (outFlag) return path.resolve(outFlag);
+/**
+ * Output folder and decode options as the build would use them: from the config when there is a valid
+ * one (inspect needs no credentials, so a config it cannot fully load only costs its `logs` settings).
+ */
+async function targetOf(configFile: string, outFlag: string | undefined): Promise<{ out: string; decode: DecodeOptions }> {
     const text = await readFile(configFile, "utf8").catch(() => null);
-    const out = text ? ((JSON.parse(text.replace(/^\uFEFF/, "")) as { out?: string }).out ?? "data") : "data";
-    return path.resolve(text ? path.dirname(path.resolve(configFile)) : ".", out);
+    let decode = DEFAULT_DECODE_OPTIONS;
+    let out = outFlag ? path.resolve(outFlag) : path.resolve("data");
+    if (text) {
+        const config = await loadConfig(configFile, outFlag).catch(() => null);
+        if (config) [decode, out] = [decodeOptionsOf(config.logs), config.out];
+        else if (!outFlag) {
+            const raw = (() => { try { return JSON.parse(text.replace(/^\uFEFF/, "")) as { out?: unknown }; } catch { return {}; } })();
+            out = path.resolve(path.dirname(path.resolve(configFile)), typeof raw.out === "string" ? raw.out : "data");
+        }
+    }
+    return { out, decode };
 }
 
 /** A file is read as a V1 document; `<env>/<run-id>` looks the run up in the raw store and inspects every log it has. */
 async function inspectTarget(target: string, configFile: string, outFlag: string | undefined): Promise<InspectReport[]> {
+    const { out, decode } = await targetOf(configFile, outFlag);
     const bytes = await readFile(target).catch(() => null);
-    if (bytes) return [inspectV1(bytes)];
+    if (bytes) return [inspectV1(bytes, decode)];
     const m = /^([^/\\]+)[/\\]([0-9a-fA-F-]{8,})$/.exec(target);
     if (!m) throw new UserError(`inspect: ${target} is neither a file nor <env>/<run-id>`, ExitCode.Usage);
     const [, env, runId] = m;
-    const store = new RawStore(await outFolder(configFile, outFlag));
+    const store = new RawStore(out);
     const run = await store.readRun(env, runId.toLowerCase()) ?? await store.readRun(env, runId);
     if (!run) throw new UserError(`inspect: no run ${runId} in environment ${env} of ${path.join(store.root, "raw")}`, ExitCode.Usage);
     const reports: InspectReport[] = [];
     const id = String(run.row.flowsessionid ?? runId);
-    const v1 = await store.readV1(env, id);
-    if (v1) reports.push(inspectV1(v1));
+    const v1gz = await readFile(store.v1Path(env, id)).catch(() => null);
+    if (v1gz) {
+        const v1 = unpackStored(v1gz, decode.maxLogBytes);
+        reports.push(v1.ok ? inspectV1(v1.bytes, decode) : unreadable("V1", v1gz.byteLength, v1.reason));
+    }
     const v2raw = await readFile(store.v2Path(env, id)).catch(() => null);
     if (v2raw) {
-        const rows = await store.readV2(env, id).catch(() => null);
-        if (rows) reports.push(inspectV2(rows, v2raw.byteLength));
+        const v2 = unpackStored(v2raw, decode.maxLogBytes);
+        let rows: unknown[] | null = null;
+        let reason = v2.ok ? "" : v2.reason;
+        try {
+            if (v2.ok) rows = storedV2Rows(v2.bytes);
+        } catch (e) {
+            reason = `unreadable flowlog rows: ${(e as Error).message}`;
+        }
+        reports.push(rows ? inspectV2(rows, v2raw.byteLength, decode) : unreadable("V2", v2raw.byteLength, reason));
     }
     if (!reports.length) {
         throw new UserError(`inspect: run ${runId} has no stored log (V1 ${run.fetch.v1.state}, V2 ${run.fetch.v2.state})`, ExitCode.Failure);
     }
     return reports;
+}
+
+/** A stored log the build could not even unpack: it would be quarantined with this reason. */
+function unreadable(source: "V1" | "V2", bytes: number, reason: string): InspectReport {
+    return { source, bytes, encoding: "gzip (raw store)", shape: "unknown", actionListKey: null, rootKeys: [], keys: [], result: { ok: false, reason } };
 }
 
 export function registerInspect(program: Command): void {

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { loadConfig, type PadlensConfig } from "../../config/config.js";
+import { decodeOptionsOf, loadConfig, type PadlensConfig } from "../../config/config.js";
 import { scrub } from "../../extract/secrets.js";
 import { pullAll, type PullSummary } from "../../pull/pull.js";
 import { createProgressDisplay } from "../../ui/progress.js";
@@ -60,7 +60,7 @@ async function buildAfterPull(config: PadlensConfig, quiet: boolean): Promise<Bu
     const { runBuild } = await import("../../build/run-build.js");
     if (!quiet) process.stderr.write("building tables...\n");
     try {
-        const summary = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])) });
+        const summary = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), decode: decodeOptionsOf(config.logs) });
         return { summary, exitCode: summary.quarantined > 0 ? ExitCode.Partial : ExitCode.Ok };
     } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error));

@@ -6,6 +6,10 @@ import { decodeV1 } from "../../../pipeline/decode/v1.js";
 
 const fixture = (name: string) => readFileSync(path.join(import.meta.dirname, "../../fixtures/v1", name));
 const utc = (iso: string) => Date.parse(iso);
+/** The contract row with what these older shapes do not state (no module, no error handling, no warnings). */
+const rec = (r: Omit<ActionRecord, "isContainer" | "module" | "insideErrorHandling" | "errorCorrelationId" | "inputsJson" | "outputsJson" | "warning"> & Partial<ActionRecord>): ActionRecord => ({
+    isContainer: false, module: null, insideErrorHandling: null, errorCorrelationId: null, inputsJson: null, outputsJson: null, warning: null, ...r,
+});
 
 function decodeOk(name: string): { encoding: string; actions: ActionRecord[] } {
     const r = decodeV1(fixture(name));
@@ -14,17 +18,17 @@ function decodeOk(name: string): { encoding: string; actions: ActionRecord[] } {
 }
 
 const BASE_ROWS: ActionRecord[] = [
-    {
-        seq: 0, parentSeq: null, depth: 0, actionIndex: 1, subflow: "Main", actionName: "Set variable", systemActionName: "Variables.SetVariable",
+    rec({
+        seq: 0, parentSeq: null, depth: 0, actionIndex: 1, subflow: "main", actionName: "Set variable", systemActionName: "Variables.SetVariable",
         startedOn: utc("2026-11-01T10:00:00.000Z"), endedOn: utc("2026-11-01T10:00:00.250Z"), durationMs: 250,
         status: "Succeeded", level: null, errorCode: null, errorMessage: null,
-    },
-    {
+    }),
+    rec({
         seq: 1, parentSeq: null, depth: 0, actionIndex: 2, subflow: "Login", actionName: "Click button", systemActionName: "UIAutomation.Click",
         // 11:00:01.1234567+01:00 is 10:00:01.123 UTC (sub-ms digits truncated)
         startedOn: utc("2026-11-01T10:00:01.123Z"), endedOn: utc("2026-11-01T10:00:02.623Z"), durationMs: 1500,
         status: "Failed", level: null, errorCode: "ElementNotFound", errorMessage: "Button not found",
-    },
+    }),
 ];
 
 describe("V1 decoder: encodings are detected from the bytes", () => {
@@ -47,16 +51,16 @@ describe("V1 decoder: key variants of design.md §2 map through the alias table"
     it("PascalCase keys under Actions, offsets, result/ErrorMessage/ErrorCode, numeric-string durations", () => {
         const { actions } = decodeOk("keys-pascal.json");
         expect(actions).toEqual([
-            {
+            rec({
                 seq: 0, parentSeq: null, depth: 0, actionIndex: 3, subflow: "Reports", actionName: "Launch Excel", systemActionName: "Excel.LaunchExcel",
                 startedOn: utc("2026-11-01T13:00:00Z"), endedOn: utc("2026-11-01T13:00:02.500Z"), durationMs: 2500,
                 status: "Succeeded", level: "Info", errorCode: null, errorMessage: null,
-            },
-            {
+            }),
+            rec({
                 seq: 1, parentSeq: null, depth: 0, actionIndex: 4, subflow: "Reports", actionName: "Write cell", systemActionName: "Excel.WriteCell",
                 startedOn: utc("2026-11-01T13:00:03Z"), endedOn: utc("2026-11-01T13:00:03.042Z"), durationMs: 42,
                 status: "Failed", level: null, errorCode: "FileLocked", errorMessage: "Locked",
-            },
+            }),
         ]);
     });
 
@@ -74,22 +78,22 @@ describe("V1 decoder: key variants of design.md §2 map through the alias table"
         expect(actions[0]).toMatchObject({ actionIndex: 7, subflow: "Cleanup", actionName: "Run script", durationMs: 10, startedOn: utc("2026-11-01T23:59:59.999Z") });
     });
 
-    it("a bare top-level array is the action list; subflow defaults to Main", () => {
+    it("a bare top-level array is the action list; subflow defaults to main, as PAD names it", () => {
         const { actions } = decodeOk("top-level-array.json");
         expect(actions).toEqual([
-            { seq: 0, parentSeq: null, depth: 0, actionIndex: 1, subflow: "Main", actionName: "Only", systemActionName: null,
-              startedOn: utc("2026-11-01T10:00:00Z"), endedOn: utc("2026-11-01T10:00:00.005Z"), durationMs: 5, status: null, level: null, errorCode: null, errorMessage: null },
+            rec({ seq: 0, parentSeq: null, depth: 0, actionIndex: 1, subflow: "main", actionName: "Only", systemActionName: null,
+              startedOn: utc("2026-11-01T10:00:00Z"), endedOn: utc("2026-11-01T10:00:00.005Z"), durationMs: 5, status: null, level: null, errorCode: null, errorMessage: null }),
         ]);
     });
 
     it("nested children and subActions flatten depth-first with depth and parent_seq; subflow is inherited", () => {
         const { actions } = decodeOk("nested.json");
-        expect(actions.map((a) => [a.seq, a.actionName, a.depth, a.parentSeq, a.subflow])).toEqual([
-            [0, "Loop", 0, null, "Main"],
-            [1, "Run subflow", 1, 0, "Main"],
-            [2, "Inner", 2, 1, "Sub1"],
-            [3, "Log", 1, 0, "Main"],
-            [4, "Done", 0, null, "Main"],
+        expect(actions.map((a) => [a.seq, a.actionName, a.depth, a.parentSeq, a.subflow, a.isContainer])).toEqual([
+            [0, "Loop", 0, null, "main", true],
+            [1, "Run subflow", 1, 0, "main", true],
+            [2, "Inner", 2, 1, "Sub1", false],
+            [3, "Log", 1, 0, "main", false],
+            [4, "Done", 0, null, "main", false],
         ]);
     });
 });
@@ -100,9 +104,6 @@ describe("V1 decoder: malformed inputs are quarantined with a clear reason", () 
         ["truncated.gz", /truncated or corrupt gzip/],
         ["invalid.json", /invalid JSON: .*position \d+/],
         ["unknown-shape.json", /no action list found \(keys seen: flowRun, version\)/],
-        ["wrong-types.json", /wrong type for actions\[0\]\.startTime: expected a timestamp string, got boolean/],
-        ["negative-duration.json", /negative duration for actions\[0\]\.duration/],
-        ["end-before-start.json", /end before start in actions\[0\]/],
         ["non-utf8.bin", /not UTF-8/],
     ])("%s -> %s", (file, reason) => {
         const r = decodeV1(fixture(file));
@@ -115,14 +116,37 @@ describe("V1 decoder: malformed inputs are quarantined with a clear reason", () 
         expect(decodeV1(fixture("bad-base64.txt")).encoding).toBe("base64");
     });
 
-    it("strings over 1 MB are refused", () => {
-        const doc = JSON.stringify({ actions: [{ name: "x".repeat(1024 * 1024 + 1), startTime: "2026-11-01T10:00:00Z" }] });
-        const r = decodeV1(Buffer.from(doc));
-        expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/string longer than 1 MB in actions\[0\]\.name/) });
+    it("a list where no entry has a known key is quarantined, naming the keys it has", () => {
+        const r = decodeV1(Buffer.from(JSON.stringify({ actions: [{ foo: 1, bar: 2 }, { foo: 3 }] })));
+        expect(r).toMatchObject({ ok: false, reason: "no action maps: none of the 2 entries has a known key (actions[0] has no known key (keys: foo, bar))" });
+    });
+});
+
+describe("V1 decoder: one unreadable field costs that field, not the run", () => {
+    it.each([
+        ["wrong-types.json", "startedOn", /wrong type for actions\[0\]\.startTime: expected a timestamp string, got boolean/],
+        ["negative-duration.json", "durationMs", /negative duration for actions\[0\]\.duration/],
+        ["end-before-start.json", "endedOn", /end before start in actions\[0\]/],
+    ] as const)("%s keeps the action with %s null and the reason as a warning", (file, field, reason) => {
+        const r = decodeV1(fixture(file));
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.actions[0][field]).toBeNull();
+        expect(r.actions[0].warning).toMatch(reason);
+        expect(r.warnings).toBe(1);
+        expect(r.firstWarning).toMatch(reason);
     });
 
-    it("an action without any time is unplaceable and names the keys it has", () => {
+    it("strings over 1 MB are null with a warning, the rest of the action is kept", () => {
+        const doc = JSON.stringify({ actions: [{ name: "x".repeat(1024 * 1024 + 1), systemActionName: "Wait", startTime: "2026-11-01T10:00:00Z" }] });
+        const r = decodeV1(Buffer.from(doc));
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.actions[0]).toMatchObject({ actionName: null, systemActionName: "Wait", startedOn: utc("2026-11-01T10:00:00Z") });
+        expect(r.firstWarning).toMatch(/string longer than 1 MB in actions\[0\]\.name/);
+    });
+
+    it("an action without any time is kept with unknown times", () => {
         const r = decodeV1(Buffer.from(JSON.stringify({ actions: [{ name: "x", foo: 1 }] })));
-        expect(r).toMatchObject({ ok: false, reason: "actions[0] has no start time (keys: name, foo)" });
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.actions[0]).toMatchObject({ actionName: "x", startedOn: null, endedOn: null, durationMs: null, warning: null });
     });
 });

@@ -39,13 +39,19 @@ describe("V2 decoder", () => {
         ]);
     });
 
-    it("quarantines a run whose data is not JSON, naming the row", () => {
+    it("quarantines a run none of whose rows can be read, naming the row", () => {
         const r = decodeV2([{ type: 100000001, data: "{oops" }]);
-        expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid JSON/) });
+        expect(r).toMatchObject({ ok: false, reason: expect.stringMatching(/^no action maps: .*flowlog row 0\.data is not JSON/) });
+        const wrongType = decodeV2([{ type: 100000001, data: 42 }]);
+        expect(wrongType).toMatchObject({ ok: false, reason: expect.stringContaining("wrong type for flowlog row 0.data: expected a JSON string, got number") });
     });
 
-    it("quarantines data of the wrong type", () => {
-        const r = decodeV2([{ type: 100000001, data: 42 }]);
-        expect(r).toMatchObject({ ok: false, reason: "wrong type for flowlog row 0.data: expected a JSON string, got number" });
+    it("keeps a row whose data is unreadable as an action in its logindex place, with a warning, when other rows read", () => {
+        const good = (logindex: number, name: string, start: string) => ({ type: 100000001, logindex, flowlogid: `r${logindex}`, data: JSON.stringify({ name, startTime: start }) });
+        const r = decodeV2([good(2, "Last", "2026-11-01T10:00:02Z"), { type: 100000001, logindex: 1, duration: 40, flowlogid: "r1", data: "{oops" }, good(0, "First", "2026-11-01T10:00:00Z"), null]);
+        if (!r.ok) throw new Error(r.reason);
+        expect(r.actions.map((a) => [a.seq, a.actionName, a.durationMs])).toEqual([[0, "First", null], [1, null, 40], [2, "Last", null]]);
+        expect(r.warnings).toBe(1);
+        expect(r.firstWarning).toMatch(/^flowlog row r1\.data is not JSON/);
     });
 });

@@ -1,0 +1,26 @@
+import { gunzipSync } from "node:zlib";
+
+/**
+ * The raw store keeps every log gzip-compressed (docs/raw-store.md). The build and `padlens inspect`
+ * unpack them through here, so both say the same thing about a log that cannot even be unpacked.
+ */
+export function unpackStored(gz: Buffer, maxBytes: number): { ok: true; bytes: Buffer } | { ok: false; reason: string } {
+    try {
+        // Bounded: a log that decompresses past the ceiling is refused, not allowed to take the memory.
+        return { ok: true, bytes: gunzipSync(gz, { maxOutputLength: Math.min(maxBytes, 0x7fffffff) }) };
+    } catch (e) {
+        const tooLarge = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError;
+        return {
+            ok: false,
+            reason: tooLarge
+                ? `log larger than the ${Math.round(maxBytes / 1024 / 1024)} MB ceiling: raise logs.maxLogMegabytes in the config if this log is genuine`
+                : `raw store file unreadable: ${(e as Error).message}`,
+        };
+    }
+}
+
+/** A stored V2 log: one flowlog row per line, as the Web API returned it. Throws on a damaged line. */
+export function storedV2Rows(bytes: Buffer): unknown[] {
+    const text = bytes.toString("utf8");
+    return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as unknown);
+}
