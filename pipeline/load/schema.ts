@@ -150,7 +150,7 @@ export const ACTIONS: TableDef = {
 
 export const ACTION_HOURLY: TableDef = {
     name: "action_hourly",
-    key: ["env", "flow_id", "subflow", "action_name", "system_action_name", "machine_id", "hour"],
+    key: ["env", "flow_id", "subflow", "action_name", "system_action_name", "module", "is_container", "machine_id", "hour"],
     partitionBy: ["env", "month"],
     columns: [
         c("env", "VARCHAR", "environment slug (partition)"),

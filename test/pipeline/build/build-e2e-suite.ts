@@ -74,7 +74,7 @@ describe(`build end to end: ${name}`, () => {
         const rows = await queryParquet<{ env: string; run_id: string; action_count: number; failed_action_count: number; n: bigint; f: bigint }>(
             `SELECT r.env, r.run_id, r.action_count, r.failed_action_count,
                     (SELECT count(*) FROM ${T(out, "actions")} a WHERE a.env = r.env AND a.run_id = r.run_id) AS n,
-                    (SELECT count(*) FROM ${T(out, "actions")} a WHERE a.env = r.env AND a.run_id = r.run_id AND a.status = 'Failed') AS f
+                    (SELECT count(*) FROM ${T(out, "actions")} a WHERE a.env = r.env AND a.run_id = r.run_id AND a.status = 'Failed' AND NOT coalesce(a.inside_error_handling, false)) AS f
              FROM ${T(out, "runs")} r`,
         );
         const expected = Object.entries(dataset.manifest.runs).flatMap(([env, runs]) => Object.values(runs).map((r) => ({ env, ...r })));
