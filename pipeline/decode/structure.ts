@@ -1,6 +1,6 @@
 import type { ActionRecord } from "./action-record.js";
 import type { MappedAction } from "./map-action.js";
-import { MAX_YEAR, type Instant } from "./values.js";
+import { MAX_YEAR, wellFormed, type Instant } from "./values.js";
 
 const MAX_MS = Date.UTC(MAX_YEAR + 1, 0, 1) - 1;
 
@@ -102,7 +102,8 @@ export function toRecords(items: readonly MappedAction[], parents: Parents, rowD
             errorCorrelationId: m.errorCorrelationId,
             inputsJson: m.inputsJson,
             outputsJson: m.outputsJson,
-            warning,
+            // Reasons quote the log: a lone surrogate in a quote must not reach DuckDB's JSON reader.
+            warning: warning === null ? null : wellFormed(warning),
         };
         if (parentSeq !== null) out[parentSeq].isContainer = true;
     }

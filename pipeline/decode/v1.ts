@@ -1,3 +1,4 @@
+import { wellFormed } from "./values.js";
 import { DEFAULT_DECODE_OPTIONS, QuarantineError, type DecodeOptions, type DecodeResult } from "./action-record.js";
 import { findActionList } from "./aliases.js";
 import { parseJson, unwrap } from "./encoding.js";
@@ -35,8 +36,8 @@ export function decodeV1(bytes: Uint8Array, options: DecodeOptions = DEFAULT_DEC
         if (trace) trace.objects = items.objects;
         return finish(encoding, items.mapped, parents);
     } catch (e) {
-        if (e instanceof QuarantineError) return { ok: false, encoding: e.encoding ?? encoding, reason: e.message };
-        if (e instanceof RangeError) return { ok: false, encoding, reason: `document too large to decode (${e.message})` };
+        if (e instanceof QuarantineError) return { ok: false, encoding: e.encoding ?? encoding, reason: wellFormed(e.message) };
+        if (e instanceof RangeError) return { ok: false, encoding, reason: wellFormed(`document too large to decode (${e.message})`) };
         throw e;
     }
 }

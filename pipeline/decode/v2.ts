@@ -1,3 +1,4 @@
+import { wellFormed } from "./values.js";
 import { DEFAULT_DECODE_OPTIONS, QuarantineError, type DecodeOptions, type DecodeResult } from "./action-record.js";
 import { emptyAction, MAIN_SUBFLOW, mapAction, type MappedAction } from "./map-action.js";
 import { before, parentsFromSpans, parentsFromStated } from "./structure.js";
@@ -72,7 +73,7 @@ export function decodeV2(rows: readonly unknown[], options: DecodeOptions = DEFA
             : parentsFromSpans(mapped);
         return finish("flowlog", mapped, parents, items.map((x) => x.rowDuration));
     } catch (e) {
-        if (e instanceof QuarantineError) return { ok: false, encoding: "flowlog", reason: e.message };
+        if (e instanceof QuarantineError) return { ok: false, encoding: "flowlog", reason: wellFormed(e.message) };
         if (e instanceof RangeError) return { ok: false, encoding: "flowlog", reason: `log too large to decode (${e.message})` };
         throw e;
     }

@@ -97,7 +97,7 @@ const GRAIN_DOC: Record<TableName, string> = {
     machines: "one row per machine (env, machine_id)",
     runs: "one row per desktop flow run (env, run_id)",
     actions: "one row per executed action (env, run_id, seq)",
-    action_hourly: "action durations per flow, subflow, action, machine and UTC hour",
+    action_hourly: "action executions, failures and durations per flow, subflow, action (display and system name), machine and UTC hour",
     quarantine: "one row per log that could not be decoded (env, run_id, log_source)",
 };
 

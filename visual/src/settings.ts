@@ -50,10 +50,12 @@ export class HeatmapCard extends Card {
     ], "p95");
     maxRows = new formattingSettings.NumUpDown({ name: "maxRows", displayName: "Maximum rows", displayNameKey: "Obj_MaxRows", value: 40, options: { minValue: { type: 0, value: 1 }, maxValue: { type: 1, value: 500 } } });
     includeContainers = new formattingSettings.ToggleSwitch({ name: "includeContainers", displayName: "Include loops and subflow calls", displayNameKey: "Obj_IncludeContainers", value: false });
+    /** Off: a failed action inside an error handler is handled, not a failure, for the failure rate and the red corner. */
+    includeHandledFailures = new formattingSettings.ToggleSwitch({ name: "includeHandledFailures", displayName: "Count handled failures as failures", displayNameKey: "Obj_IncludeHandled", value: false });
     name = "heatmap";
     displayName = "Heatmap";
     displayNameKey = "Card_Heatmap";
-    slices = [this.rows, this.columns, this.measure, this.maxRows, this.includeContainers];
+    slices = [this.rows, this.columns, this.measure, this.maxRows, this.includeContainers, this.includeHandledFailures];
 }
 
 export class ColorsCard extends Card {

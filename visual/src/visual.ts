@@ -257,6 +257,7 @@ export class Visual implements IVisual {
             measure: enumValue(h.measure) as HeatMeasure,
             maxRows: h.maxRows.value,
             includeContainers: h.includeContainers.value,
+            includeHandledFailures: h.includeHandledFailures.value,
         });
         const left = Math.min(220, Math.max(80, this.geometry.width * 0.25));
         this.heatGeometry = heatmapGeometry(this.heatmap, this.geometry.width, this.geometry.height, left, 24, 40);
@@ -277,7 +278,12 @@ export class Visual implements IVisual {
         // Axis and heatmap labels are DOM text: in high contrast they take the theme's foreground.
         this.root.style.color = this.palette.highContrast ? this.palette.foreground : "";
         this.root.style.backgroundColor = this.palette.highContrast ? this.palette.background : "";
-        this.root.dataset.failed = String(countFailed(t));
+        const failed = countFailed(t), handled = countHandled(t);
+        this.root.dataset.failed = String(failed);
+        this.root.dataset.handled = String(handled);
+        // Rows left out (no action, or no start to place them at) and rows drawn open-ended, for tests and support.
+        this.root.dataset.dropped = String(t.issues.dropped);
+        this.root.dataset.openEnded = String(t.issues.openEnded);
         if (this.view === "timeline" && this.layout) {
             const layout = this.layout;
             if (ctx) {
@@ -288,7 +294,8 @@ export class Visual implements IVisual {
             this.root.dataset.lanes = String(layout.laneCount);
             this.root.dataset.actions = String(t.count);
             delete this.root.dataset.cells;
-            this.root.setAttribute("aria-label", this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(countFailed(t))));
+            const summary = this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(failed));
+            this.root.setAttribute("aria-label", handled > 0 ? `${summary} ${this.strings.get("Summary_Handled", this.formatter.count(handled))}` : summary);
         } else if (this.heatmap && this.heatGeometry) {
             const m = this.heatmap;
             if (ctx) drawHeatmap(ctx, m, this.heatGeometry, this.palette, this.selectedCells, dimmedCells(m, t.highlighted));
@@ -499,11 +506,14 @@ export class Visual implements IVisual {
             const items: VisualTooltipDataItem[] = [
                 { displayName: s.get("Role_Action"), value: text(t.action, item) },
                 { displayName: s.get("Role_Subflow"), value: text(t.subflow, item) },
-                { displayName: s.get("Tip_Duration"), value: f.duration(t.duration[item]) },
+                { displayName: s.get("Role_Module"), value: text(t.module, item) },
+                { displayName: s.get("Tip_Duration"), value: t.endUnknown[item] ? s.get("Tip_EndUnknown") : f.duration(t.duration[item]) },
                 { displayName: s.get("Role_Start"), value: f.timestamp(t.start[item]) },
             ];
             if (!Number.isNaN(t.actionIndex[item])) items.push({ displayName: s.get("Tip_Line"), value: f.count(t.actionIndex[item]) });
-            if (t.status.codes[item] >= 0) items.push({ displayName: s.get("Role_Status"), value: text(t.status, item) });
+            // A failure inside an error handler was handled: say so rather than echo "Failed".
+            if (t.handled[item]) items.push({ displayName: s.get("Role_Status"), value: s.get("Tip_FailedHandled") });
+            else if (t.status.codes[item] >= 0) items.push({ displayName: s.get("Role_Status"), value: text(t.status, item) });
             if (t.machine.codes[item] >= 0) items.push({ displayName: s.get("Role_Machine"), value: text(t.machine, item) });
             if (t.error.codes[item] >= 0) items.push({ displayName: s.get("Role_Error"), value: text(t.error, item) });
             const p95 = t.p95?.[item] ?? NaN;
@@ -523,6 +533,7 @@ export class Visual implements IVisual {
             { displayName: s.get(m.preAggregated ? "Tip_Executions" : "Tip_Count"), value: f.count(cell.count) },
             { displayName: s.get("Tip_Failures"), value: f.count(cell.failures) },
         ];
+        if (t.handlingKnown) items.push({ displayName: s.get("Role_HandledFailures"), value: f.count(cell.handledFailures) });
         if (cell.approximate) items.push({ displayName: "≈", value: s.get("Tip_Approximate", f.count(cell.sourceRows)) });
         return items;
     }
@@ -703,8 +714,15 @@ export class Visual implements IVisual {
     }
 }
 
+/** Unhandled failures: failed actions not inside an error handler. */
 function countFailed(t: ActionTable): number {
     let n = 0;
-    for (let i = 0; i < t.count; i++) n += t.failed[i];
+    for (let i = 0; i < t.count; i++) n += t.failed[i] & (t.handled[i] ^ 1);
+    return n;
+}
+
+function countHandled(t: ActionTable): number {
+    let n = 0;
+    for (let i = 0; i < t.count; i++) n += t.handled[i];
     return n;
 }

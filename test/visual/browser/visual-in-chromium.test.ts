@@ -45,6 +45,14 @@ const updateScript = `(args) => {
     return { ...el.dataset, events: window.__events.slice() };
 }`;
 
+/** Like updateScript, for any roles: rows are objects keyed by role, times as epoch ms (null stays null). */
+const updateWithRolesScript = `(args) => {
+    const columns = args.roles.map((r, index) => ({ displayName: r, queryName: "actions." + r, index, roles: { [r]: true } }));
+    const rows = args.rows.map((r) => args.roles.map((role) => ((role === "start" || role === "end") && r[role] !== null ? new Date(r[role]) : r[role])));
+    window.__visual.update({ dataViews: [{ metadata: { columns }, table: { columns, rows } }], viewport: { width: 900, height: 500 }, type: 2 });
+    return { ...document.querySelector(".padlens-root").dataset };
+}`;
+
 // The demo's stand-in host (it records events, selections and tooltips); aliased to the names the checks read.
 const fakeHostScript = `${readFileSync(path.join(root, "demo", "preview", "fake-host.js"), "utf8")}
 window.__host = window.padlensFakeHost("en-US");
@@ -185,6 +193,47 @@ describe("packaged visual in Chromium", () => {
         expect(Number(bands.lanes)).toBe(12);
         expect((await pixels(200, 22, 700, 12 * 16)).failed).toBeGreaterThan(0);
         await page.screenshot({ path: path.join(outDir, "timeline-run-bands.png") });
+    });
+
+    it("draws a handled failure hatched and outlined, an unhandled one solid, and an unknown end open to the run's end", async () => {
+        const t0 = Date.UTC(2026, 0, 5, 8);
+        const roles = ["run", "subflow", "action", "start", "end", "durationMs", "status", "error", "module", "isContainer", "insideErrorHandling"];
+        const row = (action: string, start: number, end: number | null, status: string, handled: boolean) => ({
+            run: "run-handled", subflow: "main", action, start: t0 + start, end: end === null ? null : t0 + end, durationMs: end === null ? null : end - start,
+            status, error: status === "Failed" ? "boom" : null, module: "UIAutomation", isContainer: false, insideErrorHandling: handled,
+        });
+        const rows = [
+            row("Open", 0, 2000, "Succeeded", false),
+            row("Click", 2000, 6000, "Failed", true),
+            row("Save", 6000, 10000, "Failed", false),
+            row("Type", 10000, null, "Running", false),
+            row("Close", 10500, 12000, "Succeeded", false),
+        ];
+        const state = await page.evaluate(`(${updateWithRolesScript})(${JSON.stringify({ roles, rows })})`) as Record<string, string>;
+        await page.screenshot({ path: path.join(outDir, "timeline-handled-failure.png") });
+        expect(state).toMatchObject({ view: "timeline", failed: "1", handled: "1", openEnded: "1", dropped: "0" });
+        // Lanes: run, main, then one per action; labels take 220 px, the axis 22 px, lanes 16 px; the axis spans 101% of the run.
+        const x = (ms: number): number => 220 + (ms / (12000 * 1.01)) * 680;
+        // Shares of a bar's inside: reddish (the failure colour, anti-aliased lines included) and background.
+        const bar = (lane: number, from: number, to: number) => page.evaluate(({ x, y, w, h }) => {
+            const data = document.querySelector("canvas")!.getContext("2d")!.getImageData(x, y, w, h).data;
+            let red = 0, white = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (data[i] - data[i + 1] > 60 && data[i] - data[i + 2] > 60) red++;
+                if (data[i] > 250 && data[i + 1] > 250 && data[i + 2] > 250) white++;
+            }
+            return { red: red / (w * h), white: white / (w * h) };
+        }, { x: Math.ceil(x(from)) + 4, y: 22 + lane * 16 + 5, w: Math.floor(x(to) - x(from)) - 8, h: 6 });
+        const unhandled = await bar(4, 6000, 10000);
+        const handled = await bar(3, 2000, 6000);
+        expect(unhandled.red).toBeGreaterThan(0.95);
+        // Hatching: failure-colour lines over the background, never a solid fill.
+        expect(handled.red).toBeGreaterThan(0.1);
+        expect(handled.red).toBeLessThan(0.7);
+        expect(handled.white).toBeGreaterThan(0.2);
+        // "Type" has no end: its lane is drawn on past Close's start to the run's end.
+        expect((await pixels(Math.floor(x(11800)), 22 + 5 * 16 + 2, 4, 12)).nonBackground).toBeGreaterThan(0);
+        expect((await pixels(Math.floor(x(11800)), 22 + 2 * 16 + 2, 4, 12)).nonBackground).toBe(0);
     });
 
     it("logged no console errors and made no network requests", () => {

@@ -7,7 +7,7 @@ interface Named { displayName?: string; displayNameKey?: string }
 const capabilities = JSON.parse(readFileSync("capabilities.json", "utf8")) as {
     dataRoles: (Named & { name: string })[];
     objects: Record<string, Named & { properties: Record<string, Named> }>;
-    dataViewMappings: { table: { rows: { dataReductionAlgorithm: { window: { count: number } } } } }[];
+    dataViewMappings: { conditions: Record<string, { max: number }>[]; table: { rows: { select: { for: { in: string } }[]; dataReductionAlgorithm: { window: { count: number } } } } }[];
     privileges: unknown[];
 };
 const pbiviz = JSON.parse(readFileSync("pbiviz.json", "utf8")) as { stringResources: string[] };
@@ -55,6 +55,15 @@ describe("capabilities consistency", () => {
     it("keeps the data window at 30,000 rows and asks for no privileges", () => {
         expect(capabilities.dataViewMappings[0].table.rows.dataReductionAlgorithm.window.count).toBe(30000);
         expect(capabilities.privileges).toEqual([]);
-        expect(capabilities.dataRoles.map((r) => r.name)).toEqual(["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error", "executions", "failures", "totalMs", "p50Ms", "p95Ms", "tooltips"]);
+        expect(capabilities.dataRoles.map((r) => r.name)).toEqual(["run", "flow", "subflow", "action", "actionIndex", "machine", "start", "end", "durationMs", "status", "error", "module", "isContainer", "insideErrorHandling", "executions", "failures", "handledFailures", "totalMs", "p50Ms", "p95Ms", "tooltips"]);
+    });
+
+    it("selects every data role in the table mapping, each at most once, the optional contract fields included", () => {
+        const mapping = capabilities.dataViewMappings[0];
+        const names = capabilities.dataRoles.map((r) => r.name);
+        expect(mapping.table.rows.select.map((s) => s.for.in)).toEqual(names);
+        for (const name of names.filter((n) => n !== "tooltips")) expect(mapping.conditions[0][name], name).toEqual({ max: 1 });
+        const kinds = Object.fromEntries(capabilities.dataRoles.map((r) => [r.name, (r as { kind?: string }).kind]));
+        expect([kinds.module, kinds.isContainer, kinds.insideErrorHandling, kinds.handledFailures]).toEqual(["Grouping", "Grouping", "Grouping", "Measure"]);
     });
 });

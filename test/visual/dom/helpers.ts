@@ -4,9 +4,11 @@ import DataView = powerbi.DataView;
 import PrimitiveValue = powerbi.PrimitiveValue;
 
 export type Role = "run" | "flow" | "subflow" | "action" | "actionIndex" | "machine" | "start" | "end" | "durationMs" | "status" | "error"
-    | "executions" | "failures" | "totalMs" | "p50Ms" | "p95Ms";
+    | "module" | "isContainer" | "insideErrorHandling"
+    | "executions" | "failures" | "handledFailures" | "totalMs" | "p50Ms" | "p95Ms";
 
-const numericRoles: ReadonlySet<Role> = new Set<Role>(["durationMs", "actionIndex", "executions", "failures", "totalMs", "p50Ms", "p95Ms"]);
+const numericRoles: ReadonlySet<Role> = new Set<Role>(["durationMs", "actionIndex", "executions", "failures", "handledFailures", "totalMs", "p50Ms", "p95Ms"]);
+const booleanRoles: ReadonlySet<Role> = new Set<Role>(["isContainer", "insideErrorHandling"]);
 
 export interface ActionRow {
     run?: string | null;
@@ -20,8 +22,12 @@ export interface ActionRow {
     durationMs?: number | null;
     status?: string | null;
     error?: string | null;
+    module?: string | null;
+    isContainer?: boolean | null;
+    insideErrorHandling?: boolean | null;
     executions?: number | null;
     failures?: number | null;
+    handledFailures?: number | null;
     totalMs?: number | null;
     p50Ms?: number | null;
     p95Ms?: number | null;
@@ -36,7 +42,7 @@ export function tableDataView(rows: ActionRow[], roles: Role[] = allRoles, objec
         queryName: `actions.${role}`,
         index,
         roles: { [role]: true },
-        type: numericRoles.has(role) ? { numeric: true } : role === "start" || role === "end" ? { dateTime: true } : { text: true },
+        type: numericRoles.has(role) ? { numeric: true } : booleanRoles.has(role) ? { bool: true } : role === "start" || role === "end" ? { dateTime: true } : { text: true },
     }));
     return {
         metadata: { columns, objects, ...(segment ? { segment: {} } : {}) },
@@ -62,6 +68,9 @@ export function runRows(run: string, n: number, t0 = Date.UTC(2026, 0, 5, 9), fa
     }
     return out;
 }
+
+/** Every field of the `actions` table the visual takes, the contract's new ones included. */
+export const contractRoles: Role[] = [...allRoles, "module", "isContainer", "insideErrorHandling"];
 
 /** The Parquet `action_hourly` table's fields as a report author binds them (hour → Start). */
 export const hourlyRoles: Role[] = ["flow", "subflow", "action", "machine", "start", "executions", "failures", "totalMs", "p50Ms", "p95Ms"];

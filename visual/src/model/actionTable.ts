@@ -25,24 +25,45 @@ export interface ActionTable {
     machine: TextColumn;
     status: TextColumn;
     error: TextColumn;
+    /** The action's module (Module field), e.g. UIAutomation; missing when the field is not bound. */
+    module: TextColumn;
     actionIndex: Float64Array;
     /** Epoch ms. */
     start: Float64Array;
-    /** Epoch ms, never before start. */
+    /**
+     * Epoch ms, never before start. For a row whose end is unknown (`endUnknown`), where its open-ended
+     * marker stops: the latest known time of its run (its own start when nothing is known after it).
+     */
     end: Float64Array;
+    /** Duration in ms; NaN when the end is unknown (`endUnknown`), so no duration statistic counts it. */
     duration: Float64Array;
+    /** 1 for every failed action, handled or not. */
     failed: Uint8Array;
     /**
-     * 1 for containers (loops, conditions, subflow calls): actions still running when the next action
-     * of their run starts. Their time includes their children's, so rankings leave them out.
+     * 1 for a handled failure: a failed action inside an error handler (Inside error handling true). It is
+     * drawn apart from unhandled failures and, by default, not counted as a failure. Pre-aggregated: every
+     * failure of the row was handled (Handled failures >= Failures).
+     */
+    handled: Uint8Array;
+    /** True when a field says which failures were handled (Inside error handling, or Handled failures). */
+    handlingKnown: boolean;
+    /** 1 when End and Duration are bound but blank for the row: it started, but when it ended is unknown. */
+    endUnknown: Uint8Array;
+    /**
+     * 1 for containers (loops, conditions, subflow calls). Their time includes their children's, so
+     * rankings leave them out. Taken from the Is container field when bound (`containerSource` "field"),
+     * else guessed: actions still running when the next action of their run starts.
      */
     container: Uint8Array;
+    containerSource: "field" | "guess";
     /**
      * Pre-aggregated measures per row (the action_hourly table), null when their role is not bound.
      * `executions` bound means every row is an aggregate of that many actions, not one action.
      */
     executions: Float64Array | null;
     failureCount: Float64Array | null;
+    /** Pre-aggregated handled failures per row (part of failureCount); null when not bound. */
+    handledCount: Float64Array | null;
     totalMs: Float64Array | null;
     p50: Float64Array | null;
     /** The action's p95 in ms: the timeline emphasises actions above it; pre-aggregated, the row's p95. */
@@ -58,13 +79,18 @@ export interface ActionTable {
 }
 
 export interface ConversionIssues {
-    /** Rows without an action name or any time information. */
+    /**
+     * Rows without an action name or any time information, or with Start bound but blank (unknown) for the
+     * row: such rows have no place on a time axis.
+     */
     dropped: number;
     duplicates: number;
     /** Negative durations or ends before starts that were clamped to zero. */
     repaired: number;
-    /** Rows with a duration but no start, placed after the previous action of their run. */
+    /** Rows with a duration but no start (Start not bound), placed after the previous action of their run. */
     placed: number;
+    /** Rows with a start but no end or duration (see ActionTable.endUnknown). */
+    openEnded: number;
 }
 
 export interface RoleIndexes {
@@ -103,6 +129,34 @@ export function toEpochMs(value: PrimitiveValue | undefined): number {
         return t;
     }
     return NaN;
+}
+
+/**
+ * Timestamps before 1970 stand for "unknown" (the contract writes those as null; other sources may send
+ * 0001-01-01): one of them would stretch the time axis over two thousand years.
+ */
+function toTime(value: PrimitiveValue | undefined): number {
+    const t = toEpochMs(value);
+    return t < 0 ? NaN : t;
+}
+
+/** 1 true, 0 false, -1 blank or not a boolean. Accepts booleans, 0/1 and "true"/"false" text. */
+function toFlag(value: PrimitiveValue | undefined): number {
+    if (typeof value === "boolean") return value ? 1 : 0;
+    if (typeof value === "number") return value === 1 ? 1 : value === 0 ? 0 : -1;
+    if (typeof value === "string") {
+        const v = value.trim().toLowerCase();
+        return v === "true" || v === "1" ? 1 : v === "false" || v === "0" ? 0 : -1;
+    }
+    return -1;
+}
+
+/** A boolean column by role: 1, 0 or -1 (blank); null when the role is not bound. */
+function flagColumn(rows: powerbi.DataViewTableRow[], column: number | undefined): Int8Array | null {
+    if (column === undefined) return null;
+    const out = new Int8Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = toFlag(rows[i][column]);
+    return out;
 }
 
 function toNumber(value: PrimitiveValue | undefined): number {
@@ -166,35 +220,49 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     const machine = encodeText(rows, idx[Roles.machine]);
     const status = encodeText(rows, idx[Roles.status]);
     const error = encodeText(rows, idx[Roles.error]);
+    const module = encodeText(rows, idx[Roles.module]);
+    const containerIn = flagColumn(rows, idx[Roles.isContainer]);
+    const handlingIn = flagColumn(rows, idx[Roles.insideErrorHandling]);
 
     const start = new Float64Array(n);
     const end = new Float64Array(n);
     const duration = new Float64Array(n);
     const actionIndex = new Float64Array(n);
     const iStart = idx[Roles.start], iEnd = idx[Roles.end], iDur = idx[Roles.durationMs], iIdx = idx[Roles.actionIndex];
-    const issues: ConversionIssues = { dropped: 0, duplicates: 0, repaired: 0, placed: 0 };
+    const issues: ConversionIssues = { dropped: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 };
     const measures = {
         executions: numberColumn(rows, idx[Roles.executions]),
         failureCount: numberColumn(rows, idx[Roles.failures]),
+        handledCount: numberColumn(rows, idx[Roles.handledFailures]),
         totalMs: numberColumn(rows, idx[Roles.totalMs]),
         p50: numberColumn(rows, idx[Roles.p50Ms]),
         p95: numberColumn(rows, idx[Roles.p95Ms]),
     };
+    // An end can only be unknown when a field could have told it; pre-aggregated rows have no end of their own.
+    const endKnowable = (iEnd !== undefined || iDur !== undefined) && measures.executions === null;
+    const endUnknown = new Uint8Array(n);
     const keep = new Uint8Array(n);
     let kept = 0;
     for (let i = 0; i < n; i++) {
         const row = rows[i];
-        const s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
-        const e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
+        const s = iStart === undefined ? NaN : toTime(row[iStart]);
+        const e = iEnd === undefined ? NaN : toTime(row[iEnd]);
         let d = iDur === undefined ? NaN : toNumber(row[iDur]);
         // A pre-aggregated row standing for no execution carries nothing to show.
         const ex = measures.executions ? measures.executions[i] : 1;
-        if (action.codes[i] < 0 || (Number.isNaN(s) && Number.isNaN(d)) || !(ex > 0)) {
+        // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
+        // previous action would invent a time.
+        if (action.codes[i] < 0 || (iStart !== undefined && Number.isNaN(s)) || (Number.isNaN(s) && Number.isNaN(d)) || !(ex > 0)) {
             issues.dropped++;
             continue;
         }
         if (Number.isNaN(d) && !Number.isNaN(s) && !Number.isNaN(e)) d = e - s;
-        if (Number.isNaN(d)) d = 0;
+        if (Number.isNaN(d)) {
+            if (endKnowable) {
+                endUnknown[i] = 1;
+                issues.openEnded++;
+            } else d = 0;
+        }
         if (d < 0) {
             d = 0;
             issues.repaired++;
@@ -203,7 +271,7 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
         }
         start[i] = s;
         duration[i] = d;
-        end[i] = Number.isNaN(s) ? NaN : s + d;
+        end[i] = Number.isNaN(s) ? NaN : endUnknown[i] ? s : s + d;
         actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
         keep[i] = 1;
         kept++;
@@ -215,6 +283,11 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     const runCodes = run.codes;
     const cmpNum = (a: number, b: number): number => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b);
     const measureColumns = Object.values(measures).filter((col): col is Float64Array => col !== null);
+    const flagColumns = [containerIn, handlingIn].filter((col): col is Int8Array => col !== null);
+    const compareFlags = (a: number, b: number): number => {
+        for (const col of flagColumns) if (col[a] !== col[b]) return col[a] - col[b];
+        return 0;
+    };
     const compareMeasures = (a: number, b: number): number => {
         for (const col of measureColumns) { const c = cmpNum(col[a], col[b]); if (c) return c; }
         return 0;
@@ -227,6 +300,8 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
         || action.codes[a] - action.codes[b]
         || cmpNum(duration[a], duration[b])
         || status.codes[a] - status.codes[b]
+        || module.codes[a] - module.codes[b]
+        || compareFlags(a, b)
         || machine.codes[a] - machine.codes[b]
         || flow.codes[a] - flow.codes[b]
         || compareMeasures(a, b)
@@ -236,8 +311,8 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     const same = (a: number, b: number): boolean =>
         runCodes[a] === runCodes[b] && machine.codes[a] === machine.codes[b] && flow.codes[a] === flow.codes[b] && compareMeasures(a, b) === 0
         && cmpNum(start[a], start[b]) === 0 && cmpNum(actionIndex[a], actionIndex[b]) === 0
-        && subflow.codes[a] === subflow.codes[b] && action.codes[a] === action.codes[b] && duration[a] === duration[b]
-        && status.codes[a] === status.codes[b] && !Number.isNaN(start[a]);
+        && subflow.codes[a] === subflow.codes[b] && action.codes[a] === action.codes[b] && cmpNum(duration[a], duration[b]) === 0
+        && status.codes[a] === status.codes[b] && module.codes[a] === module.codes[b] && compareFlags(a, b) === 0 && !Number.isNaN(start[a]);
 
     const sorted = new Int32Array(kept);
     let m = 0;
@@ -251,18 +326,29 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
     }
 
     const order2 = sorted.subarray(0, m);
-    const out = permute(order2, { run, flow, subflow, action, machine, status, error }, { actionIndex, start, end, duration });
+    const out = permute(order2, { run, flow, subflow, action, machine, status, error, module }, { actionIndex, start, end, duration });
     const pick = (col: Float64Array | null): Float64Array | null => (col ? Float64Array.from(order2, (r) => col[r]) : null);
     out.executions = pick(measures.executions);
     out.failureCount = pick(measures.failureCount);
+    out.handledCount = pick(measures.handledCount);
     out.totalMs = pick(measures.totalMs);
     out.p50 = pick(measures.p50);
     out.p95 = pick(measures.p95);
     const statusFailed = status.values.map((s) => failedStatus.test(s));
     for (let i = 0; i < m; i++) {
+        const r = order2[i];
         const sc = out.status.codes[i];
         out.failed[i] = (sc >= 0 && statusFailed[sc]) || (sc < 0 && out.error.codes[i] >= 0) || (out.failureCount !== null && out.failureCount[i] > 0) ? 1 : 0;
+        if (out.failureCount !== null) {
+            const hc = out.handledCount?.[i] ?? NaN;
+            out.handled[i] = out.failureCount[i] > 0 && hc >= out.failureCount[i] ? 1 : 0;
+        } else out.handled[i] = out.failed[i] && handlingIn?.[r] === 1 ? 1 : 0;
+        out.endUnknown[i] = endUnknown[r];
+        // The pipeline decides containers from the log's structure: when bound, that answer replaces the guess.
+        if (containerIn) out.container[i] = containerIn[r] === 1 ? 1 : 0;
     }
+    out.containerSource = containerIn ? "field" : "guess";
+    out.handlingKnown = out.failureCount !== null ? out.handledCount !== null : handlingIn !== null;
     if (highlights) {
         const h = new Uint8Array(m);
         let any = false;
@@ -282,7 +368,7 @@ export function convertActions(dataView: DataView | undefined, highlights?: Arra
 
 function permute(
     order: Int32Array,
-    text: Record<"run" | "flow" | "subflow" | "action" | "machine" | "status" | "error", TextColumn>,
+    text: Record<"run" | "flow" | "subflow" | "action" | "machine" | "status" | "error" | "module", TextColumn>,
     nums: Record<"actionIndex" | "start" | "end" | "duration", Float64Array>,
 ): ActionTable {
     const m = order.length;
@@ -300,17 +386,22 @@ function permute(
         count: m,
         sourceRow: Int32Array.from(order),
         run: t(text.run), flow: t(text.flow), subflow: t(text.subflow), action: t(text.action),
-        machine: t(text.machine), status: t(text.status), error: t(text.error),
+        machine: t(text.machine), status: t(text.status), error: t(text.error), module: t(text.module),
         actionIndex: f(nums.actionIndex), start: f(nums.start), end: f(nums.end), duration: f(nums.duration),
-        failed: new Uint8Array(m), container: new Uint8Array(m), highlighted: null,
-        executions: null, failureCount: null, totalMs: null, p50: null, p95: null,
+        failed: new Uint8Array(m), handled: new Uint8Array(m), handlingKnown: false, endUnknown: new Uint8Array(m),
+        container: new Uint8Array(m), containerSource: "guess", highlighted: null,
+        executions: null, failureCount: null, handledCount: null, totalMs: null, p50: null, p95: null,
         runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
-        issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0 },
+        issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 },
     };
 }
 
-/** Run extents; rows of a run without a start are chained after the previous action of that run. */
+/**
+ * Run extents; rows of a run without a start are chained after the previous action of that run. Without the
+ * Is container field, containers are guessed here. Open-ended rows (end unknown) then reach to their run's end.
+ */
 function computeRuns(t: ActionTable, issues: ConversionIssues): void {
+    const guess = t.containerSource === "guess";
     // Rows without a run value form one extra pseudo-run (code = values.length).
     const runCount = t.run.values.length + 1;
     t.runFirst = new Int32Array(runCount).fill(-1);
@@ -332,11 +423,17 @@ function computeRuns(t: ActionTable, issues: ConversionIssues): void {
             issues.placed++;
         }
         cursor = Math.max(cursor, t.end[i]);
-        // Sorted by start, so a container is followed by its first child before it ends.
-        if (i > 0 && r === prevRun && t.run.codes[i - 1] === t.run.codes[i] && t.start[i] < t.end[i - 1] && t.start[i] >= t.start[i - 1]) t.container[i - 1] = 1;
+        // Sorted by start, so a container is followed by its first child before it ends. An action whose
+        // end is unknown cannot be told apart from a container this way: it is not guessed to be one.
+        if (guess && i > 0 && r === prevRun && t.run.codes[i - 1] === t.run.codes[i] && !t.endUnknown[i - 1] && t.start[i] < t.end[i - 1] && t.start[i] >= t.start[i - 1]) t.container[i - 1] = 1;
         t.runEnd[r] = i + 1;
         if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
         if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];
+    }
+    for (let i = 0; i < t.count; i++) {
+        if (!t.endUnknown[i]) continue;
+        const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
+        t.end[i] = Math.max(t.start[i], t.runFinish[r]);
     }
 }
 

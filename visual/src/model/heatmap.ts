@@ -11,6 +11,11 @@ export interface HeatmapOptions {
     maxRows: number;
     /** Containers (loops, subflow calls) are left out unless asked for: their time is their children's. */
     includeContainers?: boolean;
+    /**
+     * Handled failures (failed inside an error handler) are not failures unless asked for: off, the failure
+     * rate counts unhandled failures only.
+     */
+    includeHandledFailures?: boolean;
 }
 
 export interface HeatCell {
@@ -18,7 +23,10 @@ export interface HeatCell {
     col: number;
     value: number;
     count: number;
+    /** Unhandled failures (all failures when nothing says which were handled). */
     failures: number;
+    /** Failures inside an error handler. */
+    handledFailures: number;
     /**
      * True when the value combines several pre-aggregated percentiles (an executions-weighted mean of
      * them): a percentile of the union cannot be recovered from percentiles of the parts.
@@ -36,6 +44,8 @@ export interface HeatmapModel {
     columnKeys: number[];
     columns: HeatColumns;
     measure: HeatMeasure;
+    /** Whether handled failures count in the failure rate (HeatmapOptions.includeHandledFailures). */
+    includeHandledFailures: boolean;
     /** True when the rows were pre-aggregated (Executions bound) and taken as given. */
     preAggregated: boolean;
     cells: HeatCell[];
@@ -66,18 +76,19 @@ export function quantile(sorted: Float64Array, q: number): number {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-function measureOf(durations: Float64Array, failures: number, measure: HeatMeasure): number {
+/** `durations` holds the known durations only; `count` counts every action (end unknown included). */
+function measureOf(durations: Float64Array, count: number, failures: number, measure: HeatMeasure): number {
     const n = durations.length;
     switch (measure) {
-        case "count": return n;
-        case "failureRate": return n === 0 ? 0 : failures / n;
+        case "count": return count;
+        case "failureRate": return count === 0 ? 0 : failures / count;
         case "mean": { let s = 0; for (let i = 0; i < n; i++) s += durations[i]; return n === 0 ? NaN : s / n; }
         case "p50": return quantile(durations.sort(), 0.5);
         case "p95": return quantile(durations.sort(), 0.95);
     }
 }
 
-interface CellStats { value: number; count: number; failures: number; approximate: boolean }
+interface CellStats { value: number; count: number; failures: number; handledFailures: number; approximate: boolean }
 
 /**
  * Value of a cell from the table rows behind it. Raw rows: computed from their durations. Pre-aggregated
@@ -85,35 +96,48 @@ interface CellStats { value: number; count: number; failures: number; approximat
  * mean = Σ total / Σ executions (needs Total (ms)), p50/p95 = the given percentile when one row is behind the
  * cell, else the executions-weighted mean of the given percentiles, flagged approximate.
  */
-function cellStats(t: ActionTable, mem: ArrayLike<number>, measure: HeatMeasure): CellStats {
+function cellStats(t: ActionTable, mem: ArrayLike<number>, measure: HeatMeasure, includeHandled: boolean): CellStats {
     const ex = t.executions;
     if (!ex) {
         const d = new Float64Array(mem.length);
-        let failures = 0;
-        for (let k = 0; k < mem.length; k++) { d[k] = t.duration[mem[k]]; failures += t.failed[mem[k]]; }
-        return { value: measureOf(d, failures, measure), count: mem.length, failures, approximate: false };
+        let known = 0, failures = 0, handled = 0;
+        for (let k = 0; k < mem.length; k++) {
+            const i = mem[k];
+            // Actions whose end is unknown count as actions (and failures) but have no duration to rank.
+            if (!Number.isNaN(t.duration[i])) d[known++] = t.duration[i];
+            if (t.handled[i]) handled++;
+            else failures += t.failed[i];
+        }
+        const value = measureOf(d.subarray(0, known), mem.length, failures + (includeHandled ? handled : 0), measure);
+        return { value, count: mem.length, failures, handledFailures: handled, approximate: false };
     }
-    let executions = 0, failures = 0, total = 0, weighted = 0, weight = 0, given = 0;
+    let executions = 0, failures = 0, handled = 0, total = 0, weighted = 0, weight = 0, given = 0;
     const pct = measure === "p50" ? t.p50 : measure === "p95" ? t.p95 : null;
     for (let k = 0; k < mem.length; k++) {
         const i = mem[k];
         executions += ex[i];
-        if (t.failureCount && t.failureCount[i] > 0) failures += t.failureCount[i];
+        // action_hourly.failures includes the handled ones (handled_failures): split them.
+        if (t.failureCount && t.failureCount[i] > 0) {
+            const h = Math.min(t.failureCount[i], t.handledCount && t.handledCount[i] > 0 ? t.handledCount[i] : 0);
+            failures += t.failureCount[i] - h;
+            handled += h;
+        }
         if (t.totalMs && !Number.isNaN(t.totalMs[i])) total += t.totalMs[i];
         if (pct && !Number.isNaN(pct[i])) { weighted += pct[i] * ex[i]; weight += ex[i]; given++; }
     }
     let value: number;
     switch (measure) {
         case "count": value = executions; break;
-        case "failureRate": value = executions > 0 ? failures / executions : 0; break;
+        case "failureRate": value = executions > 0 ? (failures + (includeHandled ? handled : 0)) / executions : 0; break;
         case "mean": value = t.totalMs && executions > 0 ? total / executions : NaN; break;
         default: value = weight > 0 ? weighted / weight : NaN;
     }
-    return { value, count: executions, failures, approximate: pct !== null && given > 1 };
+    return { value, count: executions, failures, handledFailures: handled, approximate: pct !== null && given > 1 };
 }
 
 /** Aggregates raw action rows into heatmap cells; rows are sorted worst first (highest overall value). */
 export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?: Uint8Array | null): HeatmapModel {
+    const includeHandled = options.includeHandledFailures ?? false;
     const rowCol: TextColumn = options.rows === "action" ? t.action : options.rows === "subflow" ? t.subflow : t.flow;
     const rowCount = rowCol.values.length + 1; // +1 for blank
     const colIndex = new Map<number, number>();
@@ -157,7 +181,7 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
     const rowValue = new Float64Array(rowCount).fill(-Infinity);
     for (let r = 0; r < rowCount; r++) {
         if (rowTotals[r] === 0) continue;
-        const v = cellStats(t, members.subarray(counts[r * nCols], counts[(r + 1) * nCols]), options.measure).value;
+        const v = cellStats(t, members.subarray(counts[r * nCols], counts[(r + 1) * nCols]), options.measure, includeHandled).value;
         // A row whose value is unknown (e.g. mean without Total (ms)) sorts last.
         rowValue[r] = Number.isNaN(v) ? -Infinity : v;
     }
@@ -176,11 +200,11 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
             const from = counts[cell], to = counts[cell + 1];
             if (to === from) continue;
             const mem = members.subarray(from, to);
-            const { value, count, failures, approximate } = cellStats(t, mem, options.measure);
+            const { value, count, failures, handledFailures, approximate } = cellStats(t, mem, options.measure, includeHandled);
             // Pre-aggregated input can lack the measure asked for (no p95 column): such cells stay empty.
             if (Number.isNaN(value)) continue;
             grid[outRow * nCols + c] = cells.length;
-            cells.push({ row: outRow, col: c, value, count, failures, approximate, sourceRows: mem.length, members: mem });
+            cells.push({ row: outRow, col: c, value, count, failures, handledFailures, approximate, sourceRows: mem.length, members: mem });
             if (value < min) min = value;
             if (value > max) max = value;
         }
@@ -190,6 +214,7 @@ export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?
         columnKeys: colOrder.map((c) => colKeys[c]),
         columns: options.columns,
         measure: options.measure,
+        includeHandledFailures: includeHandled,
         preAggregated: t.executions !== null,
         cells, grid,
         min: cells.length ? min : 0,

@@ -2,6 +2,9 @@ import { ActionTable, runLabel, runsInTable, text } from "./actionTable";
 
 export enum LaneKind { Run = 0, Subflow = 1, Action = 2 }
 
+/** Narrowest an open-ended bar (end unknown) is drawn and hit, in px, so it stays visible at its run's end. */
+export const OPEN_END_MIN_PX = 8;
+
 /**
  * Lanes of the timeline. Single run: a header lane per run and subflow, then one lane per action in
  * execution order. Several runs: one band per run, all on a time axis relative to each run's start.
@@ -132,7 +135,9 @@ function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
         const from = t.runFirst[r], to = t.runEnd[r];
         const idx = new Int32Array(to - from);
         for (let i = 0; i < idx.length; i++) idx[i] = from + i;
-        idx.sort((a, b) => t.duration[b] - t.duration[a]);
+        // Unknown durations (end unknown) rank last; they are never emphasised.
+        const d = (i: number): number => (Number.isNaN(t.duration[i]) ? -1 : t.duration[i]);
+        idx.sort((a, b) => d(b) - d(a));
         let marked = 0;
         for (let k = 0; k < idx.length && marked < n; k++) {
             if (t.duration[idx[k]] > 0 && !t.container[idx[k]]) { out[idx[k]] = 1; marked++; }
@@ -174,14 +179,14 @@ export function hitTestTimeline(t: ActionTable, layout: TimelineLayout, g: Timel
         if (layout.laneKind[lane] !== LaneKind.Action) return -1;
         const row = layout.laneRef[lane];
         const o = layout.originOfRow(row);
-        const x0 = timeToX(g, v, t.start[row] - o), x1 = timeToX(g, v, t.end[row] - o);
+        const x0 = timeToX(g, v, t.start[row] - o), x1 = barRight(t, row, x0, timeToX(g, v, t.end[row] - o));
         return x >= x0 - slack && x <= x1 + slack ? row : -1;
     }
     const [from, to] = layout.bandRows(lane);
     let best = -1, bestDist = Infinity;
     for (let i = from; i < to; i++) {
         const o = layout.originOfRow(i);
-        const x0 = timeToX(g, v, t.start[i] - o), x1 = timeToX(g, v, t.end[i] - o);
+        const x0 = timeToX(g, v, t.start[i] - o), x1 = barRight(t, i, x0, timeToX(g, v, t.end[i] - o));
         if (x0 - slack > x) break;
         if (x <= x1 + slack) {
             const dist = x < x0 ? x0 - x : x > x1 ? x - x1 : 0;
@@ -189,6 +194,11 @@ export function hitTestTimeline(t: ActionTable, layout: TimelineLayout, g: Timel
         }
     }
     return best;
+}
+
+/** Right edge of a bar in px: an open-ended bar (end unknown) is at least OPEN_END_MIN_PX wide. */
+export function barRight(t: ActionTable, row: number, x0: number, x1: number): number {
+    return t.endUnknown[row] ? Math.max(x1, x0 + OPEN_END_MIN_PX) : x1;
 }
 
 /** Zooms around a time (ms relative to the origin) by a factor; keeps at least 1 ms visible. */

@@ -1,4 +1,4 @@
-import { HeatmapModel } from "../model/heatmap";
+import { HeatCell, HeatmapModel } from "../model/heatmap";
 import { Palette, mix } from "./colors";
 
 export interface HeatmapGeometry {
@@ -22,6 +22,12 @@ export function heatmapGeometry(m: HeatmapModel, width: number, height: number, 
 export function cellColor(m: HeatmapModel, value: number, p: Palette): string {
     const t = m.max > m.min ? (value - m.min) / (m.max - m.min) : 1;
     return mix(p.heatLow, p.heatHigh, t);
+}
+
+/** The failure mark of a cell: solid for failures that count, outlined when every failure was handled, or none. */
+export function failureCorner(m: HeatmapModel, cell: HeatCell): "solid" | "outline" | null {
+    if (cell.failures > 0 || (m.includeHandledFailures && cell.handledFailures > 0)) return "solid";
+    return cell.handledFailures > 0 ? "outline" : null;
 }
 
 /** Cells none of whose rows are highlighted, or null when the host highlights nothing. */
@@ -51,9 +57,19 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, m: HeatmapModel, g: H
         ctx.globalAlpha = (selected && selected.size && !selected.has(i)) || dimmed?.[i] ? 0.3 : 1;
         ctx.fillStyle = cellColor(m, cell.value, p);
         ctx.fillRect(g.left + cell.col * g.cellWidth + 0.5, g.top + cell.row * g.cellHeight + 0.5, g.cellWidth - 1, g.cellHeight - 1);
-        if (cell.failures > 0 && m.measure !== "failureRate") {
-            ctx.fillStyle = p.failed;
-            ctx.fillRect(g.left + cell.col * g.cellWidth + 1, g.top + cell.row * g.cellHeight + 1, Math.min(4, g.cellWidth / 4), Math.min(4, g.cellHeight / 4));
+        const corner = failureCorner(m, cell);
+        if (corner && m.measure !== "failureRate") {
+            // Unhandled failures: a solid corner. Only handled ones: the same corner, outlined.
+            const x = g.left + cell.col * g.cellWidth + 1, y = g.top + cell.row * g.cellHeight + 1;
+            const w = Math.min(4, g.cellWidth / 4), h = Math.min(4, g.cellHeight / 4);
+            if (corner === "solid") {
+                ctx.fillStyle = p.failed;
+                ctx.fillRect(x, y, w, h);
+            } else {
+                ctx.strokeStyle = p.failed;
+                ctx.lineWidth = 1;
+                ctx.strokeRect(x + 0.5, y + 0.5, Math.max(1, w - 1), Math.max(1, h - 1));
+            }
         }
     }
     ctx.globalAlpha = 1;

@@ -1,5 +1,5 @@
 import { ActionTable } from "../model/actionTable";
-import { LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, laneTop, timeToX } from "../model/timeline";
+import { LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, barRight, laneTop, timeToX } from "../model/timeline";
 import { Palette } from "./colors";
 
 export interface TimelineDrawState {
@@ -55,7 +55,7 @@ function drawGroupSpan(ctx: CanvasRenderingContext2D, t: ActionTable, layout: Ti
     const [from, to] = layout.groupRows(lane);
     if (to <= from) return;
     let s = Infinity, e = -Infinity, failed = false;
-    for (let i = from; i < to; i++) { s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1; }
+    for (let i = from; i < to; i++) { s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1 && t.handled[i] === 0; }
     const o = layout.originOfRow(from);
     const x0 = Math.max(g.labelWidth, timeToX(g, v, s - o)), x1 = Math.min(g.width, timeToX(g, v, e - o));
     if (x1 < g.labelWidth || x0 > g.width) return;
@@ -81,33 +81,109 @@ export function drawOverview(ctx: CanvasRenderingContext2D, layout: TimelineLayo
     ctx.fillRect(x0, y + 1, Math.max(2, x1 - x0), 5);
 }
 
+/** How an action's bar is drawn: its status, with failures inside an error handler ("handled") apart. */
+export type BarKind = "succeeded" | "other" | "failed" | "handled";
+
+export function barKind(t: ActionTable, row: number): BarKind {
+    if (t.failed[row]) return t.handled[row] ? "handled" : "failed";
+    const statusCode = t.status.codes[row];
+    return statusCode < 0 || /succe|ok|complete/i.test(t.status.values[statusCode]) ? "succeeded" : "other";
+}
+
 function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState, row: number, y: number, h: number): void {
     const o = layout.originOfRow(row);
-    const x0 = Math.max(g.labelWidth, timeToX(g, v, t.start[row] - o));
-    const x1 = Math.min(g.width, timeToX(g, v, t.end[row] - o));
+    const left = timeToX(g, v, t.start[row] - o);
+    const x0 = Math.max(g.labelWidth, left);
+    const x1 = Math.min(g.width, barRight(t, row, left, timeToX(g, v, t.end[row] - o)));
     if (x1 < g.labelWidth || x0 > g.width) return;
+    const w = Math.max(1, x1 - x0);
     const dim = (s.selected && !s.selected[row]) || (t.highlighted && !t.highlighted[row]);
-    const failed = t.failed[row] === 1;
-    const statusCode = t.status.codes[row];
-    const color = failed ? p.failed : statusCode < 0 || /succe|ok|complete/i.test(t.status.values[statusCode]) ? p.succeeded : p.other;
-    ctx.globalAlpha = dim ? 0.3 : 1;
-    ctx.fillStyle = color;
-    ctx.fillRect(x0, y, Math.max(1, x1 - x0), h);
-    if (layout.emphasised[row] && !failed) {
+    const kind = barKind(t, row);
+    const color = kind === "failed" || kind === "handled" ? p.failed : kind === "succeeded" ? p.succeeded : p.other;
+    const alpha = dim ? 0.3 : 1;
+    ctx.globalAlpha = alpha;
+    if (t.endUnknown[row]) drawOpenEnd(ctx, p, color, alpha, x0, y, w, h);
+    else if (kind === "handled") drawHandled(ctx, p, x0, y, w, h);
+    else {
+        ctx.fillStyle = color;
+        ctx.fillRect(x0, y, w, h);
+    }
+    if (layout.emphasised[row] && kind !== "failed" && kind !== "handled") {
         ctx.strokeStyle = p.foreground;
         ctx.lineWidth = 2;
-        ctx.strokeRect(x0, y, Math.max(1, x1 - x0), h);
+        ctx.strokeRect(x0, y, w, h);
     }
-    if (failed) {
-        // A marker left of the bar keeps failures visible even when the bar is a sliver.
+    if (kind === "failed" || kind === "handled") {
+        // A marker left of the bar keeps failures visible even when the bar is a sliver: solid for a failure,
+        // outlined for a handled one.
         ctx.beginPath();
         ctx.moveTo(x0 - 1, y + h / 2);
         ctx.lineTo(x0 - 6, y);
         ctx.lineTo(x0 - 6, y + h);
         ctx.closePath();
-        ctx.fill();
+        if (kind === "failed") {
+            ctx.fillStyle = p.failed;
+            ctx.fill();
+        } else {
+            ctx.strokeStyle = p.failed;
+            ctx.lineWidth = 1;
+            ctx.stroke();
+        }
     }
     ctx.globalAlpha = 1;
+}
+
+/**
+ * A handled failure: the failure colour as outline and diagonal hatching over the background, never a solid
+ * fill, so it reads apart from an unhandled failure in any theme and in high contrast (two colours only).
+ */
+function drawHandled(ctx: CanvasRenderingContext2D, p: Palette, x: number, y: number, w: number, h: number): void {
+    ctx.fillStyle = p.background;
+    ctx.fillRect(x, y, w, h);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(x, y, w, h);
+    ctx.clip();
+    ctx.strokeStyle = p.failed;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    for (let k = x - h; k < x + w; k += 4) {
+        ctx.moveTo(k, y + h);
+        ctx.lineTo(k + h, y);
+    }
+    ctx.stroke();
+    ctx.restore();
+    ctx.strokeStyle = p.failed;
+    ctx.lineWidth = 1.5;
+    ctx.strokeRect(x + 0.75, y + 0.75, Math.max(0.5, w - 1.5), Math.max(0.5, h - 1.5));
+}
+
+/**
+ * An action whose end is unknown: from its start to the end of its run (at least OPEN_END_MIN_PX), a faint
+ * fill (none in high contrast) under a dashed outline with no right edge, and a chevron pointing on.
+ */
+function drawOpenEnd(ctx: CanvasRenderingContext2D, p: Palette, color: string, alpha: number, x: number, y: number, w: number, h: number): void {
+    if (!p.highContrast) {
+        ctx.globalAlpha = alpha * 0.3;
+        ctx.fillStyle = color;
+        ctx.fillRect(x, y, w, h);
+        ctx.globalAlpha = alpha;
+    }
+    ctx.strokeStyle = color;
+    ctx.lineWidth = 1.5;
+    ctx.setLineDash([3, 2]);
+    ctx.beginPath();
+    ctx.moveTo(x + w, y + 0.75);
+    ctx.lineTo(x + 0.75, y + 0.75);
+    ctx.lineTo(x + 0.75, y + h - 0.75);
+    ctx.lineTo(x + w, y + h - 0.75);
+    ctx.stroke();
+    ctx.setLineDash([]);
+    ctx.beginPath();
+    ctx.moveTo(x + w - 4, y + 1);
+    ctx.lineTo(x + w, y + h / 2);
+    ctx.lineTo(x + w - 4, y + h - 1);
+    ctx.stroke();
 }
 
 function fitText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth: number): void {
