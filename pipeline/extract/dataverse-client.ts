@@ -3,6 +3,7 @@ import { AdaptiveLimiter } from "./adaptive-limiter.js";
 import type { TokenSource } from "./auth.js";
 import { DataverseError, describeODataError } from "./odata-error.js";
 import { scrub } from "./secrets.js";
+import { displayId, requireGuid } from "../util/ids.js";
 
 export interface ClientStats {
     requests: number;
@@ -36,7 +37,19 @@ interface Response {
 }
 
 const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504]);
+/**
+ * A Web API path: names (entity set, navigation, `$value`), each optionally with a GUID key, and `()`
+ * only on the last one (a function such as WhoAmI()). Nothing else: no `..`, `/`, `\`, `%`, `?` or `#`
+ * can hide in a key, and an empty key cannot pass for a function call.
+ */
+const PATH_SEGMENT = /^\$?[A-Za-z_][A-Za-z0-9_]*(?:\([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\))?$/i;
+const isApiPath = (p: string): boolean => p.split("/").every((s, i, all) => PATH_SEGMENT.test(i === all.length - 1 ? s.replace(/\(\)$/, "") : s));
 export const CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** `set(<guid>)`: how the pull puts an id into a request path; throws for anything but a GUID. */
+export function keyed(set: string, id: string): string {
+    return `${set}(${requireGuid(id, `${set} key`)})`;
+}
 
 /** Full-jitter exponential backoff: 0..min(cap, base*2^n). Spreads retries of concurrent requests apart. */
 export function backoffMs(attempt: number, baseMs = 200, capMs = 8000): number {
@@ -61,7 +74,7 @@ export class DataverseClient {
 
     /** GET with retries; returns the response for 2xx, and for 404/204/416 (callers decide what absent means). */
     async get(urlOrPath: string, headers: Record<string, string> = {}, what = urlOrPath): Promise<Response> {
-        const url = /^https:/i.test(urlOrPath) ? urlOrPath : this.api + urlOrPath;
+        const url = this.resolve(urlOrPath);
         const maxAttempts = this.options.maxAttempts ?? 8;
         const maxThrottles = this.options.maxThrottles ?? 30;
         let failures = 0;
@@ -154,6 +167,35 @@ export class DataverseClient {
             have += r.body.length;
         }
         return Buffer.concat(chunks);
+    }
+
+    /**
+     * The bearer token goes wherever this URL points, so it must stay on this environment's Web API:
+     * a path is checked segment by segment (ids in it come from the server), and an absolute URL (an
+     * @odata.nextLink, chosen by the server) must be on the same origin below the API root. Throws
+     * instead of sending anything elsewhere.
+     */
+    resolve(urlOrPath: string): string {
+        const refuse = (why: string): never => {
+            throw new Error(`${this.options.env}: refusing to request ${displayId(urlOrPath)}: ${why}`);
+        };
+        if (urlOrPath.includes("#")) refuse("it has a fragment");
+        if (/^[a-z][a-z0-9+.-]*:/i.test(urlOrPath)) {
+            const api = new URL(this.api);
+            let url: URL;
+            try {
+                url = new URL(urlOrPath);
+            } catch {
+                return refuse("not a URL");
+            }
+            if (url.origin !== api.origin || !url.pathname.startsWith(api.pathname)) refuse(`not below ${this.api}`);
+            if (!isApiPath(url.pathname.slice(api.pathname.length))) refuse("not a Web API path");
+            return url.href;
+        }
+        const q = urlOrPath.indexOf("?");
+        const pathPart = q < 0 ? urlOrPath : urlOrPath.slice(0, q);
+        if (!isApiPath(pathPart)) refuse("not a Web API path");
+        return this.api + urlOrPath;
     }
 
     private async attempt(url: string, headers: Record<string, string>, token: string): Promise<Response> {

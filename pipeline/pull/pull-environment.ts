@@ -1,10 +1,11 @@
 import type { EnvironmentConfig, PadlensConfig } from "../config/config.js";
 import { createTokenSource, type TokenSource } from "../extract/auth.js";
-import { DataverseClient, type ClientStats } from "../extract/dataverse-client.js";
+import { DataverseClient, keyed, type ClientStats } from "../extract/dataverse-client.js";
 import { scrub } from "../extract/secrets.js";
 import { RawStore, type LogFetchState, type PullState, type Row, type StoredRun } from "../store/raw-store.js";
+import { displayId, parseGuid } from "../util/ids.js";
 import { logPlan, logSettingsOf, ttlWarnings, type LogSettings } from "./log-plan.js";
-import { CommittedPrefix } from "./watermark.js";
+import { CommittedPrefix, isWatermark } from "./watermark.js";
 
 export interface EnvProgress {
     env: string;
@@ -12,6 +13,8 @@ export interface EnvProgress {
     runsListed: number;
     runsFetched: number;
     runsUnchanged: number;
+    /** Listed runs neither stored nor requested: their id (or modifiedon) is not something we can trust. */
+    runsSkipped: number;
     v1Files: number;
     v2Runs: number;
     bytes: number;
@@ -20,11 +23,19 @@ export interface EnvProgress {
     throttled: number;
 }
 
+/** A listed run that was not stored: `id` is the server's value made printable (displayId). */
+export interface SkippedRun {
+    id: string;
+    reason: string;
+}
+
 export interface EnvResult extends EnvProgress {
     ok: boolean;
     error?: string;
     watermark: string | null;
     warnings: string[];
+    /** The first MAX_SKIPPED_LISTED skipped runs (runsSkipped counts them all). */
+    skipped: SkippedRun[];
     durationMs: number;
 }
 
@@ -42,6 +53,9 @@ export const FLOWSESSION_COLUMNS = [
     "context", "parentcloudflowrunsequenceid", "_parentdesktopflowrunid_value",
 ];
 const V2_ACTION_TYPE = 100000001;
+/** A hostile server could list millions of bad rows: keep a few for the summary, count the rest. */
+const MAX_SKIPPED_LISTED = 100;
+const MAX_SKIPPED_SHOWN = 20;
 
 export function odataDate(iso: string): string {
     return new Date(iso).toISOString().replace(/\.000Z$/, "Z");
@@ -50,7 +64,7 @@ export function odataDate(iso: string): string {
 /** Pulls one environment into the raw store; never throws (the error is in the result). */
 export async function pullEnvironment(config: PadlensConfig, env: EnvironmentConfig, store: RawStore, hooks: PullHooks = {}): Promise<EnvResult> {
     const started = Date.now();
-    const progress: EnvProgress = { env: env.name, phase: "starting", runsListed: 0, runsFetched: 0, runsUnchanged: 0, v1Files: 0, v2Runs: 0, bytes: 0, requests: 0, retries: 0, throttled: 0 };
+    const progress: EnvProgress = { env: env.name, phase: "starting", runsListed: 0, runsFetched: 0, runsUnchanged: 0, runsSkipped: 0, v1Files: 0, v2Runs: 0, bytes: 0, requests: 0, retries: 0, throttled: 0 };
     const report = (): void => hooks.onProgress?.({ ...progress });
     const syncStats = (s: ClientStats): void => {
         progress.bytes = s.bytes;
@@ -66,6 +80,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
     });
     const state: PullState = await store.readState(env.name);
     const warnings: string[] = [];
+    const skipped: SkippedRun[] = [];
     try {
         state.lastPullStartedAt = new Date().toISOString();
         progress.phase = "snapshots";
@@ -75,18 +90,34 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         for (const w of warnings) hooks.onMessage?.(`warning: ${w}`);
         progress.phase = "runs";
         report();
-        await pullRuns(config, client, store, env.name, settings, state, progress, report);
+        await pullRuns(config, client, store, env.name, settings, state, progress, report, skipped);
         state.lastPullCompletedAt = new Date().toISOString();
         await store.writeState(env.name, state);
+        if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
         progress.phase = "done";
         report();
-        return { ...progress, ok: true, watermark: state.watermark, warnings, durationMs: Date.now() - started };
+        return { ...progress, ok: true, watermark: state.watermark, warnings, skipped, durationMs: Date.now() - started };
     } catch (error) {
         progress.phase = "failed";
         report();
         const message = scrub(error instanceof Error ? error.message : String(error));
-        return { ...progress, ok: false, error: message.startsWith(`${env.name}:`) ? message : `${env.name}: ${message}`, watermark: state.watermark, warnings, durationMs: Date.now() - started };
+        if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
+        return { ...progress, ok: false, error: message.startsWith(`${env.name}:`) ? message : `${env.name}: ${message}`, watermark: state.watermark, warnings, skipped, durationMs: Date.now() - started };
     }
+}
+
+/** `prod: 2 runs skipped (not stored, logs not requested): invalid flowsessionid '../x' (not a GUID), ...` */
+function skippedLine(env: string, count: number, skipped: SkippedRun[]): string {
+    const shown = skipped.slice(0, MAX_SKIPPED_SHOWN).map((s) => s.reason);
+    if (count > shown.length) shown.push(`and ${count - shown.length} more`);
+    return `${env}: ${count} run${count === 1 ? "" : "s"} skipped (not stored, logs not requested): ${shown.join(", ")}`;
+}
+
+/** Why a listed row cannot be stored, or undefined when it can (boundary check: nothing after it sees a bad id). */
+function invalidRun(row: Row): string | undefined {
+    if (parseGuid(row.flowsessionid) === undefined) return `invalid flowsessionid ${displayId(row.flowsessionid)} (not a GUID)`;
+    if (!isWatermark(row.modifiedon)) return `invalid modifiedon ${displayId(row.modifiedon)} of run ${String(row.flowsessionid).toLowerCase()} (not an ISO UTC timestamp)`;
+    return undefined;
 }
 
 async function pullSnapshots(client: DataverseClient, store: RawStore, env: string): Promise<LogSettings> {
@@ -116,7 +147,7 @@ export function dedupeWorkflows(rows: Row[]): Row[] {
 
 async function pullRuns(
     config: PadlensConfig, client: DataverseClient, store: RawStore, env: string, settings: LogSettings,
-    state: PullState, progress: EnvProgress, report: () => void,
+    state: PullState, progress: EnvProgress, report: () => void, skipped: SkippedRun[],
 ): Promise<void> {
     const since = state.watermark ? odataDate(new Date(Date.parse(state.watermark) - config.overlapMinutes * 60_000).toISOString()) : undefined;
     const query = `flowsessions?$select=${FLOWSESSION_COLUMNS.join(",")}${since ? `&$filter=modifiedon ge ${since}` : ""}&$orderby=modifiedon asc,flowsessionid asc`;
@@ -149,12 +180,24 @@ async function pullRuns(
         flushState();
     };
 
+    // The modifiedon of the latest listed row that had a usable one: where a row without one sits in the order.
+    let lastModified = "";
     for await (const page of client.pages(query, {}, "flowsessions")) {
         for (const row of page) {
             if (failure) break;
             progress.runsListed++;
-            const position = prefix.add(String(row.modifiedon));
-            const task = processRun(client, store, env, settings, row, progress)
+            if (isWatermark(row.modifiedon)) lastModified = row.modifiedon;
+            const position = prefix.add(lastModified);
+            const problem = invalidRun(row);
+            if (problem) {
+                // Not stored, not requested, but done with: the watermark moves past it once the runs
+                // before it are committed, so one bad row neither blocks the pull nor hides a good one.
+                progress.runsSkipped++;
+                if (skipped.length < MAX_SKIPPED_LISTED) skipped.push({ id: displayId(row.flowsessionid), reason: problem });
+                advance(prefix.commit(position));
+                continue;
+            }
+            const task = processRun(client, store, env, settings, parseGuid(row.flowsessionid)!, row, progress)
                 .then(() => advance(prefix.commit(position)))
                 .catch((error: unknown) => {
                     failure ??= error;
@@ -174,8 +217,8 @@ async function pullRuns(
     if (failure) throw failure;
 }
 
-async function processRun(client: DataverseClient, store: RawStore, env: string, settings: LogSettings, row: Row, progress: EnvProgress): Promise<void> {
-    const runId = String(row.flowsessionid).toLowerCase();
+/** `runId` is the row's flowsessionid, already checked to be a GUID and lowercased. */
+async function processRun(client: DataverseClient, store: RawStore, env: string, settings: LogSettings, runId: string, row: Row, progress: EnvProgress): Promise<void> {
     const stored = await store.readRun(env, runId);
     // The overlap re-lists recent runs: one already committed at this modifiedon needs nothing new.
     if (stored && stored.row.modifiedon === row.modifiedon) {
@@ -188,13 +231,13 @@ async function processRun(client: DataverseClient, store: RawStore, env: string,
     let v1State: LogFetchState = "not-applicable";
     let v2State: LogFetchState = "not-applicable";
     if (plan.v1) {
-        const bytes = await client.downloadFile(`flowsessions(${runId})/additionalcontext/$value`, `the V1 log of run ${runId}`);
+        const bytes = await client.downloadFile(`${keyed("flowsessions", runId)}/additionalcontext/$value`, `the V1 log of run ${runId}`);
         v1State = bytes && bytes.length > 0 ? "fetched" : "absent";
         if (bytes && bytes.length > 0) v1 = bytes;
     }
     if (plan.v2) {
         const rows = await client.all(
-            `flowsessions(${runId})/flowsession_flowlog_parentobjectid?$filter=type eq ${V2_ACTION_TYPE}&$orderby=createdon asc,flowlogid asc`,
+            `${keyed("flowsessions", runId)}/flowsession_flowlog_parentobjectid?$filter=type eq ${V2_ACTION_TYPE}&$orderby=createdon asc,flowlogid asc`,
             {}, `the V2 log (flowlog) of run ${runId}`,
         );
         v2State = rows.length > 0 ? "fetched" : "absent";

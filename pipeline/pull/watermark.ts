@@ -27,3 +27,11 @@ export class CommittedPrefix {
         return this.done.length - this.next;
     }
 }
+
+/**
+ * A `modifiedon` the watermark can hold: ISO-8601 UTC as the Web API writes it. Anything else (null, a
+ * date in another shape) would be stored as the watermark and break the next pull's $filter for good.
+ */
+export function isWatermark(value: unknown): value is string {
+    return typeof value === "string" && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,7})?Z$/.test(value) && Number.isFinite(Date.parse(value));
+}

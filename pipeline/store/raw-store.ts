@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
+import { isEnvName, parseGuid, requireEnvName, requireGuid } from "../util/ids.js";
 
 /**
  * The raw store: what `padlens pull` fetched, exactly as Dataverse returned it, on local disk. The
@@ -16,6 +17,10 @@ import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js"
  * Everything is keyed by run id and written atomically, and a run's log files are written before its
  * run file: the run file is the commit point, so a pull killed at any moment leaves either the whole
  * run or the previous version of it, and re-pulling a run replaces it instead of duplicating it.
+ *
+ * Run ids come from the server. The pull only passes GUIDs, but every path built here checks again
+ * (env a slug, run id a GUID, the result inside the env folder) and throws rather than touch a file
+ * outside the store: writeRun writes and deletes, so a bad id must never reach path.join.
  */
 
 export type Row = Record<string, unknown>;
@@ -51,18 +56,17 @@ export interface StoredRun {
     fetch: RunFetchInfo;
 }
 
-const shard = (runId: string): string => runId.slice(0, 2).toLowerCase();
-
 export class RawStore {
     constructor(readonly root: string) {}
 
     envDir(env: string): string {
-        return path.join(this.root, "raw", env);
+        return path.join(this.root, "raw", requireEnvName(env));
     }
 
+    /** Environment folders; anything not named like a configured environment is not ours and is ignored. */
     async listEnvironments(): Promise<string[]> {
         const entries = await readdir(path.join(this.root, "raw"), { withFileTypes: true }).catch(() => []);
-        return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+        return entries.filter((e) => e.isDirectory() && isEnvName(e.name)).map((e) => e.name).sort();
     }
 
     async readState(env: string): Promise<PullState> {
@@ -75,22 +79,37 @@ export class RawStore {
     }
 
     async writeSnapshot(env: string, set: SnapshotSet, rows: Row[]): Promise<void> {
-        await writeFileAtomic(path.join(this.envDir(env), "snapshot", `${set}.json`), JSON.stringify(rows));
+        await writeFileAtomic(this.snapshotFile(env, set), JSON.stringify(rows));
     }
 
     async readSnapshot(env: string, set: SnapshotSet): Promise<Row[]> {
-        const text = await readFile(path.join(this.envDir(env), "snapshot", `${set}.json`), "utf8").catch(() => null);
+        const text = await readFile(this.snapshotFile(env, set), "utf8").catch(() => null);
         return text ? (JSON.parse(text) as Row[]) : [];
     }
 
+    private snapshotFile(env: string, set: SnapshotSet): string {
+        if (!SNAPSHOT_SETS.includes(set)) throw new Error(`refusing snapshot '${String(set)}': not one of ${SNAPSHOT_SETS.join(", ")}`);
+        return path.join(this.envDir(env), "snapshot", `${set}.json`);
+    }
+
+    /** `<env>/<kind>/<xx>/<runId><ext>`: the only way a run id becomes a path. */
+    private runPath(env: string, kind: "runs" | "v1" | "v2", runId: string, ext: string): string {
+        const id = requireGuid(runId, "run id");
+        const dir = this.envDir(env);
+        const file = path.join(dir, kind, id.slice(0, 2), `${id}${ext}`);
+        // Redundant after the GUID check, and meant to be: the last word before a write or an rm.
+        const rel = path.relative(dir, file);
+        if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`refusing run path ${file}: outside ${dir}`);
+        return file;
+    }
     private runFile(env: string, runId: string): string {
-        return path.join(this.envDir(env), "runs", shard(runId), `${runId}.json`);
+        return this.runPath(env, "runs", runId, ".json");
     }
     private v1File(env: string, runId: string): string {
-        return path.join(this.envDir(env), "v1", shard(runId), `${runId}.gz`);
+        return this.runPath(env, "v1", runId, ".gz");
     }
     private v2File(env: string, runId: string): string {
-        return path.join(this.envDir(env), "v2", shard(runId), `${runId}.jsonl.gz`);
+        return this.runPath(env, "v2", runId, ".jsonl.gz");
     }
 
     /**
@@ -133,14 +152,19 @@ export class RawStore {
         return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as Row);
     }
 
-    /** Run ids committed for an environment, sorted. Leftovers of killed writes are ignored. */
+    /**
+     * Run ids committed for an environment, sorted. Leftovers of killed writes, and any file that is not
+     * `<xx>/<guid>.json` as writeRun names it, are ignored: readers (build, inspect) only see GUIDs.
+     */
     async listRunIds(env: string): Promise<string[]> {
         const runsDir = path.join(this.envDir(env), "runs");
-        const shards = await readdir(runsDir).catch(() => [] as string[]);
+        const shards = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
         const ids: string[] = [];
-        for (const s of shards.sort()) {
+        for (const s of shards.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
             for (const f of await readdir(path.join(runsDir, s))) {
-                if (!isAtomicWriteLeftover(f) && f.endsWith(".json")) ids.push(f.slice(0, -".json".length));
+                if (isAtomicWriteLeftover(f) || !f.endsWith(".json")) continue;
+                const name = f.slice(0, -".json".length);
+                if (parseGuid(name) === name && name.startsWith(s)) ids.push(name);
             }
         }
         return ids.sort();

@@ -9,12 +9,14 @@ import { ensureCertificateAuthority, issueServerCertificate } from "../ca/index.
 import { handleDataverse, stableGuid, type DataverseResult, type RequestKind } from "./dataverse.js";
 import { issueToken, jwks, openIdConfiguration, type ClientRegistration, type EntraContext } from "./entra.js";
 import { FaultInjector, type Fault, type FaultProfileName } from "./faults.js";
+import { withHostileRows } from "./hostile.js";
 import { DATAVERSE_LIMITS, LimitTracker, type ServiceLimits } from "./limits.js";
 import { ODataError } from "./odata-errors.js";
 import { TokenSigner, type TokenClaims } from "./tokens.js";
 
 export { FAULT_PROFILES, type FaultProfileName } from "./faults.js";
 export { DATAVERSE_LIMITS, type ServiceLimits } from "./limits.js";
+export { HOSTILE_RUNS } from "./hostile.js";
 
 export interface SimulatorOptions {
     /** 0 (default) picks a free port. */
@@ -42,6 +44,8 @@ export interface SimulatorOptions {
     slowDelayMs: number;
     /** Fixed delay added to every Web API response (ms, default 0): network latency. */
     latencyMs: number;
+    /** Also list flowsessions whose ids are paths, URL pieces and junk (hostile.ts): for testing the client's guards. */
+    hostileIds: boolean;
 }
 
 export interface SimulatedEnvironment {
@@ -82,6 +86,8 @@ export interface SimulatorHandle {
     setTokenLifetime(seconds: number): void;
     /** Fixed delay added to every Web API response from now on (ms). */
     setLatency(ms: number): void;
+    /** Lists the hostile flowsessions (hostile.ts) from now on, or stops listing them. */
+    setHostileIds(on: boolean): void;
     /** Accepts a certificate (PEM) as a credential of an environment's client, next to its secret. */
     addClientCertificate(envName: string, certPem: string): void;
     /** Makes the given tables unreadable (403) for an environment's application user; [] restores. */
@@ -103,6 +109,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     const now = (): number => Date.now() + clockSkewMs;
     let tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
     let latencyMs = options.latencyMs ?? 0;
+    let hostileIds = options.hostileIds ?? false;
     let faults = new FaultInjector(options.faults ?? "none", options.faultSeed ?? options.seed ?? 1, options.slowDelayMs);
     const limits = new LimitTracker({ ...DATAVERSE_LIMITS, ...options.limits }, now);
     const denied = new Map<string, Set<string>>(Object.entries(options.deniedTables ?? {}).map(([k, v]) => [k, new Set(v)]));
@@ -191,7 +198,8 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
             return send(res, r.status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store, no-cache", pragma: "no-cache" }, Buffer.from(JSON.stringify(r.body)));
         }
 
-        const env = dataset.environments.find((e) => e.name === segments[0]);
+        const listed = dataset.environments.find((e) => e.name === segments[0]);
+        const env = listed && hostileIds ? withHostileRows(listed) : listed;
         const apiPath = env ? pathname.slice(env.name.length + 1) : "";
         if (!env || !(apiPath === API_PREFIX || apiPath.startsWith(`${API_PREFIX}/`))) {
             log({ method, path: pathname, kind: "other", status: 404 });
@@ -343,6 +351,9 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         setLatency: (ms) => {
             latencyMs = ms;
+        },
+        setHostileIds: (on) => {
+            hostileIds = on;
         },
         addClientCertificate: (envName, certPem) => {
             certificates.set(envName, [...(certificates.get(envName) ?? []), certPem]);

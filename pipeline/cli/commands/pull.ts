@@ -14,10 +14,10 @@ interface PullCommandOptions {
     build: boolean;
 }
 
-/** 0 all environments pulled, 3 some failed, 1 all failed. */
+/** 0 all environments pulled, 3 some failed or runs were skipped as untrusted input, 1 all failed. */
 export function pullExitCode(summary: PullSummary): ExitCode {
     const failed = summary.environments.filter((r) => !r.ok).length;
-    if (failed === 0) return ExitCode.Ok;
+    if (failed === 0) return summary.environments.some((r) => r.runsSkipped > 0) ? ExitCode.Partial : ExitCode.Ok;
     return failed === summary.environments.length ? ExitCode.Failure : ExitCode.Partial;
 }
 
