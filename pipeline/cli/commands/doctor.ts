@@ -5,6 +5,7 @@ import { DataverseClient, type Row } from "../../extract/dataverse-client.js";
 import { scrub } from "../../extract/secrets.js";
 import { logSettingsOf, ttlWarnings } from "../../pull/log-plan.js";
 import { RawStore } from "../../store/raw-store.js";
+import { parseGuid } from "../../util/ids.js";
 import { ExitCode } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
 
@@ -51,7 +52,7 @@ export async function diagnoseEnvironment(config: PadlensConfig, env: Environmen
     await read("flowmachine", "flowmachines?$top=1&$select=flowmachineid");
     await read("flowmachinegroup", "flowmachinegroups?$top=1&$select=flowmachinegroupid");
     const runs = await read("flowsession", "flowsessions?$top=1&$select=flowsessionid");
-    const runId = runs?.[0]?.flowsessionid;
+    const runId = parseGuid(runs?.[0]?.flowsessionid);
     if (runId) await read("flowlog", `flowsessions(${String(runId)})/flowsession_flowlog_parentobjectid?$top=1&$select=flowlogid`);
     if (org?.[0]) {
         const s = logSettingsOf(org[0]);
@@ -65,6 +66,20 @@ export async function diagnoseEnvironment(config: PadlensConfig, env: Environmen
     return checks;
 }
 
+/** What the build keeps of action logs, so nobody turns inputs/outputs on without knowing what that stores. */
+export function logsCheck(config: PadlensConfig): Check {
+    const { logs } = config;
+    if (!logs.includeInputsOutputs) {
+        return { env: "-", check: "logs", ok: true, detail: "action inputs/outputs are not stored (logs.includeInputsOutputs is false): timings, statuses and errors only" };
+    }
+    return {
+        env: "-", check: "logs", ok: true, warning: true,
+        detail: `action inputs/outputs ARE stored in actions.inputs_json/outputs_json under ${config.out}, readable by anyone who can read that folder or the report: ` +
+            `values whose name, variable or label contains ${logs.redact.length ? logs.redact.join(", ") : "(nothing: logs.redact is empty)"} become ***, every other value is kept as logged ` +
+            "(file paths, URLs, e-mail addresses, customer data); extend logs.redact or turn it off if that is not wanted",
+    };
+}
+
 export function registerDoctor(program: Command): void {
     program
         .command("doctor")
@@ -75,7 +90,7 @@ export function registerDoctor(program: Command): void {
             const config = await loadConfig(global.config, global.out);
             const store = new RawStore(config.out);
             const targets = opts.env?.length ? config.environments.filter((e) => opts.env!.includes(e.name)) : config.environments;
-            const checks: Check[] = [{ env: "-", check: "config", ok: true, detail: `${global.config}: ${config.environments.length} environment(s), output ${config.out}` }];
+            const checks: Check[] = [{ env: "-", check: "config", ok: true, detail: `${global.config}: ${config.environments.length} environment(s), output ${config.out}` }, logsCheck(config)];
             for (const results of await Promise.all(targets.map((e) => diagnoseEnvironment(config, e, store)))) checks.push(...results);
             const failed = checks.filter((c) => !c.ok);
             if (global.json) {

@@ -21,7 +21,14 @@ export const EXAMPLE_CONFIG = {
     overlapMinutes: 15,
     "// scheduleMinutes": "how often you schedule `padlens pull`: used to warn when V2 logs could expire in between",
     scheduleMinutes: 60,
-    logs: { includeInputsOutputs: false },
+    logs: {
+        "// includeInputsOutputs": "store action inputs/outputs (actions.inputs_json/outputs_json); off by default: they can hold customer data",
+        includeInputsOutputs: false,
+        "// redact": "values whose input/output name, variable or label contains one of these are stored as ***",
+        redact: ["password", "secret", "token", "credential", "key"],
+        "// maxLogMegabytes": "a log larger than this once decompressed is quarantined instead of decoded",
+        maxLogMegabytes: 512,
+    },
     environments: [
         {
             "//": "client secret read from an environment variable (never put the secret itself in this file)",
