@@ -205,6 +205,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 if (stored.fetch.v1.state === "fetched" && files.v1Gz) {
                     const unpacked = unpackStored(files.v1Gz, decodeOptions.maxLogBytes);
                     if (unpacked.ok) {
+                        // Not kept while decoding (a huge log's bytes would double its peak): unpacked again to quarantine.
                         const r = decodeV1(unpacked.bytes, decodeOptions);
                         if (r.ok) [decoded, source] = [r, "V1"];
                         else await quarantine("V1", r.reason, unpacked.bytes, "v1.bin");

@@ -39,6 +39,8 @@ export interface DecodeOptions {
     redact: readonly string[];
     /** Ceiling on a log's decompressed size in bytes; larger logs are quarantined (a gzip bomb costs nothing). */
     maxLogBytes: number;
+    /** Logs from this many bytes on are parsed one action at a time (default 8 MB; tests set 0 to compare both paths). */
+    streamAboveBytes?: number;
 }
 
 export const DEFAULT_REDACT = ["password", "secret", "token", "credential", "key"] as const;

@@ -1,14 +1,16 @@
+import { isUtf8 } from "node:buffer";
 import { gunzipSync } from "node:zlib";
 import { QuarantineError } from "./action-record.js";
 
 export interface Unwrapped {
     /** Layers peeled, outermost first, e.g. "gzip+base64+json-bom". */
     encoding: string;
-    text: string;
+    /** The JSON document's bytes: valid UTF-8, BOM stripped. Kept as bytes so a huge log need not become one string. */
+    json: Buffer;
 }
 
 const BASE64 = /^[A-Za-z0-9+/=\s]+$/;
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+const isWs = (c: number | undefined): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
  * Peels gzip and base64 layers (in any order, detected from the bytes, never from config) down to
@@ -23,7 +25,7 @@ export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): U
             layers.push("gzip");
             try {
                 // Bounded: a gzip bomb stops at the ceiling instead of taking the machine's memory.
-                buf = gunzipSync(buf, { maxOutputLength: Math.min(maxBytes, 0x7fffffff) });
+                buf = gunzipBounded(buf, maxBytes);
             } catch (e) {
                 if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
                     throw new QuarantineError(`${tooLarge(null, maxBytes)} after gzip`, layers.join("+"));
@@ -37,17 +39,17 @@ export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): U
             buf = buf.subarray(3);
             bom = true;
         }
-        let text: string;
-        try {
-            text = utf8.decode(buf);
-        } catch {
+        if (!isUtf8(buf)) {
             throw new QuarantineError(`not UTF-8 text (after ${layers.length ? layers.join("+") : "no decoding"})`, [...layers, "text"].join("+"));
         }
-        const first = text.trimStart()[0];
-        if (first === "{" || first === "[") {
+        let at = 0;
+        while (at < buf.length && (isWs(buf[at]) || buf[at] === 0x0b || buf[at] === 0x0c)) at++;
+        if (buf[at] === 0x7b || buf[at] === 0x5b) {
             layers.push(bom ? "json-bom" : "json");
-            return { encoding: layers.join("+"), text };
+            return { encoding: layers.join("+"), json: buf };
         }
+        // Not JSON: base64 or garbage. Base64 is ASCII, so Latin-1 reads it without a UTF-8 pass.
+        const text = buf.toString("latin1");
         if (text.trim() === "") throw new QuarantineError("empty document");
         if (!bom && BASE64.test(text)) {
             const compact = text.replace(/\s+/g, "");
@@ -60,9 +62,21 @@ export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): U
             const bad = /[^A-Za-z0-9+/=\s]/.exec(text);
             throw new QuarantineError(`bad base64: character ${JSON.stringify(bad?.[0] ?? "")} at position ${bad?.index ?? 0} is outside the alphabet`, [...layers, "base64"].join("+"));
         }
-        throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(text.slice(0, 16))} (not JSON, base64 or gzip)`);
+        throw new QuarantineError(`unrecognised encoding: starts with ${JSON.stringify(buf.toString("utf8", 0, 64).slice(0, 16))} (not JSON, base64 or gzip)`);
     }
     throw new QuarantineError(`too many encoding layers (${layers.join("+")})`);
+}
+
+/**
+ * gunzip no further than `maxBytes`, in one output chunk sized from the gzip trailer when that is
+ * plausible: zlib's default 16 KB chunks are concatenated at the end, which holds a large log twice.
+ * The trailer is only a hint (hostile input can lie), so it is capped by deflate's best ratio (~1032:1).
+ */
+export function gunzipBounded(gz: Buffer, maxBytes: number): Buffer {
+    const limit = Math.min(maxBytes, 0x7fffffff);
+    const hint = gz.length >= 18 ? gz.readUInt32LE(gz.length - 4) : 0;
+    const chunkSize = Math.max(64 * 1024, Math.min(hint + 1024, gz.length * 1100, limit + 1, 1024 * 1024 * 1024));
+    return gunzipSync(gz, { maxOutputLength: limit, chunkSize });
 }
 
 function tooLarge(size: number | null, maxBytes: number): string {

@@ -1,4 +1,4 @@
-import { gunzipSync } from "node:zlib";
+import { gunzipBounded } from "./encoding.js";
 
 /**
  * The raw store keeps every log gzip-compressed (docs/raw-store.md). The build and `padlens inspect`
@@ -7,7 +7,7 @@ import { gunzipSync } from "node:zlib";
 export function unpackStored(gz: Buffer, maxBytes: number): { ok: true; bytes: Buffer } | { ok: false; reason: string } {
     try {
         // Bounded: a log that decompresses past the ceiling is refused, not allowed to take the memory.
-        return { ok: true, bytes: gunzipSync(gz, { maxOutputLength: Math.min(maxBytes, 0x7fffffff) }) };
+        return { ok: true, bytes: gunzipBounded(gz, maxBytes) };
     } catch (e) {
         const tooLarge = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError;
         return {

@@ -5,6 +5,37 @@ import { parseJson, unwrap } from "./encoding.js";
 import { mapAction, type MappedAction } from "./map-action.js";
 import { parentsFromSpans, type Parents } from "./structure.js";
 import { finish } from "./warnings.js";
+import { splitActionList, type SplitList } from "./split-list.js";
+
+/** Logs from this size on are read one action at a time (DecodeOptions.streamAboveBytes overrides it). */
+export const STREAM_ABOVE_BYTES = 8 * 1024 * 1024;
+
+interface LazyList {
+    length: number;
+    get(i: number): unknown;
+}
+
+class LazyParseError extends Error {}
+
+/**
+ * The action list of a large document, parsed element by element on demand. The root's other values are
+ * parsed once up front, so a document is accepted exactly when JSON.parse accepts it whole.
+ */
+function lazyList(json: Buffer, split: SplitList): LazyList | null {
+    const parse = ([s, e]: [number, number]): unknown => {
+        try {
+            return JSON.parse(json.toString("utf8", s, e));
+        } catch {
+            throw new LazyParseError();
+        }
+    };
+    try {
+        for (const r of split.others) parse(r);
+    } catch {
+        return null;
+    }
+    return { length: split.items.length, get: (i) => parse(split.items[i]) };
+}
 
 /** Deeper nesting than any real flow: a document nested this deep is hostile, not a log. */
 export const MAX_NESTING = 64;
@@ -24,17 +55,34 @@ export function decodeV1(bytes: Uint8Array, options: DecodeOptions = DEFAULT_DEC
         const u = unwrap(bytes, options.maxLogBytes);
         encoding = u.encoding;
         if (trace) trace.encoding = encoding;
-        const root = parseJson(u.text);
-        if (trace) trace.root = root;
-        const found = findActionList(root);
-        if (!found) {
-            const keys = root !== null && typeof root === "object" ? Object.keys(root).slice(0, 20).join(", ") : String(root).slice(0, 20);
-            throw new QuarantineError(`no action list found (keys seen: ${keys || "none"})`);
+        // A large log is read one action at a time (bounded memory); same result as parsing it whole.
+        const split = !trace && u.json.length >= (options.streamAboveBytes ?? STREAM_ABOVE_BYTES) ? splitActionList(u.json) : null;
+        const lazy = split ? lazyList(u.json, split) : null;
+        let list: unknown[] | LazyList;
+        if (lazy) list = lazy;
+        else {
+            const root = parseJson(u.json.toString("utf8"));
+            if (trace) trace.root = root;
+            const found = findActionList(root);
+            if (!found) {
+                const keys = root !== null && typeof root === "object" ? Object.keys(root).slice(0, 20).join(", ") : String(root).slice(0, 20);
+                throw new QuarantineError(`no action list found (keys seen: ${keys || "none"})`);
+            }
+            if (trace) trace.listKey = found.key;
+            list = found.list;
         }
-        if (trace) trace.listKey = found.key;
-        const { items, parents } = flatten(found.list, options, trace !== undefined);
-        if (trace) trace.objects = items.objects;
-        return finish(encoding, items.mapped, parents);
+        try {
+            const { items, parents } = flatten(list, options, trace !== undefined);
+            if (trace) trace.objects = items.objects;
+            return finish(encoding, items.mapped, parents);
+        } catch (e) {
+            // An action that does not parse on its own: the whole document is invalid, and parsing it whole says where.
+            if (e instanceof LazyParseError) {
+                parseJson(u.json.toString("utf8"));
+                throw new QuarantineError("invalid JSON in an action entry");
+            }
+            throw e;
+        }
     } catch (e) {
         if (e instanceof QuarantineError) return { ok: false, encoding: e.encoding ?? encoding, reason: wellFormed(e.message) };
         if (e instanceof RangeError) return { ok: false, encoding, reason: wellFormed(`document too large to decode (${e.message})`) };
@@ -46,13 +94,13 @@ export function decodeV1(bytes: Uint8Array, options: DecodeOptions = DEFAULT_DEC
  * The list in execution order. Real logs are flat (structure comes from spans); older shapes nest
  * children, which are flattened depth-first (a parent before its children) without recursion.
  */
-function flatten(list: unknown[], options: DecodeOptions, keepObjects: boolean): { items: { mapped: MappedAction[]; objects: Record<string, unknown>[] }; parents: Parents } {
+function flatten(list: unknown[] | LazyList, options: DecodeOptions, keepObjects: boolean): { items: { mapped: MappedAction[]; objects: Record<string, unknown>[] }; parents: Parents } {
     const mapped: MappedAction[] = [];
     const objects: Record<string, unknown>[] = [];
     const parents: Parents = [];
     let nested = false;
     // Work stack of (list, next position, parent index, subflow, depth, path), walked iteratively.
-    const stack: Array<{ list: unknown[]; i: number; parent: number | null; subflow: string | null; depth: number; path: string }> = [
+    const stack: Array<{ list: unknown[] | LazyList; i: number; parent: number | null; subflow: string | null; depth: number; path: string }> = [
         { list, i: 0, parent: null, subflow: null, depth: 0, path: "actions" },
     ];
     while (stack.length > 0) {
@@ -61,8 +109,10 @@ function flatten(list: unknown[], options: DecodeOptions, keepObjects: boolean):
             stack.pop();
             continue;
         }
-        const raw = top.list[top.i];
+        const raw = Array.isArray(top.list) ? top.list[top.i] : top.list.get(top.i);
         const where = `${top.path}[${top.i}]`;
+        // Each parsed action is dropped once mapped: a huge log's tree is released as it is read.
+        if (!keepObjects && Array.isArray(top.list)) top.list[top.i] = null;
         top.i++;
         const m = mapAction(raw, where, top.subflow, options);
         const index = mapped.length;

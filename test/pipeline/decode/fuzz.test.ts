@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBuild, type BuildSummary } from "../../../pipeline/build/run-build.js";
 import { DEFAULT_DECODE_OPTIONS } from "../../../pipeline/decode/action-record.js";
+import { decodeV1 } from "../../../pipeline/decode/v1.js";
 import { inspectV1, inspectV2, type InspectReport } from "../../../pipeline/decode/inspect.js";
 import { storedV2Rows, unpackStored } from "../../../pipeline/decode/stored.js";
 import { RawStore, type Row } from "../../../pipeline/store/raw-store.js";
@@ -78,4 +79,16 @@ describe(`fuzz: ${COUNT} mutated V1/V2 logs (seed ${SEED})`, () => {
             }
         }
     }, 300_000);
+
+    it("reading a log one action at a time (how large logs are read) gives exactly what parsing it whole gives", () => {
+        let compared = 0;
+        for (const [id, src] of source) {
+            if (src !== "V1") continue;
+            const unpacked = unpackStored(readFileSync(store.v1Path("fuzz", id)), OPTIONS.maxLogBytes);
+            if (!unpacked.ok) throw new Error(unpacked.reason);
+            expect([id, decodeV1(unpacked.bytes, { ...OPTIONS, streamAboveBytes: 0 })]).toEqual([id, decodeV1(unpacked.bytes, OPTIONS)]);
+            compared++;
+        }
+        expect(compared).toBeGreaterThan(COUNT / 3);
+    });
 });

@@ -67,6 +67,12 @@ describe("real V1 shape", () => {
         expect(r.warnings).toBe(0);
     });
 
+    it("a log read one action at a time (as large logs are) decodes to the same rows", () => {
+        expect(decodeV1(v1Bytes, { ...DEFAULT_DECODE_OPTIONS, streamAboveBytes: 0 })).toEqual(r);
+        const withIo = { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true };
+        expect(decodeV1(v1Bytes, { ...withIo, streamAboveBytes: 0 })).toEqual(decodeV1(v1Bytes, withIo));
+    });
+
     it("inputs and outputs are left out by default, and kept as {name: value} with secrets redacted when enabled", () => {
         expect(r.actions.every((a) => a.inputsJson === null && a.outputsJson === null)).toBe(true);
         const withIo = ok(decodeV1(v1Bytes, { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true }));
