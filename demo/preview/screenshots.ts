@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** Debian's Chromium; the flags keep it off the network (design.md §5). */
+/** Debian's Chromium; the flags keep it off the network (docs/toolchain.md). */
 export const CHROMIUM_PATH = process.env.PADLENS_CHROMIUM ?? "/usr/bin/chromium";
 export const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 

@@ -1,4 +1,4 @@
-/** Exit codes are part of the CLI contract (design.md §4): schedulers and CI act on them. */
+/** Exit codes are part of the CLI contract (README, "Using it for real"): schedulers and CI act on them. */
 export const ExitCode = {
     Ok: 0,
     Failure: 1,

@@ -7,7 +7,7 @@ export interface GlobalOptions {
     quiet: boolean;
 }
 
-/** Global flags of design.md §4, readable from any subcommand. */
+/** Global flags of README "Using it for real", readable from any subcommand. */
 export function globalOptions(command: Command): GlobalOptions {
     return command.optsWithGlobals<GlobalOptions>();
 }

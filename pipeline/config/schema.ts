@@ -1,4 +1,4 @@
-/** JSON schema of padlens.config.json (design.md §4). Keys starting with "//" are comments and are ignored. */
+/** JSON schema of padlens.config.json (README, "Using it for real"). Keys starting with "//" are comments and are ignored. */
 const comment = { "^//": {} };
 
 export const CONFIG_SCHEMA = {

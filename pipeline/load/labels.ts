@@ -1,4 +1,4 @@
-/** Labels for Dataverse option-set codes (design.md §1), so Power BI shows words without a lookup table. */
+/** Labels for Dataverse option-set codes (docs/pull.md), so Power BI shows words without a lookup table. */
 export const RUN_STATUS: Record<number, string> = {
     0: "NotSpecified", 1: "Paused", 2: "Running", 3: "Waiting", 4: "Succeeded", 5: "Skipped", 6: "Suspended", 7: "Cancelled",
     8: "Failed", 9: "Faulted", 10: "TimedOut", 11: "Aborted", 12: "Ignored", 13: "Deleted", 14: "Terminated",

@@ -1,5 +1,5 @@
 /**
- * The Parquet data contract (design.md §3): the single source of truth for table names, column names,
+ * The Parquet data contract (docs/data-contract.md): the single source of truth for table names, column names,
  * DuckDB types and partitioning. The loader builds its SQL from this, the schema test reads the Parquet
  * back and compares against it, and the Power BI kit checks its Power Query types against it.
  *

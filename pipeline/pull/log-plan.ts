@@ -1,6 +1,6 @@
 import type { Row } from "../store/raw-store.js";
 
-/** organization row -> what logs the environment keeps (design.md §1). */
+/** organization row -> what logs the environment keeps (docs/pull.md). */
 export interface LogSettings {
     /** 0 V1 file, 1 V2 flowlog, 2 both */
     version: number;

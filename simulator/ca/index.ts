@@ -5,7 +5,7 @@ import forge from "node-forge";
 
 /**
  * A private certificate authority for the simulator: clients trust it through NODE_EXTRA_CA_CERTS
- * (design.md §4) and the server presents a leaf it signs for localhost. The CA is kept on disk so a
+ * (README, "Using it for real") and the server presents a leaf it signs for localhost. The CA is kept on disk so a
  * user's NODE_EXTRA_CA_CERTS stays valid across restarts and every test worker trusts the same one.
  */
 export interface CertificateAuthority {

@@ -1,4 +1,4 @@
-/** Service protection limits (design.md §1), per client and environment. */
+/** Service protection limits (docs/pull.md), per client and environment. */
 export interface ServiceLimits {
     /** Requests allowed per window (Dataverse: 6,000 per 5 minutes). */
     requestsPerWindow: number;

@@ -10,7 +10,7 @@ import { queryParquet, table } from "../build/parquet-query.js";
 const out = mkdtempSync(path.join(os.tmpdir(), "padlens-large-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-// One 80,000-action run spools as a single line over DuckDB's default 16 MB object limit (design.md §5).
+// One 80,000-action run spools as a single line over DuckDB's default 16 MB object limit (docs/toolchain.md).
 it("loads an 80,000-action run whose spool line is longer than 16 MB", async () => {
     const store = new RawStore(out);
     const runId = "0f000000-0000-4000-8000-000000000001";
