@@ -3,7 +3,9 @@
  * typical duration), desktop-flow templates with their subflows, machine pools, error catalogue and
  * the three environment variants. Pure data; the generators turn it into rows and logs.
  */
-import type { LogStatus, LogVersion } from "./model.js";
+import type { DocStyle, LogStatus, LogVersion } from "./model.js";
+
+export type { DocStyle } from "./model.js";
 
 export interface ActionKind {
     name: string;
@@ -28,6 +30,8 @@ export const ACTIONS = {
     closeExcel: A("Close Excel", "Excel.CloseExcel.CloseAndSave", 900, 0.3),
     click: A("Click UI element in window", "UIAutomation.Click", 1400, 0.3),
     populate: A("Populate text field in window", "UIAutomation.PopulateTextField", 520, 0.3),
+    /** The same action filling a password field: its input is secret-like (key `password`, variable `Password`). */
+    populateSecret: A("Populate text field in window", "UIAutomation.PopulateTextField", 520, 0.3),
     waitWindow: A("Wait for window", "UIAutomation.WaitForWindow", 1500, 0.35),
     uiDetails: A("Get details of a UI element in window", "UIAutomation.GetDetailsOfUIElement", 260, 0.3),
     closeWindow: A("Close window", "UIAutomation.Windows.Close", 420, 0.3),
@@ -37,6 +41,8 @@ export const ACTIONS = {
     goTo: A("Go to web page", "WebAutomation.GoToWebPage.GoToWebPage", 1700, 0.35),
     webClick: A("Click link on web page", "WebAutomation.Click", 620, 0.35),
     webPopulate: A("Populate text field on web page", "WebAutomation.PopulateTextField", 380, 0.3),
+    /** The same action filling a password field: its input's variable is `Password`. */
+    webPopulateSecret: A("Populate text field on web page", "WebAutomation.PopulateTextField", 380, 0.3),
     extract: A("Extract data from web page", "WebAutomation.ExtractData.ExtractTable", 2000, 0.3),
     closeBrowser: A("Close web browser", "WebAutomation.CloseWebBrowser", 520, 0.3),
     invokeWs: A("Invoke web service", "Web.InvokeWebService.InvokeWebService", 850, 0.4),
@@ -47,17 +53,102 @@ export const ACTIONS = {
     readFile: A("Read text from file", "File.ReadTextFromFile.ReadText", 120, 0.4),
     getFiles: A("Get files in folder", "Folder.GetFiles", 160, 0.4),
     moveFile: A("Move file(s)", "File.Move", 90, 0.4),
+    getCredential: A("Get credential", "Credentials.GetCredential", 450, 0.3),
 } as const satisfies Record<string, ActionKind>;
 
 export type ActionKey = keyof typeof ACTIONS;
 
-/** Containers: their duration is the sum of their children. */
+/**
+ * Containers. Run subflow and the loops last as long as their children; an If does too in the alias
+ * styles, but in the real shape it is a short entry of its own that ends before its body starts.
+ */
 export const CONTAINERS = {
     callSubflow: { name: "Run subflow", systemName: "Flow.CallFunction" },
-    loop: { name: "Loop", systemName: "Loop.LoopWithIndex" },
-    forEach: { name: "For each", systemName: "Loop.ForEach" },
-    if: { name: "If", systemName: "Conditional.If" },
+    loop: { name: "Loop", systemName: "Loops.Loop" },
+    forEach: { name: "For each", systemName: "Loops.ForEach" },
+    if: { name: "If", systemName: "Conditionals.If" },
 } as const;
+
+export type ContainerKey = keyof typeof CONTAINERS;
+
+/** Display names of the modules (`localizedModuleName`), by system module name (the first segment of a system name). */
+export const MODULE_NAMES: Record<string, string> = {
+    Logging: "Logging",
+    Variables: "Variables",
+    Text: "Text",
+    System: "System",
+    Excel: "Excel",
+    UIAutomation: "UI automation",
+    MouseAndKeyboard: "Mouse and keyboard",
+    WebAutomation: "Browser automation",
+    Web: "HTTP",
+    Outlook: "Outlook",
+    File: "File",
+    Folder: "Folder",
+    Credentials: "Credentials",
+    Flow: "Flow control",
+    Loops: "Loops",
+    Conditionals: "Conditionals",
+};
+
+/**
+ * One input or output of an action in the real shape: key, localizedName, variableName and the
+ * values to draw from. Placeholders in values: `$n` a small count, `$amount` a money amount,
+ * `$secret` a made-up password, `$token` a made-up bearer token, `$detail` the record's detail (the
+ * If's condition, the called subflow, the loop's iterations).
+ */
+export type IoField = readonly [key: string, localizedName: string, variableName: string, values: readonly string[]];
+
+export interface ActionIo {
+    inputs: readonly IoField[];
+    outputs: readonly IoField[];
+}
+
+const io = (inputs: IoField[], outputs: IoField[] = []): ActionIo => ({ inputs, outputs });
+const BROWSER: IoField = ["browser", "Web browser instance", "Browser", ["Browser"]];
+const EXCEL: IoField = ["excelInstance", "Excel instance", "ExcelInstance", ["Excel instance"]];
+
+/** Inputs and outputs (1-3 keys) of every action and container kind, as the real shape logs them. */
+export const ACTION_IO: Record<ActionKey | ContainerKey, ActionIo> = {
+    log: io([["message", "Message", "", ["Processing started", "Invoice posted", "Run finished", "Attachment saved", "Row matched"]], ["logLevel", "Log level", "", ["Information"]]]),
+    setVar: io([["value", "Value", "", ["$n"]]], [["variable", "Variable", "Counter", ["$n"]]]),
+    replaceText: io([["text", "Text to parse", "Subject", ["RE: Order 4711", "FW: Invoice 2026-118", "Statement line $n"]], ["textToFind", "Text to find", "", ["RE: ", "FW: ", ";"]]], [["replaced", "Replaced text", "Replaced", ["Order 4711", "Invoice 2026-118", "Statement line $n"]]]),
+    toNumber: io([["textToConvert", "Text to convert", "AmountText", ["$amount"]]], [["number", "Number", "TextAsNumber", ["$amount"]]]),
+    wait: io([["duration", "Duration", "", ["2"]]]),
+    runApp: io([["applicationPath", "Application path", "", ["C:\\Program Files (x86)\\SAP\\FrontEnd\\SAPgui\\saplogon.exe"]], ["windowStyle", "Window style", "", ["Normal", "Maximized"]]], [["appProcessId", "App process ID", "AppProcessId", ["$n"]]]),
+    launchExcel: io([["documentPath", "Document path", "", ["C:\\RPA\\Input\\invoices.xlsx", "C:\\RPA\\Input\\bank-statement.xlsx", "C:\\RPA\\Reports\\sales-emea.xlsx"]], ["visible", "Make instance visible", "", ["False"]]], [["excelInstance", "Excel instance", "ExcelInstance", ["Excel instance"]]]),
+    readExcel: io([EXCEL, ["range", "Range", "", ["A2:F40", "A1:D120", "B2:B2"]]], [["dataTable", "Data table", "ExcelData", ["Datatable ($n rows)"]]]),
+    writeExcel: io([EXCEL, ["valueToWrite", "Value to write", "", ["Posted", "Matched", "$amount"]], ["row", "Row", "CurrentRow", ["$n"]]]),
+    closeExcel: io([EXCEL, ["beforeClosing", "Before closing Excel", "", ["Save document"]]]),
+    click: io([["uiElement", "UI element", "", ["Window 'SAP Easy Access' > Button 'Post'", "Window 'Enter Vendor Invoice' > Button 'Save'", "Window 'SAP Logon 770' > Button 'Log On'"]], ["clickType", "Click type", "", ["Left click"]]]),
+    populate: io([["uiElement", "UI element", "", ["Window 'SAP' > Edit 'User'", "Window 'Enter Vendor Invoice' > Edit 'Amount'", "Window 'Enter Vendor Invoice' > Edit 'Reference'"]], ["textToFill", "Text to fill-in", "", ["RPA_BOT01", "$amount", "INV-$n"]]]),
+    populateSecret: io([["uiElement", "UI element", "", ["Window 'SAP' > Edit 'Password'"]], ["password", "Password", "Password", ["$secret"]]]),
+    waitWindow: io([["window", "Window", "", ["Window 'SAP Easy Access'", "Window 'Enter Vendor Invoice'"]], ["state", "Wait for window to", "", ["Open"]]]),
+    uiDetails: io([["uiElement", "UI element", "", ["Window 'SAP' > Text 'Status bar'"]], ["attributeName", "Attribute name", "", ["Own Text"]]], [["attributeValue", "Attribute value", "AttributeValue", ["Document 51000$n was posted"]]]),
+    closeWindow: io([["window", "Window", "", ["Window 'SAP Easy Access'"]]]),
+    sendKeys: io([["textToSend", "Text to send", "", ["{Enter}", "{Control}({S})"]]]),
+    screenshot: io([["captureType", "Capture", "", ["Foreground window"]], ["imageFile", "Image file", "", ["C:\\RPA\\Screens\\step-$n.png"]]]),
+    launchEdge: io([["initialUrl", "Initial URL", "", ["https://workday.contoso.example/", "https://portal.vendor.example/login", "https://customs.fabrikam.example/"]], ["windowState", "Window state", "", ["Maximized"]]], [["browser", "Browser instance", "Browser", ["Browser"]]]),
+    goTo: io([BROWSER, ["url", "URL", "", ["https://track.carrier.example/shipments/$n", "https://workday.contoso.example/login"]]]),
+    webClick: io([["webElement", "UI element", "", ["Web Page 'Orders' > Anchor 'Next'", "Web Page 'Login' > Button 'Sign in'", "Web Page 'Declaration' > Button 'Submit'"]]]),
+    webPopulate: io([["webElement", "UI element", "", ["Web Page 'Login' > Input text 'username'", "Web Page 'Declaration' > Input text 'HS code'"]], ["text", "Text", "", ["rpa.bot@contoso.example", "8471 30 00", "$amount"]]]),
+    webPopulateSecret: io([["webElement", "UI element", "", ["Web Page 'Login' > Input password 'password'"]], ["text", "Text", "Password", ["$secret"]]]),
+    extract: io([BROWSER], [["dataFromWebPage", "Extracted data", "DataFromWebPage", ["Datatable ($n rows)"]]]),
+    closeBrowser: io([BROWSER]),
+    invokeWs: io([["url", "URL", "", ["https://contoso.service-now.example/api/now/table/incident"]], ["method", "Method", "", ["GET", "PATCH"]], ["customHeaders", "Custom headers", "ApiToken", ["Authorization: Bearer $token"]]], [["responseStatusCode", "Status code", "StatusCode", ["200"]]]),
+    retrieveMail: io([["account", "Account", "", ["ap-invoices@contoso.example"]], ["mailFolder", "Mail folder", "", ["Inbox"]]], [["retrievedEmails", "Retrieved emails", "RetrievedEmails", ["$n messages"]]]),
+    moveMail: io([["mailFolder", "Destination folder", "", ["Inbox/Processed"]]]),
+    saveAttach: io([["folder", "Save attachments to", "", ["C:\\RPA\\Attachments"]]], [["attachments", "Attachments", "AttachmentFiles", ["$n files"]]]),
+    sendMail: io([["to", "To", "", ["emea-sales@fabrikam.example"]], ["subject", "Subject", "", ["EMEA sales report"]]]),
+    readFile: io([["filePath", "File path", "", ["C:\\RPA\\Inbox\\statement.csv"]]], [["fileContents", "File contents", "FileContents", ["$n lines"]]]),
+    getFiles: io([["folder", "Folder", "", ["C:\\RPA\\Inbox"]], ["fileFilter", "File filter", "", ["*.xlsx", "*.csv"]]], [["files", "Files", "Files", ["$n files"]]]),
+    moveFile: io([["files", "File(s) to move", "CurrentFile", ["C:\\RPA\\Inbox\\statement.csv"]], ["destination", "Destination folder", "", ["C:\\RPA\\Archive"]]], [["movedFiles", "Moved files", "MovedFiles", ["1 file"]]]),
+    getCredential: io([["credential", "Credential", "", ["Bank SFTP", "Carrier API", "Shared mailbox", "SharePoint reports"]]], [["userName", "User name", "CredentialUserName", ["svc-rpa"]], ["password", "Password", "CredentialPassword", ["$secret"]]]),
+    callSubflow: io([["subflow", "Subflow", "", ["$detail"]]]),
+    loop: io([["startFrom", "Start from", "", ["0"]], ["endTo", "End to", "", ["$detail"]], ["increment", "Increment by", "", ["1"]]], [["loopIndex", "Current index", "LoopIndex", ["$detail"]]]),
+    forEach: io([["valueToIterate", "Value to iterate", "Items", ["$detail items"]]], [["currentItem", "Store into", "CurrentItem", ["Item $n"]]]),
+    if: io([["expression", "Condition", "", ["$detail"]]]),
+};
 
 export type Step =
     | { a: ActionKey }
@@ -65,8 +156,12 @@ export type Step =
     | { call: string }
     | { if: number; body: Step[] };
 
-/** How a flow's V1 document spells its keys (design.md §2 alias table). */
-export type DocStyle = "actions" | "Actions" | "actionLogs" | "logs";
+/** The alias spellings of the V1 document (design.md §2 alias table): the minority of runs. */
+export type AliasStyle = Exclude<DocStyle, "real">;
+export const ALIAS_STYLES: readonly AliasStyle[] = ["actions", "Actions", "actionLogs", "logs"];
+
+/** Share of runs per log shape: the real shape for the large majority, each alias 5 %. */
+export const STYLE_WEIGHTS: ReadonlyArray<readonly [DocStyle, number]> = [["real", 0.8], ["actions", 0.05], ["Actions", 0.05], ["actionLogs", 0.05], ["logs", 0.05]];
 
 export interface FlowTemplate {
     name: string;
@@ -78,7 +173,8 @@ export interface FlowTemplate {
     failureRate: number;
     /** Share of runs started from a cloud flow (triggertype 0). */
     cloudShare: number;
-    style: DocStyle;
+    /** Subflows run inside an error-handling block (On block error): their actions log `insideErrorHandling: true`. */
+    guarded?: string[];
     uiflowtype: number;
     /** 0 Draft (no runs), 1 Activated. */
     statecode: number;
@@ -117,12 +213,12 @@ export interface EnvVariant {
 
 const L = (a: ActionKey): Step => ({ a });
 
-const sapLogin: Step[] = [L("runApp"), L("waitWindow"), L("populate"), L("populate"), L("click"), L("waitWindow"), L("log")];
+const sapLogin: Step[] = [L("runApp"), L("waitWindow"), L("populate"), L("populateSecret"), L("click"), L("waitWindow"), L("log")];
 
 const INVOICE_SAP: FlowTemplate = {
     name: "Invoice entry into SAP",
     description: "Keys supplier invoices from the AP mailbox export into SAP GUI (FB60).",
-    group: 0, runsPerDay: 20, failureRate: 0.1, cloudShare: 0.7, style: "actions", uiflowtype: 2, statecode: 1, bulk: true,
+    group: 0, runsPerDay: 20, failureRate: 0.1, cloudShare: 0.7, uiflowtype: 2, statecode: 1, bulk: true, guarded: ["Logout_SAP"],
     subflows: {
         Main: [L("log"), { call: "Login_SAP" }, L("launchExcel"), L("readExcel"),
             { loop: [8, 30], forEach: true, bulk: true, body: [{ call: "Process_Invoice" }] },
@@ -137,9 +233,9 @@ const INVOICE_SAP: FlowTemplate = {
 const BANK_RECON: FlowTemplate = {
     name: "Excel bank reconciliation",
     description: "Matches bank statement lines against open items and flags differences.",
-    group: 1, runsPerDay: 8, failureRate: 0.06, cloudShare: 0.5, style: "Actions", uiflowtype: 2, statecode: 1, bulk: true,
+    group: 1, runsPerDay: 8, failureRate: 0.06, cloudShare: 0.5, uiflowtype: 2, statecode: 1, bulk: true, guarded: ["Load_Statement"],
     subflows: {
-        Main: [L("log"), L("getFiles"), L("launchExcel"), { call: "Load_Statement" },
+        Main: [L("log"), L("getCredential"), L("getFiles"), L("launchExcel"), { call: "Load_Statement" },
             { loop: [30, 80], bulk: true, body: [L("readExcel"), L("replaceText"), L("toNumber"), { if: 0.2, body: [L("writeExcel"), L("log")] }] },
             L("closeExcel"), L("moveFile")],
         Load_Statement: [L("readFile"), L("readExcel"), L("setVar")],
@@ -149,10 +245,10 @@ const BANK_RECON: FlowTemplate = {
 const HR_WORKDAY: FlowTemplate = {
     name: "HR onboarding in Workday",
     description: "Creates new-hire records in Workday from the HR intake list.",
-    group: 1, runsPerDay: 6, failureRate: 0.12, cloudShare: 0.8, style: "actions", uiflowtype: 2, statecode: 1,
+    group: 1, runsPerDay: 6, failureRate: 0.12, cloudShare: 0.8, uiflowtype: 2, statecode: 1, guarded: ["Login_Workday"],
     subflows: {
         Main: [L("log"), L("launchEdge"), { call: "Login_Workday" }, { loop: [1, 5], forEach: true, body: [{ call: "Create_Worker" }] }, L("closeBrowser")],
-        Login_Workday: [L("goTo"), L("webPopulate"), L("webPopulate"), L("webClick"), L("wait")],
+        Login_Workday: [L("goTo"), L("webPopulate"), L("webPopulateSecret"), L("webClick"), L("wait")],
         Create_Worker: [L("webClick"), L("webPopulate"), L("webPopulate"), L("webPopulate"), L("webClick"), L("extract"), L("log")],
     },
 };
@@ -160,7 +256,7 @@ const HR_WORKDAY: FlowTemplate = {
 const PAYROLL_EXPORT: FlowTemplate = {
     name: "Payroll export to SAP",
     description: "Nightly export of approved payroll journals into SAP.",
-    group: 0, runsPerDay: 2, failureRate: 0.08, cloudShare: 1, style: "actionLogs", uiflowtype: 2, statecode: 1, nightly: true,
+    group: 0, runsPerDay: 2, failureRate: 0.08, cloudShare: 1, uiflowtype: 2, statecode: 1, nightly: true, guarded: ["Login_SAP"],
     subflows: {
         Main: [L("log"), { call: "Login_SAP" }, { loop: [3, 10], body: [L("click"), L("populate"), L("sendKeys"), L("waitWindow")] }, L("closeWindow")],
         Login_SAP: sapLogin,
@@ -170,16 +266,16 @@ const PAYROLL_EXPORT: FlowTemplate = {
 const DRAFT_CREDIT: FlowTemplate = {
     name: "Credit note approval (draft)",
     description: "Work in progress.",
-    group: 0, runsPerDay: 0, failureRate: 0, cloudShare: 0, style: "actions", uiflowtype: 2, statecode: 0,
+    group: 0, runsPerDay: 0, failureRate: 0, cloudShare: 0, uiflowtype: 2, statecode: 0,
     subflows: { Main: [L("log")] },
 };
 
 const MAILBOX_TRIAGE: FlowTemplate = {
     name: "Mailbox triage",
     description: "Sorts the shared service mailbox and files attachments.",
-    group: 0, runsPerDay: 22, failureRate: 0.05, cloudShare: 0.85, style: "actionLogs", uiflowtype: 2, statecode: 1,
+    group: 0, runsPerDay: 22, failureRate: 0.05, cloudShare: 0.85, uiflowtype: 2, statecode: 1, guarded: ["Classify_Message"],
     subflows: {
-        Main: [L("log"), L("retrieveMail"), { loop: [6, 30], forEach: true, body: [{ call: "Classify_Message" }] }, L("log")],
+        Main: [L("log"), L("getCredential"), L("retrieveMail"), { loop: [6, 30], forEach: true, body: [{ call: "Classify_Message" }] }, L("log")],
         Classify_Message: [L("replaceText"), { if: 0.4, body: [L("saveAttach"), L("moveFile")] }, L("moveMail"), L("log")],
     },
 };
@@ -187,10 +283,10 @@ const MAILBOX_TRIAGE: FlowTemplate = {
 const VENDOR_PORTAL: FlowTemplate = {
     name: "Vendor portal scraping",
     description: "Collects order confirmations from the supplier portal.",
-    group: 1, runsPerDay: 16, failureRate: 0.13, cloudShare: 0.85, style: "actions", uiflowtype: 2, statecode: 1, bulk: true,
+    group: 1, runsPerDay: 16, failureRate: 0.13, cloudShare: 0.85, uiflowtype: 2, statecode: 1, bulk: true, guarded: ["Login_Portal"],
     subflows: {
         Main: [L("log"), L("launchEdge"), { call: "Login_Portal" }, { call: "Scrape_Orders" }, L("closeBrowser"), L("log")],
-        Login_Portal: [L("goTo"), L("webPopulate"), L("webPopulate"), L("webClick")],
+        Login_Portal: [L("goTo"), L("webPopulate"), L("webPopulateSecret"), L("webClick")],
         Scrape_Orders: [{ loop: [8, 24], bulk: true, body: [L("webClick"), L("extract"), L("writeExcel"), L("log")] }],
     },
 };
@@ -198,7 +294,7 @@ const VENDOR_PORTAL: FlowTemplate = {
 const SERVICENOW: FlowTemplate = {
     name: "ServiceNow ticket enrichment",
     description: "Adds asset and user details to new incidents.",
-    group: 0, runsPerDay: 13, failureRate: 0.07, cloudShare: 0.75, style: "Actions", uiflowtype: 2, statecode: 1,
+    group: 0, runsPerDay: 13, failureRate: 0.07, cloudShare: 0.75, uiflowtype: 2, statecode: 1, guarded: ["Enrich_Ticket"],
     subflows: {
         Main: [L("invokeWs"), { loop: [4, 14], forEach: true, body: [{ call: "Enrich_Ticket" }] }],
         Enrich_Ticket: [L("invokeWs"), L("setVar"), { if: 0.3, body: [L("invokeWs"), L("log")] }, L("invokeWs")],
@@ -208,19 +304,19 @@ const SERVICENOW: FlowTemplate = {
 const CARRIER_TRACKING: FlowTemplate = {
     name: "Carrier tracking sync",
     description: "Reads shipment status from carrier sites into the tracking workbook.",
-    group: 1, runsPerDay: 9, failureRate: 0.1, cloudShare: 0.6, style: "logs", uiflowtype: 2, statecode: 1,
+    group: 1, runsPerDay: 9, failureRate: 0.1, cloudShare: 0.6, uiflowtype: 2, statecode: 1,
     subflows: {
-        Main: [L("launchExcel"), L("launchEdge"), { loop: [8, 25], body: [L("goTo"), L("extract"), L("writeExcel")] }, L("closeBrowser"), L("closeExcel")],
+        Main: [L("getCredential"), L("launchExcel"), L("launchEdge"), { loop: [8, 25], body: [L("goTo"), L("extract"), L("writeExcel")] }, L("closeBrowser"), L("closeExcel")],
     },
 };
 
 const CUSTOMS_FILING: FlowTemplate = {
     name: "Customs declaration filing",
     description: "Files export declarations in the customs web portal.",
-    group: 0, runsPerDay: 12, failureRate: 0.14, cloudShare: 0.8, style: "actionLogs", uiflowtype: 2, statecode: 1,
+    group: 0, runsPerDay: 12, failureRate: 0.14, cloudShare: 0.8, uiflowtype: 2, statecode: 1, guarded: ["Login_Customs"],
     subflows: {
         Main: [L("log"), L("launchEdge"), { call: "Login_Customs" }, { loop: [2, 8], forEach: true, body: [{ call: "File_Declaration" }] }, L("closeBrowser")],
-        Login_Customs: [L("goTo"), L("webPopulate"), L("webPopulate"), L("webClick"), L("wait")],
+        Login_Customs: [L("goTo"), L("webPopulate"), L("webPopulateSecret"), L("webClick"), L("wait")],
         File_Declaration: [L("webClick"), L("webPopulate"), L("webPopulate"), L("webPopulate"), L("webClick"), L("screenshot"), L("log")],
     },
 };
@@ -228,9 +324,9 @@ const CUSTOMS_FILING: FlowTemplate = {
 const SALES_CONSOLIDATION: FlowTemplate = {
     name: "Excel sales report consolidation",
     description: "Merges country sales workbooks into the EMEA report.",
-    group: 1, runsPerDay: 9, failureRate: 0.06, cloudShare: 0.7, style: "Actions", uiflowtype: 2, statecode: 1,
+    group: 1, runsPerDay: 9, failureRate: 0.06, cloudShare: 0.7, uiflowtype: 2, statecode: 1, guarded: ["Merge_Workbook"],
     subflows: {
-        Main: [L("getFiles"), L("launchExcel"), { loop: [4, 12], forEach: true, body: [{ call: "Merge_Workbook" }] }, L("closeExcel"), L("sendMail")],
+        Main: [L("getCredential"), L("getFiles"), L("launchExcel"), { loop: [4, 12], forEach: true, body: [{ call: "Merge_Workbook" }] }, L("closeExcel"), L("sendMail")],
         Merge_Workbook: [L("readExcel"), L("readExcel"), L("writeExcel"), L("writeExcel"), L("log")],
     },
 };
@@ -238,7 +334,7 @@ const SALES_CONSOLIDATION: FlowTemplate = {
 const DRAFT_SUPPLIER: FlowTemplate = {
     name: "Supplier master data cleanup",
     description: "Recorded with the legacy Windows recorder; never published.",
-    group: 0, runsPerDay: 0, failureRate: 0, cloudShare: 0, style: "actions", uiflowtype: 0, statecode: 0,
+    group: 0, runsPerDay: 0, failureRate: 0, cloudShare: 0, uiflowtype: 0, statecode: 0,
     subflows: { Main: [L("log")] },
 };
 

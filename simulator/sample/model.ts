@@ -28,6 +28,15 @@ export interface SampleOptions {
 export type LogVersion = 0 | 1 | 2; // 0 V1 file, 1 V2 flowlog, 2 both (organization.desktopflowrunactionlogversion)
 export type LogStatus = 0 | 1 | 2; // 0 Enabled, 1 OnFailure, 2 Disabled (organization.desktopflowrunactionlogsstatus)
 
+/**
+ * The shape of a run's logs. "real" is what Microsoft writes (V1: one flat `actions` list with
+ * systemModuleName/insideErrorHandling/inputs/outputs; V2: the same per-action object in `data`, with
+ * `logindex` and `duration` columns): the large majority of runs. The others are alias spellings of
+ * the V1 document (with the legacy V2 `data` shape), kept as a minority so alias support stays
+ * exercised. docs/sample-data.md shows each.
+ */
+export type DocStyle = "real" | "actions" | "Actions" | "actionLogs" | "logs";
+
 /** How a run's V1 document is encoded on the wire (what the decoder must detect). */
 export type V1Encoding = "json" | "json-bom" | "base64" | "gzip" | "gzip-base64";
 
@@ -40,9 +49,14 @@ export interface ExpectedRun {
     /** Which log sources the simulator serves for this run. */
     v1: { encoding: V1Encoding; malformed?: string } | null;
     v2: boolean;
+    /** The shape of the run's logs (V1 and V2 alike), when it has any. */
+    style?: DocStyle;
     /** Number of actions in the run's log once flattened (0 when there is no log). */
     actions: number;
+    /** Actions with status Failed outside error handling (the run's failure): 0 or 1. */
     failedActions: number;
+    /** Actions with status Failed inside error handling (`insideErrorHandling: true`; real shape only): handled, the run went on. */
+    handledFailures?: number;
 }
 
 /** A performance problem the generator planted on purpose; a good dashboard must surface it. */
@@ -72,6 +86,7 @@ export interface SampleManifest {
         runs: number;
         actions: number;
         failedActions: number;
+        handledFailures?: number;
     }>;
     bottlenecks: PlantedBottleneck[];
     /** Per environment name, per run id. */

@@ -4,10 +4,11 @@
  * the log availability that follow from the run's generated actions.
  */
 import { generateActions, type ActionPlan, type ActionRecord, type RunOutcome } from "./actions.js";
-import { SESSION_ERRORS } from "./catalog.js";
+import { SESSION_ERRORS, STYLE_WEIGHTS, type DocStyle } from "./catalog.js";
 import type { EnvLayout } from "./environment-rows.js";
 import type { DataverseRow, ExpectedRun, V1Encoding } from "./model.js";
 import { dvTime, rngFor, type Rng } from "./prng.js";
+import type { Unterminated } from "./real-shape.js";
 import type { MalformedKind } from "./v1-document.js";
 import { MALFORMED_REASON } from "./v1-document.js";
 
@@ -18,6 +19,8 @@ const HOUR = 3_600_000;
 const BUSINESS_HOURS = [0.3, 0.2, 0.2, 0.2, 0.3, 0.5, 1.5, 4, 8, 10, 10, 9, 7, 9, 10, 9, 7, 4, 2, 1, 0.8, 0.6, 0.5, 0.4];
 const NIGHT_HOURS = [4, 8, 8, 6, 3, 1, 0.2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 1, 2];
 const WEEKEND_FACTOR = 0.15;
+/** Share of real-shape runs in which one action inside error handling fails (when the flow has such actions). */
+const HANDLED_FAILURE_RATE = 0.05;
 
 export interface RunPlan extends ActionPlan {
     runId: string;
@@ -36,11 +39,16 @@ export interface RunPlan extends ActionPlan {
     modifiedMs: number;
     actions: number;
     failedActions: number;
+    handledFailures: number;
+    /** The shape of the run's logs. */
+    style: DocStyle;
     lastError?: { code: string; message: string; action: string; subflow: string; index: number };
     /** Still running/queued at the dataset's current end. */
     pending: boolean;
     v1Encoding: V1Encoding | null;
     v1Malformed: MalformedKind | null;
+    /** Cancelled real-shape runs with a log: how the interrupted last action is logged. */
+    unterminated: Unterminated | null;
 }
 
 export function actionRngSeed(seed: number, runId: string): [number, string, string] {
@@ -71,7 +79,12 @@ export function scheduleRuns(seed: number, env: EnvLayout, fromMs: number, toMs:
             for (let i = 0; i < count; i++) {
                 const createdMs = day + rng.weighted(hours) * HOUR + rng.int(0, HOUR - 1);
                 const plan = planRun(rng, env, flow, createdMs);
-                if (createdMs >= fromMs && createdMs < toMs) plans.push(plan);
+                if (createdMs < fromMs || createdMs >= toMs) continue;
+                // Its own stream, so the log shape does not shift the schedule.
+                const shape = rngFor(seed, "log-style", plan.runId);
+                plan.style = shape.weighted(STYLE_WEIGHTS);
+                plan.handledFailure = shape.chance(HANDLED_FAILURE_RATE);
+                plans.push(plan);
             }
         }
     }
@@ -104,7 +117,8 @@ function planRun(rng: Rng, env: EnvLayout, flow: EnvLayout["flows"][number], cre
             subflow: b.subflow, actionName: b.actionName, machineName: b.machineName, peakHoursUtc: b.peakHoursUtc, factor: b.slowdownFactor,
         })),
         triggertype, runmode, parentRunId: null, cloudRunId, sessionError,
-        completedMs: 0, modifiedMs: 0, actions: 0, failedActions: 0, pending: false, v1Encoding: null, v1Malformed: null,
+        completedMs: 0, modifiedMs: 0, actions: 0, failedActions: 0, handledFailures: 0, style: "real", handledFailure: false,
+        pending: false, v1Encoding: null, v1Malformed: null, unterminated: null,
     };
 }
 
@@ -128,8 +142,10 @@ export function settleRun(seed: number, plan: RunPlan, endMs: number, rng: Rng):
     plan.completedMs = lastEnd + rng.int(300, 2_500);
     plan.modifiedMs = plan.completedMs + rng.int(2_000, 40_000);
     plan.actions = actions.length;
-    plan.failedActions = actions.filter((a) => a.status === "Failed").length;
-    const failed = actions.find((a) => a.status === "Failed");
+    // A failure inside error handling is handled: the run goes on; only one outside it fails the run.
+    plan.failedActions = actions.filter((a) => a.status === "Failed" && !a.insideErrorHandling).length;
+    plan.handledFailures = actions.filter((a) => a.status === "Failed" && a.insideErrorHandling).length;
+    const failed = actions.find((a) => a.status === "Failed" && !a.insideErrorHandling);
     if (failed) plan.lastError = { code: failed.errorCode ?? "ActionFailed", message: failed.errorMessage ?? "", action: failed.name, subflow: failed.subflow, index: failed.index };
     // Runs created in the last minutes are still busy at the end of the history, whatever their actions say.
     if (plan.createdMs >= endMs - RECENT_MS && plan.modifiedMs <= endMs) {
@@ -187,7 +203,8 @@ export function expectedRun(env: EnvLayout, plan: RunPlan, endMs: number): Expec
     const readable = v2 || (v1 !== null && !plan.v1Malformed);
     return {
         runId: plan.runId, flowId: plan.flowId, machineId: plan.startedMs < endMs ? plan.machineId : null, statusCode: statusCode(plan, endMs), v1, v2,
-        actions: readable ? plan.actions : 0, failedActions: readable ? plan.failedActions : 0,
+        ...(v1 !== null || v2 ? { style: plan.style } : {}),
+        actions: readable ? plan.actions : 0, failedActions: readable ? plan.failedActions : 0, handledFailures: readable ? plan.handledFailures : 0,
     };
 }
 

@@ -1,10 +1,11 @@
 /**
- * Serialises a run's actions into a V1 `additionalcontext` document in one of several key spellings
- * (design.md §2 alias table) and wire encodings, and produces the malformed variants the decoder
- * must quarantine. docs/sample-data.md shows each shape.
+ * Serialises a run's actions into a V1 `additionalcontext` document in one of the alias key
+ * spellings (design.md §2 alias table; the real shape is built by real-shape.ts) and wire
+ * encodings, and produces the malformed variants the decoder must quarantine. docs/sample-data.md
+ * shows each shape.
  */
 import { gzipSync } from "node:zlib";
-import type { DocStyle } from "./catalog.js";
+import type { AliasStyle } from "./catalog.js";
 import type { V1Encoding } from "./model.js";
 import type { ActionRecord } from "./actions.js";
 
@@ -62,7 +63,7 @@ function nest(actions: ActionRecord[], item: (a: ActionRecord) => Json, childKey
     return roots;
 }
 
-export function buildV1Document(style: DocStyle, runId: string, actions: ActionRecord[]): Json {
+export function buildV1Document(style: AliasStyle, runId: string, actions: ActionRecord[]): Json {
     switch (style) {
         case "actions":
             return {
