@@ -51,19 +51,46 @@ describe("padlens build / inspect", () => {
         const { stdout, exitCode } = await cli("--out", out, "inspect", `env0/${gzRun.runId}`);
         expect(exitCode).toBe(0);
         expect(stdout).toContain("encoding:  base64+gzip+json");
-        expect(stdout).toContain('shape:     object with "actions": array of');
+        expect(stdout).toMatch(/shape: {5}object with "actions": \d+ action objects/);
         expect(stdout).toMatch(/startTime\s+\d+\s+-> start/);
         expect(stdout).toMatch(/decodes: {3}yes, \d+ actions/);
     });
 
-    it("inspect a file with an unknown key says it is not mapped and why the document is quarantined", async () => {
+    it("inspect a file with an unknown key says it is not mapped, keeps the action with an unknown start, and quarantines a list where nothing maps", async () => {
         const file = path.join(out, "odd.json");
         const { writeFileSync } = await import("node:fs");
         writeFileSync(file, JSON.stringify({ Actions: [{ name: "a", beganAt: "2026-11-01T00:00:00Z" }] }));
-        const { stdout, exitCode } = await cli("inspect", file);
-        expect(exitCode).toBe(3);
-        expect(stdout).toMatch(/beganAt\s+1\s+not mapped: no alias/);
-        expect(stdout).toContain("decodes:   no, quarantined: actions[0] has no start time (keys: name, beganAt)");
+        const kept = await cli("inspect", file);
+        expect(kept.exitCode).toBe(0);
+        expect(kept.stdout).toMatch(/beganAt\s+1\s+not mapped: no alias/);
+        expect(kept.stdout).toContain("decodes:   yes, 1 actions");
+        expect(kept.stdout).toContain("unknown:   1 starts, 1 ends (null in the tables)");
+        writeFileSync(file, JSON.stringify({ Actions: [{ label: "a", beganAt: "2026-11-01T00:00:00Z" }] }));
+        const quarantined = await cli("inspect", file);
+        expect(quarantined.exitCode).toBe(3);
+        expect(quarantined.stdout).toContain("decodes:   no, quarantined: no action maps: none of the 1 entries has a known key (actions[0] has no known key (keys: label, beganAt))");
+    });
+
+    it("inspect a real-shape log reports modules, error handling, unknown ends and per-action warnings", async () => {
+        const fixture = path.join(import.meta.dirname, "../../fixtures/real/v1-cancelled-run.json");
+        const { readFileSync, writeFileSync } = await import("node:fs");
+        const real = await cli("inspect", fixture);
+        expect(real.exitCode).toBe(0);
+        expect(real.stdout).toContain("decodes:   yes, 11 actions (max depth 1, 2 containers, 0 failed, 1 failed inside error handling)");
+        expect(real.stdout).toContain("modules:   UIAutomation 3, Variables 2, WebAutomation 2, Conditionals 1, Loops 1, Subflows 1, System 1");
+        expect(real.stdout).toContain("error handling: 1 actions inside an error handler");
+        expect(real.stdout).toContain("unknown:   0 starts, 2 ends (null in the tables)");
+        expect(real.stdout).toContain("warnings:  none");
+        const doc = JSON.parse(readFileSync(fixture, "utf8")) as { actions: Array<Record<string, unknown>> };
+        doc.actions[3].endTime = "2026-02-30T08:00:07Z";
+        doc.actions[4].index = 3e9;
+        const broken = path.join(out, "broken-real.json");
+        writeFileSync(broken, JSON.stringify(doc));
+        const warned = await cli("inspect", broken);
+        expect(warned.exitCode).toBe(0);
+        expect(warned.stdout).toContain("warnings:  2 actions with a field that could not be read (that field is null):");
+        expect(warned.stdout).toContain('  - invalid timestamp for actions[3].endTime: "2026-02-30T08:00:07Z" (no such date or time)');
+        expect(warned.stdout).toContain("  - integer out of range for actions[4].index: 3000000000");
     });
 
     it("inspect a V2 run lists flowlog types and ignores non-action rows", async () => {

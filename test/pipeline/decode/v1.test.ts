@@ -47,7 +47,7 @@ describe("V1 decoder: encodings are detected from the bytes", () => {
     });
 });
 
-describe("V1 decoder: key variants of docs/data-contract.md "Log shapes" map through the alias table", () => {
+describe("V1 decoder: key variants of the alias table (docs/data-contract.md, Log shapes) map through it", () => {
     it("PascalCase keys under Actions, offsets, result/ErrorMessage/ErrorCode, numeric-string durations", () => {
         const { actions } = decodeOk("keys-pascal.json");
         expect(actions).toEqual([
