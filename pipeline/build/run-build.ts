@@ -21,6 +21,8 @@ export interface BuildOptions {
     out: string;
     /** Environment URLs by name (from config), for the environments table; the raw store does not keep them. */
     environmentUrls?: Record<string, string>;
+    /** IANA time zone per environment (config timeZone); else what the last pull recorded, else UTC. */
+    timeZones?: Record<string, string>;
     duckdb?: DuckDbLimits;
     /** How logs are decoded (inputs/outputs, redaction, size ceiling): the config's `logs`. */
     decode?: DecodeOptions;
@@ -169,7 +171,8 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 store.readState(env),
             ]);
             const org = orgs[0];
-            await writeRow("environments", environmentRow(env, options.environmentUrls?.[env] ?? null, org, state.lastPullCompletedAt));
+            const timeZone = options.timeZones?.[env] ?? state.timeZone ?? "UTC";
+            await writeRow("environments", { ...environmentRow(env, options.environmentUrls?.[env] ?? null, org, state.lastPullCompletedAt), time_zone: timeZone });
             const seenFlows = new Set<string | null>();
             for (const w of workflows) {
                 const r = flowRow(env, w);
@@ -251,7 +254,10 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             summaries.push(summary);
             const envActions = actionSpool.finish();
             if (envActions) await enqueue(() => loader.loadActions(envActions.file, envActions.longest), envActions.file);
-            await enqueue(() => loader.writeEnvironment(tables, env));
+            // The environment's runs must be in the database for its local columns and run labels.
+            const envRuns = spoolFor("runs").finish();
+            if (envRuns) await enqueue(() => loader.loadRows("runs", envRuns.file, envRuns.longest), envRuns.file);
+            await enqueue(() => loader.writeEnvironment(tables, env, timeZone));
         }
 
         const firstSeen = now().getTime();

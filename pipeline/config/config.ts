@@ -20,6 +20,8 @@ export interface EnvironmentConfig {
     tenantId: string;
     clientId: string;
     credential: Credential;
+    /** IANA time zone of the environment's bots, for the local-time columns (default UTC). */
+    timeZone: string;
 }
 
 export interface PadlensConfig {
@@ -49,6 +51,16 @@ export interface LogsConfig {
     maxLogMegabytes: number;
 }
 
+/** An IANA zone name the platform knows (the same tz database DuckDB's ICU uses for the local columns). */
+export function isTimeZone(name: string): boolean {
+    try {
+        new Intl.DateTimeFormat("en-US", { timeZone: name });
+        return /^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(name);
+    } catch {
+        return false;
+    }
+}
+
 /** The decoder's options from the config's `logs`. */
 export function decodeOptionsOf(logs: LogsConfig): DecodeOptions {
     return {
@@ -66,6 +78,7 @@ interface RawEnvironment {
     clientSecret?: string;
     certificate?: { path: string; thumbprint: string };
     auth?: "deviceCode" | "clientSecret" | "certificate";
+    timeZone?: string;
 }
 
 const ajv = new Ajv({ allErrors: false, strict: false });
@@ -101,7 +114,9 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         const at = `environments[${i}]`;
         if (seen.has(e.name)) throw new UserError(`config: ${at}.name: "${e.name}" is used twice`, ExitCode.Usage);
         seen.add(e.name);
-        return { name: e.name, url: e.url.replace(/\/+$/, ""), tenantId: e.tenantId, clientId: e.clientId, credential: credentialOf(e, at, baseDir, env) };
+        const timeZone = e.timeZone ?? "UTC";
+        if (!isTimeZone(timeZone)) throw new UserError(`config: ${at}.timeZone: "${timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`, ExitCode.Usage);
+        return { name: e.name, url: e.url.replace(/\/+$/, ""), tenantId: e.tenantId, clientId: e.clientId, credential: credentialOf(e, at, baseDir, env), timeZone };
     });
     const logs = (raw.logs ?? {}) as Partial<LogsConfig>;
     return {

@@ -46,6 +46,7 @@ export const CONFIG_SCHEMA = {
                         properties: { path: { type: "string", minLength: 1 }, thumbprint: { type: "string", pattern: "^[0-9A-Fa-f:]{40,95}$" } },
                     },
                     auth: { enum: ["deviceCode", "clientSecret", "certificate"] },
+                    timeZone: { type: "string", minLength: 1 },
                 },
             },
         },

@@ -11,8 +11,10 @@ const RUN_KEYS = ["env", "month", "run_id", "flow_id", "machine_id", "log_source
 const PER_ENVIRONMENT: readonly TableDef[] = [ACTIONS, ACTION_HOURLY];
 
 /** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
-const hourlyQuery = (where: string) => `
+const hourlyQuery = (where: string, tz: string) => `
     SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, system_action_name, module, is_container, machine_id, hour,
+           timezone(${tz}, hour) AS local_hour_start, CAST(timezone(${tz}, hour) AS DATE) AS local_date,
+           hour(timezone(${tz}, hour))::INTEGER AS local_hour, isodow(timezone(${tz}, hour))::INTEGER AS local_weekday,
            count(*)::BIGINT AS executions,
            count(*) FILTER (WHERE lower(status) = 'failed')::BIGINT AS failures,
            count(*) FILTER (WHERE lower(status) = 'failed' AND inside_error_handling)::BIGINT AS handled_failures,
@@ -78,10 +80,25 @@ export class Loader {
      * overlaps the decoding of the next environment and the database holds one environment's actions.
      * Partitions are per env, so environments never write the same file names.
      */
-    async writeEnvironment(dir: string, env: string): Promise<void> {
+    async writeEnvironment(dir: string, env: string, timeZone: string): Promise<void> {
         const where = `env = ${sqlString(env)}`;
+        const tz = sqlString(timeZone);
+        // Local wall-clock columns through DuckDB's ICU (DST-correct), and the run label the visual shows as
+        // a run header; the environment's runs are loaded before this is called.
+        const local = (col: string) => `timezone(${tz}, ${col})`;
+        await this.con.run(`
+            UPDATE runs SET started_on_local = ${local("started_on")},
+                local_date = CAST(${local("coalesce(started_on, created_on)")} AS DATE),
+                local_hour = hour(${local("started_on")}),
+                run_label = concat_ws(' · ', coalesce(flow_name, flow_id, 'unknown flow'),
+                    strftime(${local("coalesce(started_on, created_on)")}, '%Y-%m-%d %H:%M:%S'), coalesce(status, 'unknown status'))
+            WHERE ${where}`);
+        await this.con.run(`
+            UPDATE actions SET started_on_local = ${local("actions.started_on")}, local_hour = hour(${local("actions.started_on")}),
+                local_weekday = isodow(${local("actions.started_on")}), run_label = r.run_label
+            FROM runs r WHERE actions.env = ${sqlString(env)} AND r.env = actions.env AND r.run_id = actions.run_id`);
         // Inserting into the typed table pins the types to the contract, whatever the aggregates return.
-        await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(where)})`);
+        await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(where, tz)})`);
         for (const t of [ACTIONS, ACTION_HOURLY]) await this.copyPartitioned(dir, t, where);
         await this.con.run(`DELETE FROM actions WHERE ${where}`);
         await this.con.run(`DELETE FROM action_hourly WHERE ${where}`);

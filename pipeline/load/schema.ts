@@ -7,7 +7,7 @@
  * Partitioned tables are Hive-style: <out>/<table>/env=<env>/month=<YYYY-MM>/data.parquet.
  */
 
-export type DuckType = "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "TIMESTAMPTZ" | "BOOLEAN";
+export type DuckType = "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "TIMESTAMPTZ" | "TIMESTAMP" | "DATE" | "BOOLEAN";
 
 export interface ColumnDef {
     name: string;
@@ -42,6 +42,7 @@ export const ENVIRONMENTS: TableDef = {
         c("log_verbosity", "INTEGER", "organization.desktopflowrunactionlogverbosity: 0 Full .. 4 Error"),
         c("flowlog_ttl_minutes", "INTEGER", "organization.flowlogsttlinminutes (0 = forever)"),
         c("pulled_at", "TIMESTAMPTZ", "when the last pull of this environment completed"),
+        c("time_zone", "VARCHAR", "IANA time zone of the environment's bots (config timeZone, default UTC): the *_local, local_* columns use it"),
     ],
 };
 
@@ -96,6 +97,10 @@ export const RUNS: TableDef = {
         c("created_on", "TIMESTAMPTZ", "flowsession.createdon"),
         c("started_on", "TIMESTAMPTZ", "flowsession.startedon"),
         c("completed_on", "TIMESTAMPTZ", "flowsession.completedon"),
+        c("started_on_local", "TIMESTAMP", "started_on as wall-clock time in the environment's time zone (DST-correct), no offset"),
+        c("local_date", "DATE", "date of started_on in the environment's time zone (created_on when the run never started): relate the Date table here"),
+        c("local_hour", "INTEGER", "hour of day (0-23) of started_on in the environment's time zone"),
+        c("run_label", "VARCHAR", "flow name, local start time and status, e.g. 'Invoice entry · 2026-11-05 09:00:12 · Failed': a readable run header"),
         c("queue_ms", "BIGINT", "started_on - created_on in ms"),
         c("duration_ms", "BIGINT", "flowsession.runduration, else completed_on - started_on"),
         c("error_code", "VARCHAR", "flowsession.errorcode"),
@@ -133,6 +138,9 @@ export const ACTIONS: TableDef = {
         c("module", "VARCHAR", "the action's module system name (systemModuleName, e.g. UIAutomation); null when the log does not say"),
         c("inside_error_handling", "BOOLEAN", "insideErrorHandling: the action ran inside an error handler; null when the log does not say"),
         c("started_on", "TIMESTAMPTZ", "action start, UTC, ms precision (7-digit fractions are truncated; their order is kept in seq); null when unknown"),
+        c("started_on_local", "TIMESTAMP", "started_on as wall-clock time in the environment's time zone, no offset"),
+        c("local_hour", "INTEGER", "hour of day (0-23) of started_on in the environment's time zone"),
+        c("local_weekday", "INTEGER", "ISO weekday of started_on in the environment's time zone: 1 Monday .. 7 Sunday"),
         c("ended_on", "TIMESTAMPTZ", "action end, UTC; start + duration (the log's or the flowlog row's) when absent; null when unknown (missing, null, 0001-01-01, before 1970)"),
         c("duration_ms", "BIGINT", "duration in ms; end - start when absent; null when unknown"),
         c("status", "VARCHAR", "Succeeded, Failed, Skipped, ... as logged (normalised first letter upper-case)"),
@@ -145,6 +153,7 @@ export const ACTIONS: TableDef = {
         c("decode_warning", "VARCHAR", "what could not be read in this action (that field is null); null when all read"),
         c("machine_id", "VARCHAR", "the run's machine"),
         c("log_source", "VARCHAR", "V1 or V2"),
+        c("run_label", "VARCHAR", "the run's run_label (flow, local start, status): what the visual shows as the run header"),
     ],
 };
 
@@ -163,6 +172,10 @@ export const ACTION_HOURLY: TableDef = {
         c("is_container", "BOOLEAN", "containers (loops, subflow calls) aggregated apart: leave them out of bottlenecks"),
         c("machine_id", "VARCHAR", "machine (null when the run had none)"),
         c("hour", "TIMESTAMPTZ", "UTC hour start of the action's started_on (actions with no start are not aggregated)"),
+        c("local_hour_start", "TIMESTAMP", "hour as wall-clock time in the environment's time zone (a :30 start in half-hour zones)"),
+        c("local_date", "DATE", "date of local_hour_start: relate the Date table here"),
+        c("local_hour", "INTEGER", "hour of day (0-23) of local_hour_start"),
+        c("local_weekday", "INTEGER", "ISO weekday of local_hour_start: 1 Monday .. 7 Sunday"),
         c("executions", "BIGINT", "number of executions"),
         c("failures", "BIGINT", "executions with status Failed (handled ones included)"),
         c("handled_failures", "BIGINT", "failed executions inside an error handler"),

@@ -83,6 +83,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
     const skipped: SkippedRun[] = [];
     try {
         state.lastPullStartedAt = new Date().toISOString();
+        state.timeZone = env.timeZone;
         progress.phase = "snapshots";
         report();
         const settings = await pullSnapshots(client, store, env.name);

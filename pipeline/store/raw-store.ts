@@ -34,6 +34,8 @@ export interface PullState {
     watermark: string | null;
     lastPullStartedAt?: string;
     lastPullCompletedAt?: string;
+    /** The environment's IANA time zone from the config at the last pull, so a build without the config uses it too. */
+    timeZone?: string;
 }
 
 export type LogFetchState =

@@ -12,14 +12,14 @@ import { globalOptions } from "../global-options.js";
  * Where to build: --out wins; otherwise the config's "out". The build needs no credentials, so a config
  * that is missing is fine when --out is given, and a config is only read for "out" and the URLs.
  */
-async function resolveTarget(configFile: string, outFlag: string | undefined): Promise<{ out: string; urls: Record<string, string>; decode?: DecodeOptions }> {
+async function resolveTarget(configFile: string, outFlag: string | undefined): Promise<{ out: string; urls: Record<string, string>; timeZones?: Record<string, string>; decode?: DecodeOptions }> {
     const exists = await readFile(configFile).then(() => true, () => false);
     if (!exists) {
         if (outFlag) return { out: path.resolve(outFlag), urls: {} };
         throw new UserError(`build: no ${configFile}; give --out <dir> (the folder holding raw/) or --config <file>`, ExitCode.Usage);
     }
     const config = await loadConfig(configFile, outFlag);
-    return { out: config.out, urls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), decode: decodeOptionsOf(config.logs) };
+    return { out: config.out, urls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), timeZones: Object.fromEntries(config.environments.map((e) => [e.name, e.timeZone])), decode: decodeOptionsOf(config.logs) };
 }
 
 export function formatBuildSummary(s: BuildSummary): string {
@@ -37,7 +37,7 @@ export function registerBuild(program: Command): void {
         .description("decode the action logs in <out>/raw and (re)write the Parquet tables (exit 3 when some logs were quarantined)")
         .action(async (_opts: unknown, command: Command) => {
             const global = globalOptions(command);
-            const { out, urls, decode } = await resolveTarget(global.config, global.out);
+            const { out, urls, timeZones, decode } = await resolveTarget(global.config, global.out);
             const quiet = global.quiet || global.json;
             let last = 0;
             const onProgress = (p: BuildProgress) => {
@@ -45,7 +45,7 @@ export function registerBuild(program: Command): void {
                 last = Date.now();
                 process.stderr.write(`${p.phase}${p.env ? ` ${p.env}` : ""}${p.runsTotal ? ` ${p.runsDone}/${p.runsTotal} runs` : ""}\n`);
             };
-            const summary = await runBuild({ out, environmentUrls: urls, onProgress, decode }).catch((e: unknown) => {
+            const summary = await runBuild({ out, environmentUrls: urls, timeZones, onProgress, decode }).catch((e: unknown) => {
                 throw e instanceof BuildLockedError ? new UserError(`build: ${e.message}`, ExitCode.Failure) : e;
             });
             process.stdout.write(global.json ? `${JSON.stringify(summary)}\n` : `${formatBuildSummary(summary)}\n`);

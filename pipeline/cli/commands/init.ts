@@ -37,6 +37,8 @@ export const EXAMPLE_CONFIG = {
             tenantId: "00000000-0000-0000-0000-000000000000",
             clientId: "00000000-0000-0000-0000-000000000000",
             clientSecret: "env:PADLENS_PROD_SECRET",
+            "// timeZone": "IANA time zone of this environment's bots: local hour/date columns and the report's Date table use it (default UTC)",
+            timeZone: "Europe/Berlin",
         },
         {
             "//": "certificate: PEM file holding the private key (and certificate), thumbprint as shown in the app registration",

@@ -60,7 +60,7 @@ async function buildAfterPull(config: PadlensConfig, quiet: boolean): Promise<Bu
     const { runBuild } = await import("../../build/run-build.js");
     if (!quiet) process.stderr.write("building tables...\n");
     try {
-        const summary = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), decode: decodeOptionsOf(config.logs) });
+        const summary = await runBuild({ out: config.out, environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), timeZones: Object.fromEntries(config.environments.map((e) => [e.name, e.timeZone])), decode: decodeOptionsOf(config.logs) });
         return { summary, exitCode: summary.quarantined > 0 ? ExitCode.Partial : ExitCode.Ok };
     } catch (error) {
         const message = scrub(error instanceof Error ? error.message : String(error));

@@ -40,7 +40,7 @@ describe("build: real log shapes into the Parquet contract", () => {
             ],
         });
         await store.writeRun("prod", BROKEN_RUN, { row: session(BROKEN_RUN), fetch: fetch(true) }, { v1: Buffer.from(broken) });
-        summary = await runBuild({ out, decode: { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true }, duckdb: { memoryLimit: "512MB", threads: 1 } });
+        summary = await runBuild({ out, timeZones: { prod: "Europe/Berlin" }, decode: { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true }, duckdb: { memoryLimit: "512MB", threads: 1 } });
     });
 
     it("keeps every action of every run; nothing is quarantined", () => {
@@ -84,6 +84,25 @@ describe("build: real log shapes into the Parquet contract", () => {
             { action_name: "Bad end", action_index: null, open_end: true, decode_warning: 'invalid timestamp for actions[0].endTime: "2026-02-30T08:00:01Z" (no such date or time)' },
             { action_name: "Lone \ufffd surrogate", action_index: null, open_end: false, decode_warning: "integer out of range for actions[1].index: 3000000000" },
         ]);
+    });
+
+    it("local time columns follow the environment's time zone (DST-correct) beside UTC, and runs get a readable label", async () => {
+        const [env] = await queryParquet<Record<string, unknown>>(`SELECT time_zone FROM ${table(out, "environments")}`);
+        expect(env.time_zone).toBe("Europe/Berlin");
+        const [run] = await queryParquet<Record<string, unknown>>(`
+            SELECT strftime(started_on_local, '%Y-%m-%d %H:%M:%S') AS local, CAST(local_date AS VARCHAR) AS d, local_hour, run_label
+            FROM ${table(out, "runs")} WHERE run_id = '${V1_RUN}'`);
+        // 08:00 UTC on 5 November is 09:00 in Berlin (CET, UTC+1)
+        expect(run).toEqual({ local: "2026-11-05 09:00:00", d: "2026-11-05", local_hour: 9, run_label: "unknown flow · 2026-11-05 09:00:00 · Cancelled" });
+        const acts = await queryParquet<Record<string, unknown>>(`
+            SELECT seq, local_hour, local_weekday, run_label FROM ${table(out, "actions")} WHERE run_id = '${V1_RUN}' AND seq IN (0, 10) ORDER BY seq`);
+        expect(acts).toEqual([
+            { seq: 0, local_hour: 9, local_weekday: 4, run_label: "unknown flow · 2026-11-05 09:00:00 · Cancelled" },
+            { seq: 10, local_hour: 9, local_weekday: 4, run_label: "unknown flow · 2026-11-05 09:00:00 · Cancelled" },
+        ]);
+        const hours = await queryParquet<Record<string, unknown>>(`
+            SELECT DISTINCT strftime(hour, '%H') AS utc, local_hour, CAST(local_date AS VARCHAR) AS d, local_weekday FROM ${table(out, "action_hourly")}`);
+        expect(hours).toEqual([{ utc: "08", local_hour: 9, d: "2026-11-05", local_weekday: 4 }]);
     });
 
     it("action_hourly keys on Module.Action and leaves containers recognisable", async () => {
