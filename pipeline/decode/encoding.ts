@@ -28,7 +28,7 @@ export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): U
                 buf = gunzipBounded(buf, maxBytes);
             } catch (e) {
                 if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
-                    throw new QuarantineError(`${tooLarge(null, maxBytes)} after gzip`, layers.join("+"));
+                    throw new QuarantineError(tooLarge(null, maxBytes, " after gzip"), layers.join("+"));
                 }
                 throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`, layers.join("+"));
             }
@@ -79,9 +79,9 @@ export function gunzipBounded(gz: Buffer, maxBytes: number): Buffer {
     return gunzipSync(gz, { maxOutputLength: limit, chunkSize });
 }
 
-function tooLarge(size: number | null, maxBytes: number): string {
+function tooLarge(size: number | null, maxBytes: number, where = ""): string {
     const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
-    return `log larger than the ${mb(maxBytes)} ceiling${size === null ? "" : ` (${mb(size)})`}: raise logs.maxLogMegabytes in the config if this log is genuine`;
+    return `log larger than the ${mb(maxBytes)} ceiling${where}${size === null ? "" : ` (${mb(size)})`}: raise logs.maxLogMegabytes in the config if this log is genuine`;
 }
 
 /** Mostly base64 alphabet: a damaged base64 body rather than some other format. */
