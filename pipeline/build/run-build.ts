@@ -7,6 +7,7 @@ import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
 import { storedV2Rows, unpackStored } from "../decode/stored.js";
 import { commitTables, recoverBuild } from "../load/commit.js";
+import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
 import { acquireBuildLock } from "./build-lock.js";
 import { readRunFiles } from "./run-files.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
@@ -299,14 +300,14 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
         } catch {
             // already closed
         }
-        await rm(staging, { recursive: true, force: true });
+        await rmRetrying(staging, { recursive: true, force: true });
         throw e;
     }
 }
 
 async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<void> {
     await load();
-    if (file) await rm(file, { force: true });
+    if (file) await rmRetrying(file, { force: true });
 }
 
 /** Same parsing as RawStore.readV2, on bytes already read ahead. */
@@ -325,7 +326,7 @@ function decodeStoredV2(gz: Buffer | null, options: DecodeOptions): { result: De
 }
 
 async function moveTablesUp(tables: string, staging: string): Promise<void> {
-    for (const t of TABLES) await rename(path.join(tables, t.name), path.join(staging, t.name));
+    for (const t of TABLES) await renameRetrying(path.join(tables, t.name), path.join(staging, t.name));
 }
 
 /** first_seen of logs quarantined by earlier builds, so it stays the first time, not the latest. */

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
 
 /**
  * Commits a build: the staged tables replace the published ones by rename (same filesystem, so each
@@ -37,7 +38,7 @@ export async function recoverBuild(out: string): Promise<boolean> {
         recovered = true;
     }
     for (const e of await readdir(out).catch(() => [] as string[])) {
-        if (e.startsWith(".staging-") || e.startsWith(".trash-")) await rm(path.join(out, e), { recursive: true, force: true });
+        if (e.startsWith(".staging-") || e.startsWith(".trash-")) await rmRetrying(path.join(out, e), { recursive: true, force: true });
     }
     return recovered;
 }
@@ -50,13 +51,13 @@ async function rollForward(out: string, j: Journal): Promise<void> {
         if (!(await exists(next))) continue; // already moved into place
         const live = path.join(out, t);
         if (await exists(live)) {
-            await rm(path.join(trash, t), { recursive: true, force: true });
+            await rmRetrying(path.join(trash, t), { recursive: true, force: true });
             await mkdir(trash, { recursive: true });
-            await rename(live, path.join(trash, t));
+            await renameRetrying(live, path.join(trash, t));
         }
-        await rename(next, live);
+        await renameRetrying(next, live);
     }
-    await rm(path.join(out, JOURNAL), { force: true });
-    await rm(trash, { recursive: true, force: true });
-    await rm(staging, { recursive: true, force: true });
+    await rmRetrying(path.join(out, JOURNAL), { force: true });
+    await rmRetrying(trash, { recursive: true, force: true });
+    await rmRetrying(staging, { recursive: true, force: true });
 }

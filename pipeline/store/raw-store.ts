@@ -3,6 +3,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
 import { isEnvName, parseGuid, requireEnvName, requireGuid } from "../util/ids.js";
+import { rmRetrying } from "../util/fs-retry.js";
 
 /**
  * The raw store: what `padlens pull` fetched, exactly as Dataverse returned it, on local disk. The
@@ -122,8 +123,8 @@ export class RawStore {
         if (logs.v1) await writeFileAtomic(this.v1File(env, runId), gzipSync(logs.v1));
         if (logs.v2) await writeFileAtomic(this.v2File(env, runId), gzipSync(logs.v2.map((r) => JSON.stringify(r)).join("\n")));
         await writeFileAtomic(this.runFile(env, runId), JSON.stringify(run));
-        if (!logs.v1) await rm(this.v1File(env, runId), { force: true });
-        if (!logs.v2) await rm(this.v2File(env, runId), { force: true });
+        if (!logs.v1) await rmRetrying(this.v1File(env, runId), { force: true });
+        if (!logs.v2) await rmRetrying(this.v2File(env, runId), { force: true });
     }
 
     async readRun(env: string, runId: string): Promise<StoredRun | null> {

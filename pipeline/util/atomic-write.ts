@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import path from "node:path";
+import { renameRetrying, rmRetrying } from "./fs-retry.js";
 
 /**
  * Writes a file so that readers see either the old content or the new, never a torn file: the bytes go
@@ -18,9 +19,9 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
         await handle.close();
     }
     try {
-        await rename(tmp, file);
+        await renameRetrying(tmp, file);
     } catch (error) {
-        await rm(tmp, { force: true });
+        await rmRetrying(tmp, { force: true });
         throw error;
     }
 }

@@ -1,0 +1,78 @@
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { commitTables } from "../../../pipeline/load/commit.js";
+import { RawStore } from "../../../pipeline/store/raw-store.js";
+import { writeFileAtomic } from "../../../pipeline/util/atomic-write.js";
+import { fsOps, withFsRetry } from "../../../pipeline/util/fs-retry.js";
+
+/** What Windows does while antivirus, OneDrive or Power BI Desktop holds a file open for a moment. */
+function failNext(op: "rename" | "rm", codes: string[]): { calls: () => number } {
+    let calls = 0;
+    const real = op === "rename" ? rename : rm;
+    const queue = [...codes];
+    (fsOps as Record<string, unknown>)[op] = async (...args: unknown[]) => {
+        calls++;
+        const code = queue.shift();
+        if (code) throw Object.assign(new Error(`${code}: simulated lock on ${String(args[0])}`), { code });
+        return (real as (...a: unknown[]) => Promise<void>)(...args);
+    };
+    return { calls: () => calls };
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), "padlens-fsretry-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterEach(() => {
+    fsOps.rename = rename;
+    fsOps.rm = rm;
+});
+
+describe("Windows-safe renames and deletes", () => {
+    it("an atomic write rides out EBUSY, EPERM and EACCES on its rename", async () => {
+        const probe = failNext("rename", ["EBUSY", "EPERM", "EACCES"]);
+        const file = path.join(dir, "state.json");
+        await writeFileAtomic(file, "{}");
+        expect(readFileSync(file, "utf8")).toBe("{}");
+        expect(probe.calls()).toBe(4);
+        expect(readdirSync(dir).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+    });
+
+    it("a run re-pulled without its log deletes the old log through a transient lock", async () => {
+        const store = new RawStore(path.join(dir, "out"));
+        const id = "0a0a0a0a-0000-4000-8000-000000000001";
+        const row = { flowsessionid: id, modifiedon: "2026-11-05T08:00:00Z" };
+        await store.writeRun("prod", id, { row, fetch: { fetchedAt: "x", v1: { state: "fetched" }, v2: { state: "not-applicable" } } }, { v1: Buffer.from("{}") });
+        const probe = failNext("rm", ["EBUSY", "EPERM"]);
+        await store.writeRun("prod", id, { row, fetch: { fetchedAt: "y", v1: { state: "absent" }, v2: { state: "not-applicable" } } }, {});
+        expect(await store.readV1("prod", id)).toBeNull();
+        expect(probe.calls()).toBeGreaterThanOrEqual(3);
+    });
+
+    it("a table commit finishes when the published folder is briefly locked", async () => {
+        const out = path.join(dir, "commit");
+        await writeFileAtomic(path.join(out, "runs", "data.parquet"), "old");
+        await writeFileAtomic(path.join(out, ".staging-1", "runs", "data.parquet"), "new");
+        const probe = failNext("rename", ["EBUSY", "EBUSY"]);
+        await commitTables(out, ".staging-1", ["runs"]);
+        expect(readFileSync(path.join(out, "runs", "data.parquet"), "utf8")).toBe("new");
+        expect(probe.calls()).toBeGreaterThanOrEqual(4);
+    });
+
+    it("a lock that does not go away, or an error that is not a lock, surfaces unchanged", async () => {
+        let attempts = 0;
+        const locked = withFsRetry(async () => {
+            attempts++;
+            throw Object.assign(new Error("EBUSY: resource busy"), { code: "EBUSY" });
+        }, { attempts: 4, delayMs: 1, maxDelayMs: 2 });
+        await expect(locked).rejects.toThrow("EBUSY: resource busy");
+        expect(attempts).toBe(4);
+        attempts = 0;
+        await expect(withFsRetry(async () => {
+            attempts++;
+            throw Object.assign(new Error("ENOSPC: no space left"), { code: "ENOSPC" });
+        })).rejects.toThrow("ENOSPC");
+        expect(attempts).toBe(1);
+    });
+});
