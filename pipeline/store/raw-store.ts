@@ -1,5 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
 import { isEnvName, parseGuid, requireEnvName, requireGuid } from "../util/ids.js";
