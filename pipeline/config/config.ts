@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_LOG_BYTES, DEFAULT_REDACT, type DecodeOptions } from "../decode/action-record.js";
+import { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_VALUE_CHARS, DEFAULT_REDACT, type DecodeOptions } from "../decode/action-record.js";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
@@ -49,6 +49,8 @@ export interface LogsConfig {
     redact: string[];
     /** Ceiling on one log's decompressed size; larger logs are quarantined. */
     maxLogMegabytes: number;
+    /** Longest input/output value stored; longer ones are cut and their length said. */
+    maxValueChars: number;
 }
 
 /** An IANA zone name the platform knows (the same tz database DuckDB's ICU uses for the local columns). */
@@ -67,6 +69,7 @@ export function decodeOptionsOf(logs: LogsConfig): DecodeOptions {
         includeInputsOutputs: logs.includeInputsOutputs,
         redact: logs.redact.map((r) => r.toLowerCase()),
         maxLogBytes: Math.round(logs.maxLogMegabytes * 1024 * 1024),
+        maxValueChars: logs.maxValueChars,
     };
 }
 
@@ -132,6 +135,7 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
             includeInputsOutputs: logs.includeInputsOutputs ?? false,
             redact: logs.redact ?? [...DEFAULT_REDACT],
             maxLogMegabytes: logs.maxLogMegabytes ?? DEFAULT_MAX_LOG_BYTES / 1024 / 1024,
+            maxValueChars: logs.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS,
         },
         environments,
     };

@@ -23,6 +23,7 @@ export const CONFIG_SCHEMA = {
                 includeInputsOutputs: { type: "boolean" },
                 redact: { type: "array", items: { type: "string", minLength: 1 } },
                 maxLogMegabytes: { type: "number", exclusiveMinimum: 0, maximum: 4096 },
+                maxValueChars: { type: "integer", minimum: 16, maximum: 1048576 },
             },
         },
         environments: {

@@ -39,9 +39,13 @@ export interface DecodeOptions {
     redact: readonly string[];
     /** Ceiling on a log's decompressed size in bytes; larger logs are quarantined (a gzip bomb costs nothing). */
     maxLogBytes: number;
+    /** Longest input/output value kept, in characters (default 4,096); longer ones are cut and their length said. */
+    maxValueChars?: number;
     /** Logs from this many bytes on are parsed one action at a time (default 8 MB; tests set 0 to compare both paths). */
     streamAboveBytes?: number;
 }
+
+export const DEFAULT_MAX_VALUE_CHARS = 4096;
 
 export const DEFAULT_REDACT = ["password", "secret", "token", "credential", "key"] as const;
 /** Far above the largest real log (the V1 file column holds at most 32 MB before any compression). */

@@ -1,4 +1,4 @@
-import type { DecodeOptions } from "./action-record.js";
+import { DEFAULT_MAX_VALUE_CHARS, type DecodeOptions } from "./action-record.js";
 import { mapKeyNames } from "./aliases.js";
 import { FieldProblem, parseBoolean, parseDuration, parseInstant, parseInt32, parseText, typeName, wellFormed, type Instant } from "./values.js";
 
@@ -122,8 +122,8 @@ export function mapAction(raw: unknown, where: string, inheritedSubflow: string 
         errorCode,
         errorMessage,
         errorCorrelationId,
-        inputsJson: options.includeInputsOutputs && f.inputs ? read(f.inputs, (v, w, k) => parameters(v, w, k, options.redact)) : null,
-        outputsJson: options.includeInputsOutputs && f.outputs ? read(f.outputs, (v, w, k) => parameters(v, w, k, options.redact)) : null,
+        inputsJson: options.includeInputsOutputs && f.inputs ? read(f.inputs, (v, w, k) => parameters(v, w, k, options)) : null,
+        outputsJson: options.includeInputsOutputs && f.outputs ? read(f.outputs, (v, w, k) => parameters(v, w, k, options)) : null,
         children,
         flat: {
             sequence: read(f.sequence, parseInt32),
@@ -144,7 +144,9 @@ function qualify(module: string | null, action: string | null): string | null {
  * `{key: {localizedName, value, variableName}}` (or `{key: value}`) -> `{key: value}` as JSON, with the
  * value of any key, variable or display name containing a redaction fragment replaced by `***`.
  */
-function parameters(v: unknown, what: string, key: string | undefined, redact: readonly string[]): string | null {
+function parameters(v: unknown, what: string, key: string | undefined, options: DecodeOptions): string | null {
+    const { redact } = options;
+    const max = options.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS;
     if (v === null || v === undefined) return null;
     if (typeof v !== "object" || Array.isArray(v)) throw new FieldProblem(`wrong type for ${what}.${key}: expected an object, got ${typeName(v)}`);
     const out: Record<string, unknown> = {};
@@ -153,9 +155,21 @@ function parameters(v: unknown, what: string, key: string | undefined, redact: r
         const d = described ? (p as Record<string, unknown>) : null;
         const value = d && "value" in d ? d.value : p;
         const secret = isSecret(name, redact) || (d !== null && (isSecret(d.variableName, redact) || isSecret(d.localizedName, redact)));
-        out[wellFormed(name)] = secret ? "***" : typeof value === "string" ? wellFormed(value) : value;
+        out[wellFormed(name)] = secret ? "***" : bounded(value, max);
     }
     return JSON.stringify(out);
+}
+
+/**
+ * A value as stored: a file's contents or a screenshot passed as an input can be hundreds of KB, which
+ * nobody reads in a report and which would cost the build; the first `max` characters are kept and the
+ * length is said.
+ */
+function bounded(value: unknown, max: number): unknown {
+    if (typeof value === "string") return wellFormed(value.length > max ? `${value.slice(0, max)}… [${value.length} chars]` : value);
+    if (value === null || typeof value !== "object") return value;
+    const json = JSON.stringify(value);
+    return json.length > max ? `${json.slice(0, max)}… [${json.length} chars of JSON]` : value;
 }
 
 function isSecret(name: unknown, redact: readonly string[]): boolean {

@@ -7,7 +7,7 @@ const env = { name: "prod", url: "https://contoso.crm4.dynamics.com", tenantId: 
 describe("config logs: inputs/outputs, redaction, size ceiling", () => {
     it("defaults: inputs/outputs off, the default redaction list, a 512 MB ceiling; doctor says nothing is stored", () => {
         const config = parseConfig({ environments: [env] }, "/tmp");
-        expect(decodeOptionsOf(config.logs)).toEqual({ includeInputsOutputs: false, redact: ["password", "secret", "token", "credential", "key"], maxLogBytes: 512 * 1024 * 1024 });
+        expect(decodeOptionsOf(config.logs)).toEqual({ includeInputsOutputs: false, redact: ["password", "secret", "token", "credential", "key"], maxLogBytes: 512 * 1024 * 1024, maxValueChars: 4096 });
         const check = logsCheck(config);
         expect(check.warning).toBeUndefined();
         expect(check.detail).toContain("are not stored");
@@ -15,7 +15,7 @@ describe("config logs: inputs/outputs, redaction, size ceiling", () => {
 
     it("turned on, doctor warns what is stored and what is redacted; redaction fragments are matched case-insensitively", () => {
         const config = parseConfig({ environments: [env], logs: { includeInputsOutputs: true, redact: ["IBAN", "Password"], maxLogMegabytes: 64 } }, "/tmp");
-        expect(decodeOptionsOf(config.logs)).toEqual({ includeInputsOutputs: true, redact: ["iban", "password"], maxLogBytes: 64 * 1024 * 1024 });
+        expect(decodeOptionsOf(config.logs)).toEqual({ includeInputsOutputs: true, redact: ["iban", "password"], maxLogBytes: 64 * 1024 * 1024, maxValueChars: 4096 });
         const check = logsCheck(config);
         expect(check).toMatchObject({ ok: true, warning: true });
         expect(check.detail).toContain("ARE stored in actions.inputs_json/outputs_json");

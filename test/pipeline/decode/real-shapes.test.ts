@@ -82,6 +82,13 @@ describe("real V1 shape", () => {
         expect(JSON.parse(withIo.actions[2].inputsJson!)).toEqual({ textToFill: "***", uiElement: "Button 'Sign in'" });
         expect(JSON.parse(withIo.actions[8].inputsJson!)).toEqual({ apiKey: "***" });
         expect(withIo.actions[4].inputsJson).toBe("{}");
+        const doc = JSON.parse(v1Bytes.toString("utf8")) as { actions: Array<{ inputs: Record<string, { value: unknown }> }> };
+        doc.actions[4].inputs = { fileContents: { value: "x".repeat(300 * 1024) }, window: { value: { title: "SAP", handle: "y".repeat(10_000) } } };
+        const big = ok(decodeV1(Buffer.from(JSON.stringify(doc)), { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true, maxValueChars: 100 }));
+        expect(JSON.parse(big.actions[4].inputsJson!)).toEqual({
+            fileContents: `${"x".repeat(100)}… [307200 chars]`,
+            window: `${JSON.stringify({ title: "SAP", handle: "y".repeat(10_000) }).slice(0, 100)}… [10027 chars of JSON]`,
+        });
         const custom = ok(decodeV1(v1Bytes, { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true, redact: ["url"] }));
         expect(JSON.parse(custom.actions[1].inputsJson!)).toEqual({ url: "***" });
     });
