@@ -1,8 +1,33 @@
-import { open, readFile, rm } from "node:fs/promises";
+import { open, readFile, rm, stat, utimes } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 
-/** Another build holds the output folder. */
+/** Another pull or build holds the output folder (and the caller chose not to wait). */
 export class BuildLockedError extends Error {}
+
+interface LockOwner {
+    host: string;
+    pid: number;
+    command: string;
+    startedAt: string;
+}
+
+export interface LockOptions {
+    /** What holds the lock, for the message another process shows ("pull", "build"). */
+    command?: string;
+    /** Wait for the holder to finish (polling) instead of failing at once. */
+    wait?: boolean;
+    /** Called once when the lock is busy and we wait, with a message naming the holder. */
+    onWait?: (message: string) => void;
+    /** Poll interval while waiting (ms). */
+    pollMs?: number;
+}
+
+const LOCK = ".padlens.lock";
+/** The holder refreshes the lock's mtime this often... */
+const HEARTBEAT_MS = 30_000;
+/** ...so a lock not refreshed for this long was left by a process that died, on whatever machine. */
+const STALE_MS = 10 * 60_000;
 
 function alive(pid: number): boolean {
     try {
@@ -14,26 +39,79 @@ function alive(pid: number): boolean {
     }
 }
 
+const held = new Map<string, number>();
+
 /**
- * One build per output folder at a time: two builds would interleave their commits through the same
- * journal. The lock file holds the owner's pid; a lock left by a process that no longer runs is taken over.
+ * One pull or build per output folder at a time: two would interleave their raw-store writes and their
+ * commits. The lock names its host and pid, because on a shared folder (a file share, a synced drive) a
+ * pid means nothing to another machine: a lock is taken over when its pid is gone on this host, or when
+ * its holder stopped refreshing it (a process that died on another machine). Re-entrant within one
+ * process, so a pull that builds holds it once throughout.
  */
-export async function acquireBuildLock(out: string): Promise<() => Promise<void>> {
-    const file = path.join(out, ".build.lock");
-    for (let attempt = 0; attempt < 2; attempt++) {
+export async function acquireBuildLock(out: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+    const file = path.join(out, LOCK);
+    const key = path.resolve(file);
+    const depth = held.get(key);
+    if (depth) {
+        held.set(key, depth + 1);
+        return async () => {
+            held.set(key, (held.get(key) ?? 1) - 1);
+        };
+    }
+    let told = false;
+    for (;;) {
+        const owner: LockOwner = { host: os.hostname(), pid: process.pid, command: options.command ?? "build", startedAt: new Date().toISOString() };
         try {
             const handle = await open(file, "wx");
-            await handle.writeFile(String(process.pid));
+            await handle.writeFile(JSON.stringify(owner));
             await handle.close();
-            return () => rm(file, { force: true });
+            held.set(key, 1);
+            const beat = setInterval(() => {
+                const now = new Date();
+                utimes(file, now, now).catch(() => undefined);
+            }, HEARTBEAT_MS);
+            beat.unref();
+            return async () => {
+                const left = (held.get(key) ?? 1) - 1;
+                if (left > 0) {
+                    held.set(key, left);
+                    return;
+                }
+                held.delete(key);
+                clearInterval(beat);
+                await rm(file, { force: true });
+            };
         } catch (e) {
             if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-            const pid = Number(await readFile(file, "utf8").catch(() => ""));
-            if (Number.isInteger(pid) && pid > 0 && alive(pid)) {
-                throw new BuildLockedError(`another build (pid ${pid}) is writing ${out}; wait for it, or delete ${file} if that process is not padlens`);
-            }
-            await rm(file, { force: true });
         }
+        const holder = await readOwner(file);
+        if (holder === "gone") continue;
+        if (holder === "stale" || (holder.host === os.hostname() && !alive(holder.pid))) {
+            await rm(file, { force: true });
+            continue;
+        }
+        const who = `a ${holder.command} on ${holder.host} (pid ${holder.pid}, started ${holder.startedAt})`;
+        if (!options.wait) {
+            throw new BuildLockedError(`${who} is writing ${out}; run again when it has finished (or without --no-wait to wait for it). If no padlens runs there, delete ${file}`);
+        }
+        if (!told) {
+            options.onWait?.(`waiting for ${who} to finish with ${out} ...`);
+            told = true;
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));
     }
-    throw new BuildLockedError(`could not lock ${out} for the build`);
+}
+
+async function readOwner(file: string): Promise<LockOwner | "gone" | "stale"> {
+    const [text, info] = await Promise.all([readFile(file, "utf8").catch(() => null), stat(file).catch(() => null)]);
+    if (text === null || info === null) return "gone";
+    if (Date.now() - info.mtimeMs > STALE_MS) return "stale";
+    try {
+        const o = JSON.parse(text) as Partial<LockOwner>;
+        if (typeof o.host === "string" && typeof o.pid === "number") return { host: o.host, pid: o.pid, command: o.command ?? "padlens", startedAt: o.startedAt ?? "?" };
+    } catch {
+        // an old-style lock (a bare pid) or a torn write
+    }
+    const pid = Number(text);
+    return Number.isInteger(pid) && pid > 0 ? { host: os.hostname(), pid, command: "padlens", startedAt: "?" } : "stale";
 }

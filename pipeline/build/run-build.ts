@@ -8,7 +8,7 @@ import { decodeV2 } from "../decode/v2.js";
 import { storedV2Rows, unpackStored } from "../decode/stored.js";
 import { commitTables, recoverBuild } from "../load/commit.js";
 import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
-import { acquireBuildLock } from "./build-lock.js";
+import { acquireBuildLock, type LockOptions } from "./build-lock.js";
 import { readRunFiles } from "./run-files.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader } from "../load/loader.js";
@@ -30,6 +30,8 @@ export interface BuildOptions {
     /** Spool file size bound in bytes (default 32 MB); smaller means less memory per DuckDB batch. */
     spoolBytes?: number;
     onProgress?: (p: BuildProgress) => void;
+    /** The output-folder lock: by default a build waits for a pull or build that holds the folder. */
+    lock?: LockOptions;
     /** Clock for first_seen of new quarantine rows (tests pin it). */
     now?: () => Date;
 }
@@ -116,7 +118,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     const out = path.resolve(options.out);
     const now = options.now ?? (() => new Date());
     await mkdir(out, { recursive: true });
-    const release = await acquireBuildLock(out);
+    const release = await acquireBuildLock(out, { command: "build", wait: true, ...options.lock });
     try {
         return await buildLocked(out, options, started, now);
     } finally {

@@ -1,4 +1,5 @@
 import type { PadlensConfig } from "../config/config.js";
+import { acquireBuildLock } from "../build/build-lock.js";
 import { RawStore } from "../store/raw-store.js";
 import { pullEnvironment, type EnvProgress, type EnvResult } from "./pull-environment.js";
 
@@ -15,10 +16,22 @@ export interface PullOptions {
     only?: string[];
     onProgress?: (p: EnvProgress) => void;
     onMessage?: (line: string) => void;
+    /** Fail at once when another pull or build holds the output folder, instead of waiting for it. */
+    noWait?: boolean;
 }
 
 /** Pulls environments in parallel up to config.envConcurrency; one failing environment does not stop the others. */
 export async function pullAll(config: PadlensConfig, options: PullOptions = {}): Promise<PullSummary> {
+    // Before anything is fetched: two pulls into one folder would both fetch, then collide at their builds.
+    const release = await acquireBuildLock(config.out, { command: "pull", wait: !options.noWait, onWait: options.onMessage });
+    try {
+        return await pullLocked(config, options);
+    } finally {
+        await release();
+    }
+}
+
+async function pullLocked(config: PadlensConfig, options: PullOptions): Promise<PullSummary> {
     const started = Date.now();
     const store = new RawStore(config.out);
     const targets = options.only?.length ? config.environments.filter((e) => options.only!.includes(e.name)) : config.environments;

@@ -178,12 +178,13 @@ describe(`build end to end: ${name}`, () => {
         await runBuild({ out, spoolBytes: 16 * 1024, duckdb: { memoryLimit: "512MB", threads: 2 } });
         expect(await tableHashes(out)).toEqual(before);
 
-        // A second build while one holds the folder is refused; a lock left by a dead process is taken over.
-        await writeFile(path.join(out, ".build.lock"), String(process.pid));
-        await expect(runBuild({ out })).rejects.toThrow(/another build \(pid \d+\) is writing/);
-        await writeFile(path.join(out, ".build.lock"), "999999999");
+        // A second build while another machine's pull holds the folder is refused at once with --no-wait, naming
+        // that host and pid; a lock left by a dead process on this host is taken over.
+        await writeFile(path.join(out, ".padlens.lock"), JSON.stringify({ host: "rpa-worker-2", pid: 4242, command: "pull", startedAt: "2026-11-05T08:00:00Z" }));
+        await expect(runBuild({ out, lock: { wait: false } })).rejects.toThrow(/a pull on rpa-worker-2 \(pid 4242, started 2026-11-05T08:00:00Z\) is writing/);
+        await writeFile(path.join(out, ".padlens.lock"), "999999999");
         await runBuild({ out, duckdb: { memoryLimit: "512MB", threads: 2 } });
-        expect(existsSync(path.join(out, ".build.lock"))).toBe(false);
+        expect(existsSync(path.join(out, ".padlens.lock"))).toBe(false);
 
         // Simulate a crash mid-commit: journal written, "runs" already moved to the trash, staged "runs" not yet moved in.
         await mkdir(path.join(out, ".staging-dead", "runs"), { recursive: true });

@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { acquireBuildLock, BuildLockedError } from "../../../pipeline/build/build-lock.js";
+
+const out = mkdtempSync(path.join(os.tmpdir(), "padlens-lock-"));
+const lib = path.join(import.meta.dirname, "../../../lib/pipeline/build/build-lock.js");
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** Another padlens process holding the folder for `ms`. */
+function holder(ms: number): Promise<{ child: ChildProcess; exited: Promise<number> }> {
+    const code = `const { acquireBuildLock } = await import(${JSON.stringify(new URL(`file://${lib}`).href)});
+        const release = await acquireBuildLock(${JSON.stringify(out)}, { command: "pull" });
+        process.stdout.write("held\\n");
+        await new Promise((r) => setTimeout(r, ${ms}));
+        await release();`;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? -1)));
+    return new Promise((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("held") && resolve({ child, exited })));
+}
+
+describe("one pull or build per output folder", () => {
+    it("a second one waits, saying which host and pid it waits for, and goes on when the first is done", async () => {
+        const { child, exited } = await holder(1500);
+        const messages: string[] = [];
+        const t0 = Date.now();
+        const release = await acquireBuildLock(out, { command: "build", wait: true, pollMs: 50, onWait: (m) => messages.push(m) });
+        const waited = Date.now() - t0;
+        expect(await exited).toBe(0);
+        expect(waited).toBeGreaterThan(500);
+        expect(messages).toHaveLength(1);
+        expect(messages[0]).toContain(`waiting for a pull on ${os.hostname()} (pid ${child.pid}`);
+        await release();
+    });
+
+    it("with --no-wait it fails at once, naming the holder; once released the folder is free", async () => {
+        const { child, exited } = await holder(800);
+        const t0 = Date.now();
+        const error = await acquireBuildLock(out, { wait: false }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(BuildLockedError);
+        expect((error as Error).message).toMatch(new RegExp(`^a pull on ${os.hostname()} \\(pid ${child.pid}, started [0-9T:.-]+Z\\) is writing`));
+        expect(Date.now() - t0).toBeLessThan(500);
+        await exited;
+        const release = await acquireBuildLock(out, { wait: false });
+        await release();
+    });
+
+    it("a pull that builds holds the lock once: nested acquisitions in one process do not wait for themselves", async () => {
+        const outer = await acquireBuildLock(out, { wait: false, command: "pull" });
+        const inner = await acquireBuildLock(out, { wait: false, command: "build" });
+        await inner();
+        const error = await acquireBuildLock(out, { wait: false }).then((r) => r(), (e: unknown) => e);
+        expect(error).toBeUndefined();
+        await outer();
+    });
+});
