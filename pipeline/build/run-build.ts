@@ -1,6 +1,6 @@
 import { DuckDBInstance } from "@duckdb/node-api";
 import { randomBytes } from "node:crypto";
-import { mkdir, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { DEFAULT_DECODE_OPTIONS, type ActionRecord, type DecodeOptions, type DecodeResult, type LogSource } from "../decode/action-record.js";
 import { decodeV1 } from "../decode/v1.js";
@@ -202,8 +202,9 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 const quarantine = async (src: LogSource, reason: string, raw: Uint8Array, ext: string) => {
                     failedSource = true;
                     const rel = path.posix.join("quarantine", env, `${runId}.${ext}`);
-                    await mkdir(path.join(tables, "quarantine", env), { recursive: true });
-                    await writeFile(path.join(tables, ...rel.split("/")), raw);
+                    await mkdir(path.join(tables, "quarantine", env), { recursive: true, mode: 0o700 });
+                    // Owner-only: a log can hold action inputs (customer data) even when inputs are not stored.
+                    await writeFile(path.join(tables, ...rel.split("/")), raw, { mode: 0o600 });
                     quarantined.push({ env, run_id: run.run_id as string, log_source: src, reason, raw_path: rel, raw_bytes: raw.byteLength });
                     summary.quarantined++;
                 };
@@ -230,7 +231,10 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                     else failed++;
                 }
                 run.log_source = source ?? "none";
-                run.log_state = actions ? "parsed" : failedSource ? "quarantined" : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
+                run.log_state = actions ? "parsed"
+                    : failedSource ? "quarantined"
+                    : stillRunning(run) ? "pending"
+                    : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
                 run.action_count = actions?.length ?? 0;
                 run.failed_action_count = failed;
                 run.handled_failure_count = handled;
@@ -278,6 +282,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
         db.close();
 
         options.onProgress?.({ phase: "commit", runsDone: 0, runsTotal: 0 });
+        if (process.platform !== "win32") await ownerOnly(tables);
         // The tables move up one level so the commit renames <staging>/<table> -> <out>/<table>.
         await moveTablesUp(tables, staging);
         await commitTables(out, stagingName, TABLES.map((t) => t.name));
@@ -305,6 +310,28 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
         await rmRetrying(staging, { recursive: true, force: true });
         throw e;
     }
+}
+
+/**
+ * The published tables readable by their owner only on POSIX, like the raw store (DuckDB writes with the
+ * umask, usually world-readable); share them on purpose (a group, an ACL, a synced folder), not by default.
+ */
+async function ownerOnly(dir: string): Promise<void> {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+            await chmod(p, 0o700);
+            await ownerOnly(p);
+        } else await chmod(p, 0o600);
+    }
+}
+
+/** Statuses after which a run changes no more (Succeeded, Skipped, Cancelled .. Terminated). */
+const TERMINAL = new Set([4, 5, 7, 8, 9, 10, 11, 12, 13, 14]);
+
+/** A run still going (or paused, waiting, suspended): its log comes when it ends, so it is pending, not missing. */
+function stillRunning(run: Row): boolean {
+    return run.completed_on === null && !TERMINAL.has(run.status_code as number);
 }
 
 async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<void> {

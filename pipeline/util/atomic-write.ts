@@ -9,9 +9,10 @@ import { renameRetrying, rmRetrying } from "./fs-retry.js";
  * target. rename replaces atomically on POSIX and, through MoveFileEx, on Windows.
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
-    await mkdir(path.dirname(file), { recursive: true });
+    await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
-    const handle = await open(tmp, "w");
+    // Owner-only on POSIX (Windows ignores the mode; the folder's ACL applies): the raw store holds logs.
+    const handle = await open(tmp, "w", 0o600);
     try {
         await handle.writeFile(data);
         await handle.sync();
