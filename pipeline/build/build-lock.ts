@@ -1,4 +1,4 @@
-import { open, readFile, rm, stat, utimes } from "node:fs/promises";
+import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 
@@ -59,6 +59,7 @@ export async function acquireBuildLock(out: string, options: LockOptions = {}): 
         };
     }
     let told = false;
+    await mkdir(out, { recursive: true, mode: 0o700 });
     for (;;) {
         const owner: LockOwner = { host: os.hostname(), pid: process.pid, command: options.command ?? "build", startedAt: new Date().toISOString() };
         try {

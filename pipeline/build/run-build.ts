@@ -233,6 +233,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 run.log_source = source ?? "none";
                 run.log_state = actions ? "parsed"
                     : failedSource ? "quarantined"
+                    : stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable" ? "unavailable"
                     : stillRunning(run) ? "pending"
                     : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
                 run.action_count = actions?.length ?? 0;

@@ -108,7 +108,7 @@ export const RUNS: TableDef = {
         c("parent_run_id", "VARCHAR", "flowsession._parentdesktopflowrunid_value or context.parentWorkflowRunId"),
         c("parent_cloud_run_id", "VARCHAR", "flowsession.parentcloudflowrunsequenceid"),
         c("log_source", "VARCHAR", "V1, V2 or none: where the actions came from"),
-        c("log_state", "VARCHAR", "parsed, quarantined, pending (the run has not finished: its log comes when it does), disabled or missing"),
+        c("log_state", "VARCHAR", "parsed, quarantined, pending (the run has not finished: its log comes when it does), unavailable (the server failed to serve the log on 3 pulls in a row), disabled or missing"),
         c("action_count", "INTEGER", "number of actions rows of the run"),
         c("failed_action_count", "INTEGER", "actions of the run with status Failed outside error handling (run failures)"),
         c("handled_failure_count", "INTEGER", "actions of the run with status Failed inside an error handler (inside_error_handling true): handled, not a run failure"),

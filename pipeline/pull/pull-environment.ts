@@ -1,6 +1,7 @@
 import type { EnvironmentConfig, PadlensConfig } from "../config/config.js";
 import { createTokenSource, type TokenSource } from "../extract/auth.js";
 import { DataverseClient, keyed, type ClientStats } from "../extract/dataverse-client.js";
+import { DataverseError } from "../extract/odata-error.js";
 import { scrub } from "../extract/secrets.js";
 import { RawStore, type LogFetchState, type PullState, type Row, type StoredRun } from "../store/raw-store.js";
 import { displayId, parseGuid } from "../util/ids.js";
@@ -44,7 +45,17 @@ export interface PullHooks {
     onMessage?: (line: string) => void;
     /** Tests and callers may share a token source (e.g. device code across runs); default: one per environment. */
     tokens?: TokenSource;
+    /** Fetch again the logs of runs recorded as unavailable (padlens pull --retry-unavailable). */
+    retryUnavailable?: boolean;
+    /** Attempts per request before giving up (default the client's); tests lower it. */
+    maxAttempts?: number;
 }
+
+/**
+ * A run whose log the server fails to serve (5xx after every retry) on this many pulls in a row is stored
+ * with its log `unavailable` and the reason, so the environment moves on instead of failing on it forever.
+ */
+export const UNAVAILABLE_AFTER_PULLS = 3;
 
 /** Columns of a run we keep. Never `credentials`; file columns are fetched through their own endpoint. */
 export const FLOWSESSION_COLUMNS = [
@@ -76,7 +87,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
     const tokens = hooks.tokens ?? createTokenSource(env, config.authorityHost, (line) => hooks.onMessage?.(line));
     const client = new DataverseClient({
         env: env.name, url: env.url, tokens, maxConcurrency: config.concurrency, pageSize: config.pageSize,
-        requestTimeoutMs: config.requestTimeoutSeconds * 1000, onStats: syncStats,
+        requestTimeoutMs: config.requestTimeoutSeconds * 1000, onStats: syncStats, maxAttempts: hooks.maxAttempts,
     });
     const state: PullState = await store.readState(env.name);
     const warnings: string[] = [];
@@ -91,7 +102,9 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         for (const w of warnings) hooks.onMessage?.(`warning: ${w}`);
         progress.phase = "runs";
         report();
-        await pullRuns(config, client, store, env.name, settings, state, progress, report, skipped);
+        const logs = new LogFailures(store, env.name, state);
+        if (hooks.retryUnavailable) await retryUnavailable(client, store, env.name, settings, progress, logs);
+        await pullRuns(config, client, store, env.name, settings, state, progress, report, skipped, logs);
         state.lastPullCompletedAt = new Date().toISOString();
         await store.writeState(env.name, state);
         if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
@@ -148,7 +161,7 @@ export function dedupeWorkflows(rows: Row[]): Row[] {
 
 async function pullRuns(
     config: PadlensConfig, client: DataverseClient, store: RawStore, env: string, settings: LogSettings,
-    state: PullState, progress: EnvProgress, report: () => void, skipped: SkippedRun[],
+    state: PullState, progress: EnvProgress, report: () => void, skipped: SkippedRun[], logs: LogFailures,
 ): Promise<void> {
     const since = state.watermark ? odataDate(new Date(Date.parse(state.watermark) - config.overlapMinutes * 60_000).toISOString()) : undefined;
     const query = `flowsessions?$select=${FLOWSESSION_COLUMNS.join(",")}${since ? `&$filter=modifiedon ge ${since}` : ""}&$orderby=modifiedon asc,flowsessionid asc`;
@@ -198,7 +211,7 @@ async function pullRuns(
                 advance(prefix.commit(position));
                 continue;
             }
-            const task = processRun(client, store, env, settings, parseGuid(row.flowsessionid)!, row, progress)
+            const task = processRun(client, store, env, settings, parseGuid(row.flowsessionid)!, row, progress, logs)
                 .then(() => advance(prefix.commit(position)))
                 .catch((error: unknown) => {
                     failure ??= error;
@@ -218,11 +231,51 @@ async function pullRuns(
     if (failure) throw failure;
 }
 
+/** Per-run log failures across pulls (kept in the raw store's state.json), and the runs given up on. */
+class LogFailures {
+    constructor(private readonly store: RawStore, private readonly env: string, private readonly state: PullState) {}
+
+    /** Counts one more failed pull for the run's log; true when it is now to be stored as unavailable. */
+    async failed(runId: string, reason: string): Promise<boolean> {
+        const failures = (this.state.logFailures ??= {});
+        const count = (failures[runId]?.count ?? 0) + 1;
+        if (count >= UNAVAILABLE_AFTER_PULLS) {
+            delete failures[runId];
+            const list = (this.state.unavailable ??= []);
+            if (!list.includes(runId)) list.push(runId);
+        } else failures[runId] = { count, reason, at: new Date().toISOString() };
+        // Written now: the pull is about to fail on this run, and the count must survive that.
+        await this.store.writeState(this.env, { ...this.state });
+        return count >= UNAVAILABLE_AFTER_PULLS;
+    }
+
+    succeeded(runId: string): void {
+        if (this.state.logFailures?.[runId]) delete this.state.logFailures[runId];
+        if (this.state.unavailable?.includes(runId)) this.state.unavailable = this.state.unavailable.filter((id) => id !== runId);
+    }
+
+    unavailableRuns(): string[] {
+        return [...(this.state.unavailable ?? [])];
+    }
+}
+
+/** The server failed this log after every retry (a 5xx): the run's own problem, not the environment's. */
+const serverFailed = (error: unknown): error is DataverseError => error instanceof DataverseError && error.status >= 500;
+
+async function retryUnavailable(client: DataverseClient, store: RawStore, env: string, settings: LogSettings, progress: EnvProgress, logs: LogFailures): Promise<void> {
+    for (const runId of logs.unavailableRuns()) {
+        const row = await client.getJson<Row>(`${keyed("flowsessions", runId)}?$select=${FLOWSESSION_COLUMNS.join(",")}`, {}, `run ${runId}`).catch(() => null);
+        if (row && parseGuid(row.flowsessionid) === runId) await processRun(client, store, env, settings, runId, row, progress, logs, true);
+    }
+}
+
 /** `runId` is the row's flowsessionid, already checked to be a GUID and lowercased. */
-async function processRun(client: DataverseClient, store: RawStore, env: string, settings: LogSettings, runId: string, row: Row, progress: EnvProgress): Promise<void> {
+async function processRun(
+    client: DataverseClient, store: RawStore, env: string, settings: LogSettings, runId: string, row: Row, progress: EnvProgress, logs: LogFailures, force = false,
+): Promise<void> {
     const stored = await store.readRun(env, runId);
     // The overlap re-lists recent runs: one already committed at this modifiedon needs nothing new.
-    if (stored && stored.row.modifiedon === row.modifiedon) {
+    if (!force && stored && stored.row.modifiedon === row.modifiedon) {
         progress.runsUnchanged++;
         return;
     }
@@ -231,28 +284,48 @@ async function processRun(client: DataverseClient, store: RawStore, env: string,
     let v2: Row[] | undefined;
     let v1State: LogFetchState = "not-applicable";
     let v2State: LogFetchState = "not-applicable";
+    let unavailable: string | undefined;
+    const guarded = async (fetch: () => Promise<void>, which: string): Promise<void> => {
+        try {
+            await fetch();
+        } catch (error) {
+            if (!serverFailed(error)) throw error;
+            const reason = `${which}: ${error.message}`;
+            if (!(await logs.failed(runId, reason))) throw error;
+            unavailable = `the server failed to serve it on ${UNAVAILABLE_AFTER_PULLS} pulls in a row (${reason}); padlens pull --retry-unavailable fetches it again`;
+        }
+    };
     if (plan.v1) {
-        const bytes = await client.downloadFile(`${keyed("flowsessions", runId)}/additionalcontext/$value`, `the V1 log of run ${runId}`);
-        v1State = bytes && bytes.length > 0 ? "fetched" : "absent";
-        if (bytes && bytes.length > 0) v1 = bytes;
+        await guarded(async () => {
+            const bytes = await client.downloadFile(`${keyed("flowsessions", runId)}/additionalcontext/$value`, `the V1 log of run ${runId}`);
+            v1State = bytes && bytes.length > 0 ? "fetched" : "absent";
+            if (bytes && bytes.length > 0) v1 = bytes;
+        }, "V1");
+        if (unavailable) v1State = "unavailable";
     }
-    if (plan.v2) {
-        const rows = await client.all(
-            `${keyed("flowsessions", runId)}/flowsession_flowlog_parentobjectid?$filter=type eq ${V2_ACTION_TYPE}&$orderby=createdon asc,flowlogid asc`,
-            {}, `the V2 log (flowlog) of run ${runId}`,
-        );
-        v2State = rows.length > 0 ? "fetched" : "absent";
-        if (rows.length > 0) v2 = rows;
+    if (plan.v2 && !unavailable) {
+        await guarded(async () => {
+            const rows = await client.all(
+                `${keyed("flowsessions", runId)}/flowsession_flowlog_parentobjectid?$filter=type eq ${V2_ACTION_TYPE}&$orderby=createdon asc,flowlogid asc`,
+                {}, `the V2 log (flowlog) of run ${runId}`,
+            );
+            v2State = rows.length > 0 ? "fetched" : "absent";
+            if (rows.length > 0) v2 = rows;
+        }, "V2");
+        if (unavailable) v2State = "unavailable";
     }
+    const fetchInfo = (state: LogFetchState, extra: { bytes?: number; rows?: number }) =>
+        state === "unavailable" ? { state, reason: unavailable } : state === "fetched" ? { state, ...extra } : { state };
     const run: StoredRun = {
         row,
         fetch: {
             fetchedAt: new Date().toISOString(),
-            v1: v1State === "fetched" ? { state: v1State, bytes: v1!.length } : { state: v1State },
-            v2: v2State === "fetched" ? { state: v2State, rows: v2!.length } : { state: v2State },
+            v1: fetchInfo(v1State, { bytes: v1?.length }),
+            v2: fetchInfo(v2State, { rows: v2?.length }),
         },
     };
     await store.writeRun(env, runId, run, { v1, v2 });
+    if (!unavailable) logs.succeeded(runId);
     progress.runsFetched++;
     if (v1) progress.v1Files++;
     if (v2) progress.v2Runs++;

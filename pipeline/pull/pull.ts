@@ -18,6 +18,10 @@ export interface PullOptions {
     onMessage?: (line: string) => void;
     /** Fail at once when another pull or build holds the output folder, instead of waiting for it. */
     noWait?: boolean;
+    /** Fetch again the logs of runs stored as unavailable. */
+    retryUnavailable?: boolean;
+    /** Attempts per request before giving up (tests lower it). */
+    maxAttempts?: number;
 }
 
 /** Pulls environments in parallel up to config.envConcurrency; one failing environment does not stop the others. */
@@ -40,7 +44,7 @@ async function pullLocked(config: PadlensConfig, options: PullOptions): Promise<
     const worker = async (): Promise<void> => {
         while (next < targets.length) {
             const i = next++;
-            results[i] = await pullEnvironment(config, targets[i], store, { onProgress: options.onProgress, onMessage: options.onMessage });
+            results[i] = await pullEnvironment(config, targets[i], store, { onProgress: options.onProgress, onMessage: options.onMessage, retryUnavailable: options.retryUnavailable, maxAttempts: options.maxAttempts });
         }
     };
     await Promise.all(Array.from({ length: Math.min(config.envConcurrency, targets.length) }, worker));

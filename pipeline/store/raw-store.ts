@@ -37,6 +37,10 @@ export interface PullState {
     lastPullCompletedAt?: string;
     /** The environment's IANA time zone from the config at the last pull, so a build without the config uses it too. */
     timeZone?: string;
+    /** Runs whose log the server failed to serve, by run id: failed pulls so far and the last reason. */
+    logFailures?: Record<string, { count: number; reason: string; at: string }>;
+    /** Runs stored with their log `unavailable` (given up after repeated server failures). */
+    unavailable?: string[];
 }
 
 export type LogFetchState =
@@ -45,12 +49,14 @@ export type LogFetchState =
     /** The server had no log for the run (404/204 for V1, no rows for V2). */
     | "absent"
     /** Not fetched: the environment's settings or the run (not finished, not cloud-started) say there is none. */
-    | "not-applicable";
+    | "not-applicable"
+    /** The server failed to serve it on several pulls in a row; `reason` says how. */
+    | "unavailable";
 
 export interface RunFetchInfo {
     fetchedAt: string;
-    v1: { state: LogFetchState; bytes?: number };
-    v2: { state: LogFetchState; rows?: number };
+    v1: { state: LogFetchState; bytes?: number; reason?: string };
+    v2: { state: LogFetchState; rows?: number; reason?: string };
 }
 
 export interface StoredRun {

@@ -88,6 +88,8 @@ export interface SimulatorHandle {
     setLatency(ms: number): void;
     /** Lists the hostile flowsessions (hostile.ts) from now on, or stops listing them. */
     setHostileIds(on: boolean): void;
+    /** The logs (V1 file and V2 rows) of these runs answer 500 on every request from now on; [] restores. */
+    setBrokenLogs(runIds: string[]): void;
     /** Accepts a certificate (PEM) as a credential of an environment's client, next to its secret. */
     addClientCertificate(envName: string, certPem: string): void;
     /** Makes the given tables unreadable (403) for an environment's application user; [] restores. */
@@ -110,6 +112,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     let tokenLifetime = options.tokenLifetimeSeconds ?? 3600;
     let latencyMs = options.latencyMs ?? 0;
     let hostileIds = options.hostileIds ?? false;
+    let brokenLogs = new Set<string>();
     let faults = new FaultInjector(options.faults ?? "none", options.faultSeed ?? options.seed ?? 1, options.slowDelayMs);
     const limits = new LimitTracker({ ...DATAVERSE_LIMITS, ...options.limits }, now);
     const denied = new Map<string, Set<string>>(Object.entries(options.deniedTables ?? {}).map(([k, v]) => [k, new Set(v)]));
@@ -234,7 +237,10 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         try {
             if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
             const key = `${method} ${pathname}?${query} ${header(req, "range") ?? ""} ${header(req, "prefer") ?? ""}`;
-            const { fault, attempt } = faults.decide(key);
+            const { fault: drawn, attempt } = faults.decide(key);
+            // A log that is always broken (a run whose file the service lost): every retry meets a 500.
+            const brokenLog = brokenLogs.size > 0 && /flowsessions\(([0-9a-f-]{36})\)\/(additionalcontext|flowsession_flowlog_parentobjectid)/i.exec(pathname);
+            const fault: Fault | undefined = brokenLog && brokenLogs.has(brokenLog[1].toLowerCase()) ? { kind: "error", status: 500 } : drawn;
             let result: DataverseResult;
             try {
                 result = handleDataverse({
@@ -354,6 +360,9 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         setHostileIds: (on) => {
             hostileIds = on;
+        },
+        setBrokenLogs: (runIds) => {
+            brokenLogs = new Set(runIds.map((id) => id.toLowerCase()));
         },
         addClientCertificate: (envName, certPem) => {
             certificates.set(envName, [...(certificates.get(envName) ?? []), certPem]);
