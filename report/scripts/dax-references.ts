@@ -3,7 +3,7 @@
  * A lexical scan (strings and comments removed first), enough to check measures against the model's columns.
  */
 import { TABLES } from "../../pipeline/load/schema.js";
-import { KEY_COLUMNS, QUERY_NAMES, WHAT_IF } from "./generate-report.js";
+import { DATE_TABLE, FLOW_BASELINE, KEY_COLUMNS, QUERY_NAMES, WHAT_IF } from "./generate-report.js";
 
 export interface DaxReferences {
     columns: { table: string; column: string }[];
@@ -34,12 +34,14 @@ export function daxReferences(dax: string): DaxReferences {
     return { columns, bare };
 }
 
-/** Power BI table -> its columns: the contract's, the relationship keys, and the what-if parameter table. */
+/** Power BI table -> its columns: the contract's, the relationship keys, the baseline, Date and what-if tables. */
 export function modelColumns(): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
     for (const t of TABLES) {
         out.set(QUERY_NAMES[t.name], new Set([...t.columns.map((c) => c.name), ...KEY_COLUMNS[t.name].map((k) => k.name)]));
     }
+    out.set(FLOW_BASELINE.table, new Set(FLOW_BASELINE.columns.map((c) => c.name)));
+    out.set(DATE_TABLE.table, new Set(DATE_TABLE.columns.map((c) => c.name)));
     out.set(WHAT_IF.table, new Set([WHAT_IF.column]));
     return out;
 }

@@ -14,6 +14,8 @@ export function mTypeOfDuckDb(type: string): string | undefined {
     if (t === "BIGINT" || t === "INTEGER" || t === "SMALLINT" || t === "TINYINT") return "Int64.Type";
     if (t === "DOUBLE" || t === "FLOAT") return "type number";
     if (t === "TIMESTAMP WITH TIME ZONE" || t === "TIMESTAMPTZ") return "type datetimezone";
+    // Parquet TIMESTAMP not adjusted to UTC: the contract's wall-clock (local) times.
+    if (t === "TIMESTAMP" || t === "TIMESTAMP_MS" || t === "TIMESTAMP_NS" || t === "TIMESTAMP_S") return "type datetime";
     if (t === "BOOLEAN") return "type logical";
     if (t === "DATE") return "type date";
     return undefined;

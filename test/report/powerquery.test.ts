@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { TABLES } from "../../pipeline/load/schema.js";
-import { KEY_COLUMNS, M_TYPES, QUERY_NAMES } from "../../report/scripts/generate-report.js";
+import { FLOW_BASELINE, KEY_COLUMNS, M_TYPES, QUERY_NAMES, SHARED_QUERIES } from "../../report/scripts/generate-report.js";
 import { addedColumns, declaredColumnTypes, mDeclaredColumnTypes, parseM, readQueries, sourceTable, unboundNames } from "../../report/scripts/m-columns.js";
 
 const queries = readQueries();
 
 describe("Power Query kit", () => {
-    it("has one query per table plus the parameters and the Parquet helper", () => {
+    it("has one query per table plus the parameters, the Parquet helper and the flow baseline", () => {
         const names = queries.map((q) => q.query).sort();
         expect(names).toEqual(
-            [...TABLES.map((t) => QUERY_NAMES[t.name]), "PadlensFolder", "PadlensParquetTable", "PadlensSource", "PadlensUtcDateTimes"].sort(),
+            [...TABLES.map((t) => QUERY_NAMES[t.name]), FLOW_BASELINE.table, ...SHARED_QUERIES.parameters, ...SHARED_QUERIES.functions].sort(),
         );
+        expect(SHARED_QUERIES.parameters).toEqual(["PadlensFolder", "PadlensSource", "RangeStart", "RangeEnd"]);
     });
 
     it.each(queries.map((q) => [q.file, q.text]))("%s parses with @microsoft/powerquery-parser", async (_file, text) => {
@@ -51,6 +52,9 @@ describe("Power Query kit", () => {
     it("maps DuckDB types to Power Query types as the contract says", () => {
         expect(M_TYPES).toEqual({
             TIMESTAMPTZ: "type datetimezone",
+            // Wall-clock local times: a plain datetime, never converted by a refresh.
+            TIMESTAMP: "type datetime",
+            DATE: "type date",
             VARCHAR: "type text",
             BIGINT: "Int64.Type",
             INTEGER: "Int64.Type",

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { TABLES } from "../../pipeline/load/schema.js";
-import { MODEL_DIR, parseMeasures, QUERY_NAMES } from "../../report/scripts/generate-report.js";
+import { MODEL_DIR, parseMeasures, QUERY_NAMES, REFRESH_POLICY } from "../../report/scripts/generate-report.js";
 import { addedColumns, declaredColumnTypes, mDeclaredColumnTypes, parseM } from "../../report/scripts/m-columns.js";
 
 /** A table as the committed TMDL files describe it, read back with a small line-based reader. */
@@ -51,6 +51,8 @@ const TMDL_OF_M: Record<string, string> = {
     "Int64.Type": "int64",
     "type number": "double",
     "type datetimezone": "dateTime",
+    "type datetime": "dateTime",
+    "type date": "dateTime",
     "type logical": "boolean",
 };
 
@@ -105,4 +107,23 @@ describe("PBIP semantic model (TMDL) agrees with the Power Query and DAX files",
             expect((await parseM(line)).ok, name).toBe(true);
         }
     });
+
+    it("Runs and Actions carry a monthly incremental refresh policy whose source is their partition's M, naming RangeStart and RangeEnd", () => {
+        for (const t of TABLES) {
+            const text = readFileSync(path.join(tablesDir, `${QUERY_NAMES[t.name]}.tmdl`), "utf8");
+            const policy = /\n\trefreshPolicy\n((?:\t\t.*\n|\n)+?)\t\tsourceExpression =\n((?:\t\t\t\t.*\n|\n)+)/.exec(text);
+            if (!REFRESH_POLICY.tables.includes(t.name)) {
+                expect(policy, t.name).toBeNull();
+                continue;
+            }
+            expect(policy, t.name).not.toBeNull();
+            expect(policy![1]).toContain("\t\tpolicyType: basic\n");
+            expect(policy![1]).toContain("\t\tincrementalGranularity: month\n");
+            const source = policy![2].replace(/^\t{4}/gm, "").trim();
+            expect(source).toBe(readPartitionM(path.join(tablesDir, `${QUERY_NAMES[t.name]}.tmdl`)).trim());
+            expect(source).toMatch(/PadlensParquetTable\("\w+", ColumnTypes, RangeStart, RangeEnd\)/);
+        }
+        expect(REFRESH_POLICY.tables.sort()).toEqual(["actions", "runs"]);
+    });
 });
+
