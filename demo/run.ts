@@ -7,6 +7,8 @@ import { parquetTable } from "../pipeline/serve/parquet-source.js";
 import type { SampleManifest } from "../simulator/sample/model.js";
 import type { SimulatorHandle } from "../simulator/server/index.js";
 import { projectRoot } from "./project-root.js";
+import { writeReportProject } from "../report/scripts/write-project.js";
+import { writeReportPreview } from "../report/scripts/report-preview.js";
 import { readPbiviz } from "./preview/pbiviz-package.js";
 import { renderPreviewHtml } from "./preview/page.js";
 import { buildScenes } from "./preview/scenes.js";
@@ -40,6 +42,8 @@ export interface DemoResult {
     manifest: SampleManifest;
     counts: { env: string; runsExpected: number; runsInParquet: number; actionsExpected: number; actionsInParquet: number }[];
     pullExitCode: number;
+    /** The Power BI project written next to the Parquet, with the data path and the visual in. */
+    reportProject: string;
 }
 
 const children = new Set<ChildProcess>();
@@ -68,7 +72,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const dataDir = path.join(out, "data");
     const previewDir = path.join(out, "preview");
     const quiet = options.quiet ?? false;
-    const steps = new Steps(6);
+    const steps = new Steps(7);
     let sim: SimulatorHandle | undefined;
     const cleanup = async (): Promise<void> => {
         for (const child of children) child.kill("SIGTERM");
@@ -151,7 +155,19 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
                 return { htmlFile, screenshots: shots?.files ?? [], paintedPixels: shots?.paintedPixels ?? {}, chromium: shots !== null };
             }, (p) => (p.chromium ? `${p.screenshots.length} PNGs` : "no Chromium at /usr/bin/chromium: HTML only"));
 
-            return { out, dataDir, pbiviz, previewHtml: preview.htmlFile, screenshots: preview.screenshots, paintedPixels: preview.paintedPixels, bottlenecks, counts, pullExitCode, manifest: started.manifest };
+            const report = await steps.run("Writing the Power BI project and rendering each page's visual", async () => {
+                const project = await writeReportProject(path.join(out, "report"), dataDir, pbiviz);
+                const pages = await writeReportPreview(con, dataDir, pbiviz, previewDir, { screenshots: options.screenshots });
+                if (pages.problems.length > 0) throw new Error(`the report page previews reported problems: ${pages.problems.join("; ")}`);
+                return { project, pages };
+            }, (r) => `${path.relative(root, r.project.pbip)}, ${r.pages.screenshots.length} PNGs`);
+
+            return {
+                out, dataDir, pbiviz, previewHtml: preview.htmlFile, bottlenecks, counts, pullExitCode, manifest: started.manifest,
+                screenshots: [...preview.screenshots, ...report.pages.screenshots],
+                paintedPixels: { ...preview.paintedPixels, ...report.pages.paintedPixels },
+                reportProject: report.project.pbip,
+            };
         } finally {
             con.closeSync();
             instance.closeSync();
@@ -184,6 +200,7 @@ export function formatDemoSummary(result: DemoResult, root: string): string {
     lines.push(`  Parquet tables   ${rel(result.dataDir)}/`);
     lines.push(`  Power BI visual  ${rel(result.pbiviz)}`);
     lines.push(`  Preview          ${rel(result.previewHtml)}`);
+    lines.push(`  Power BI project ${rel(result.reportProject)}`);
     for (const s of result.screenshots) lines.push(`  Screenshot       ${rel(s)}`);
     return lines.join("\n");
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runDemo, type DemoResult } from "../../demo/run.js";
@@ -38,9 +38,17 @@ describe("npm run demo (reduced size)", () => {
     it("leaves a packaged visual, a preview page and screenshots the visual actually painted", () => {
         expect(existsSync(result.pbiviz)).toBe(true);
         expect(readFileSync(result.previewHtml, "utf8")).toContain("Timeline of a failed run");
-        expect(result.screenshots.map((s) => path.basename(s)).sort()).toEqual(["bottleneck-heatmap.png", "failed-run.png", "preview.png", "run-comparison.png"]);
+        expect(result.screenshots.map((s) => path.basename(s)).sort()).toEqual(["bottleneck-heatmap.png", "failed-run.png", "preview.png", "report-overview-bottleneckHeatmap.png", "report-pages.png", "report-runDetails-runTimeline.png", "run-comparison.png"]);
         for (const [scene, pixels] of Object.entries(result.paintedPixels)) expect(pixels, scene).toBeGreaterThan(500);
         for (const s of result.screenshots) expect(readFileSync(s).subarray(1, 4).toString()).toBe("PNG");
+    });
+
+    it("writes the Power BI project next to the Parquet, with the data path filled in and the visual registered", () => {
+        expect(existsSync(result.reportProject)).toBe(true);
+        const semantic = readdirSync(path.dirname(result.reportProject), { recursive: true }).map(String);
+        expect(semantic.some((f) => f.includes("CustomVisuals"))).toBe(true);
+        const expressions = readFileSync(path.join(path.dirname(result.reportProject), "padlens.SemanticModel", "definition", "expressions.tmdl"), "utf8");
+        expect(expressions).toContain(JSON.stringify(result.dataDir).slice(1, -1));
     });
 
     it("writes Parquet whose columns are typed exactly as the Power Query kit declares them", async () => {
