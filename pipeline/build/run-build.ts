@@ -11,7 +11,7 @@ import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
 import { acquireBuildLock, type LockOptions } from "./build-lock.js";
 import { readRunFiles } from "./run-files.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
-import { Loader } from "../load/loader.js";
+import { Loader, type ParquetCompression } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, runRow, str } from "../load/rows.js";
 import { TABLES, type TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
@@ -30,6 +30,8 @@ export interface BuildOptions {
     /** Spool file size bound in bytes (default 32 MB); smaller means less memory per DuckDB batch. */
     spoolBytes?: number;
     onProgress?: (p: BuildProgress) => void;
+    /** Parquet compression of every table (default zstd; snappy for readers that reject ZSTD). */
+    compression?: ParquetCompression;
     /** The output-folder lock: by default a build waits for a pull or build that holds the folder. */
     lock?: LockOptions;
     /** Clock for first_seen of new quarantine rows (tests pin it). */
@@ -141,7 +143,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
     // temp_directory beyond memory_limit, so memory stays bounded.
     const db = await openDuckDb(":memory:", path.join(staging, "duckdb-tmp"), options.duckdb);
     try {
-        const loader = new Loader(db.con);
+        const loader = new Loader(db.con, options.compression);
         await loader.createTables();
         const flat = new Map<TableName, Spool>();
         const spoolFor = (t: TableName) => {

@@ -44,8 +44,18 @@ function readJson(file: string, columns: Array<[string, string]>, longest: numbe
  * database on disk (so memory stays bounded), action_hourly is aggregated there, and every table is
  * written as ZSTD Parquet, Hive-partitioned by env and month where the contract says so.
  */
+/**
+ * Parquet page compression. ZSTD (the default) makes the smallest files; Snappy is the codec every Parquet
+ * reader has had longest, for readers that reject ZSTD (docs/data-contract.md, "Compression").
+ */
+export type ParquetCompression = "zstd" | "snappy";
+export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = ["zstd", "snappy"];
+
 export class Loader {
-    constructor(private readonly con: DuckDBConnection) {}
+    constructor(private readonly con: DuckDBConnection, private readonly compression: ParquetCompression = "zstd") {
+        // Interpolated into SQL: only the known names.
+        if (!PARQUET_COMPRESSIONS.includes(compression)) throw new Error(`unknown Parquet compression '${String(compression)}' (zstd or snappy)`);
+    }
 
     async createTables(): Promise<void> {
         for (const t of TABLES) {
@@ -113,7 +123,7 @@ export class Loader {
             if (t.partitionBy.length) await this.copyPartitioned(dir, t, "true");
             else {
                 const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} ORDER BY ${t.key.join(", ")}`;
-                await this.con.run(`COPY (${query}) TO ${sqlPath(path.join(target, "data.parquet"))} (FORMAT parquet, COMPRESSION zstd)`);
+                await this.con.run(`COPY (${query}) TO ${sqlPath(path.join(target, "data.parquet"))} (FORMAT parquet, COMPRESSION ${this.compression})`);
             }
         }
     }
@@ -123,7 +133,7 @@ export class Loader {
         await mkdir(target, { recursive: true });
         const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} WHERE ${where} ORDER BY ${t.key.join(", ")}`;
         await this.con.run(
-            `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
+            `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
         );
     }
 

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runBuild } from "../../../pipeline/build/run-build.js";
+import { RawStore } from "../../../pipeline/store/raw-store.js";
+import { queryParquet } from "./parquet-query.js";
+
+const out = mkdtempSync(path.join(os.tmpdir(), "padlens-codec-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+async function codecs(): Promise<string[]> {
+    const rows = await queryParquet<{ c: string }>(`SELECT DISTINCT compression AS c FROM parquet_metadata('${out.replace(/'/g, "''")}/**/*.parquet') ORDER BY 1`);
+    return rows.map((r) => r.c);
+}
+
+describe("Parquet compression", () => {
+    it("is ZSTD by default and Snappy when asked, for every table, with the same rows", async () => {
+        const store = new RawStore(out);
+        const id = "3c3c3c3c-0000-4000-8000-000000000003";
+        const t = "2026-11-05T08:00:00Z";
+        const doc = JSON.stringify({ actions: [{ name: "Wait", systemModuleName: "System", systemActionName: "Wait", startTime: "2026-11-05T08:00:00.0000000Z", endTime: "2026-11-05T08:00:01.0000000Z", functionName: "main" }] });
+        await store.writeRun("prod", id, { row: { flowsessionid: id, createdon: t, startedon: t, completedon: t, statuscode: 4 }, fetch: { fetchedAt: t, v1: { state: "fetched" }, v2: { state: "not-applicable" } } }, { v1: Buffer.from(doc) });
+        await runBuild({ out });
+        expect(await codecs()).toEqual(["ZSTD"]);
+        const zstdRows = await queryParquet(`SELECT * FROM read_parquet('${out}/actions/**/*.parquet', hive_partitioning = true)`);
+        await runBuild({ out, compression: "snappy" });
+        expect(await codecs()).toEqual(["SNAPPY"]);
+        expect(await queryParquet(`SELECT * FROM read_parquet('${out}/actions/**/*.parquet', hive_partitioning = true)`)).toEqual(zstdRows);
+    });
+});
