@@ -142,7 +142,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             const bottlenecks = await steps.run("Finding bottlenecks in action_hourly", () => findBottlenecks(con, dataDir, { limit: 8 }), (b) => `${b.length} found`);
 
             const preview = await steps.run("Rendering the preview with the packaged visual", async () => {
-                const focus = bottlenecks[0] ? { env: bottlenecks[0].env, flowName: bottlenecks[0].flowName, dimension: bottlenecks[0].dimension } : null;
+                const focus = bottlenecks.map((b) => ({ env: b.env, flowName: b.flowName, dimension: b.dimension }));
                 const scenes = await buildScenes(con, dataDir, focus);
                 const html = await renderPreviewHtml(await readPbiviz(pbiviz), scenes);
                 const htmlFile = path.join(previewDir, "index.html");

@@ -19,7 +19,7 @@ export const SCENE_SIZE = { width: 1200, height: 560 };
 export async function renderPreviewHtml(visual: PbivizContent, scenes: Scene[]): Promise<string> {
     const fakeHost = await readFile(path.join(projectRoot(), "demo", "preview", "fake-host.js"), "utf8");
     const sections = scenes
-        .map((s) => `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)} (${s.rows.length.toLocaleString("en-US")} action rows)</p>
+        .map((s) => `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)} (${s.rows.length.toLocaleString("en-US")} ${s.roles ? "hourly rows" : "action rows"})</p>
 <div class="scene" id="scene-${escapeHtml(s.id)}" style="width:${SCENE_SIZE.width}px;height:${SCENE_SIZE.height}px"></div></section>`)
         .join("\n");
     return `<!doctype html>
@@ -49,13 +49,14 @@ ${sections}
             var host = window.padlensFakeHost("en-US");
             window.padlensPreview.hosts[scene.id] = host;
             var visual = plugin.create({ element: element, host: host });
-            var columns = spec.roles.map(function (r, i) {
-                var type = r.type === "dateTime" ? { dateTime: true } : r.type === "integer" ? { numeric: true, integer: true } : r.type === "numeric" ? { numeric: true } : { text: true };
+            var sceneRoles = scene.roles || spec.roles;
+            var columns = sceneRoles.map(function (r, i) {
+                var type = r.type === "dateTime" ? { dateTime: true } : r.type === "integer" ? { numeric: true, integer: true } : r.type === "numeric" ? { numeric: true } : r.type === "bool" ? { bool: true } : { text: true };
                 var roles = {}; roles[r.role] = true;
                 return { displayName: r.column, queryName: "actions." + r.column, index: i, roles: roles, type: type };
             });
             var rows = scene.rows.map(function (row) {
-                return row.map(function (v, i) { return spec.roles[i].type === "dateTime" && v !== null ? new Date(v) : v; });
+                return row.map(function (v, i) { return sceneRoles[i].type === "dateTime" && v !== null ? new Date(v) : v; });
             });
             var objects = { view: { mode: scene.view }, heatmap: { measure: "p95" } };
             if (scene.heatmapColumns) objects.heatmap.columns = scene.heatmapColumns;

@@ -24,8 +24,26 @@ export interface Scene {
     /** The view the visual is pinned to in this scene. */
     view: "timeline" | "heatmap";
     heatmapColumns?: "hour" | "weekday" | "date" | "machine";
+    /** The roles the rows fill, when not the raw actions' ROLE_COLUMNS (e.g. the hourly rollup's measures). */
+    roles?: ReadonlyArray<{ role: string; column: string; type: string }>;
     rows: unknown[][];
 }
+
+/** action_hourly bound the way a report binds it: the pre-aggregated path of the visual (docs/visual.md). */
+export const HOURLY_ROLE_COLUMNS = [
+    { role: "flow", column: "flow_name", type: "text" },
+    { role: "subflow", column: "subflow", type: "text" },
+    { role: "action", column: "action_name", type: "text" },
+    { role: "machine", column: "machine_name", type: "text" },
+    { role: "start", column: "hour", type: "dateTime" },
+    { role: "isContainer", column: "is_container", type: "bool" },
+    { role: "executions", column: "executions", type: "numeric" },
+    { role: "failures", column: "failures", type: "numeric" },
+    { role: "handledFailures", column: "handled_failures", type: "numeric" },
+    { role: "totalMs", column: "total_ms", type: "numeric" },
+    { role: "p50Ms", column: "p50_ms", type: "numeric" },
+    { role: "p95Ms", column: "p95_ms", type: "numeric" },
+] as const;
 
 const actionsWithNames = (out: string): string => `
     SELECT a.*, r.flow_name, coalesce(m.machine_name, a.machine_id) AS machine_name,
@@ -44,7 +62,7 @@ async function rows(con: DuckDBConnection, sql: string): Promise<unknown[][]> {
  * The preview's three scenes, from the demo's own Parquet: the timeline of a failed run, the same flow's
  * recent runs side by side, and a heatmap over the flow and environment where the worst bottleneck is.
  */
-export async function buildScenes(con: DuckDBConnection, out: string, heatmapFocus: { env: string; flowName: string; dimension: "machine" | "hour" } | null): Promise<Scene[]> {
+export async function buildScenes(con: DuckDBConnection, out: string, heatmapFocus: Array<{ env: string; flowName: string; dimension: "machine" | "hour" }>): Promise<Scene[]> {
     await con.run("SET TimeZone = 'UTC'");
     const failed = await con.runAndReadAll(`
         SELECT env, run_id, flow_id FROM ${parquetTable(out, "runs")}
@@ -70,15 +88,26 @@ export async function buildScenes(con: DuckDBConnection, out: string, heatmapFoc
               AND log_state = 'parsed' AND action_count <= 400 ORDER BY started_on DESC, run_id LIMIT 5)
             ORDER BY a.run_id, a.seq`),
     });
-    if (heatmapFocus) {
+    // One heatmap per bottleneck found (the two planted ones in the demo), each over the whole hourly rollup
+    // of its flow: every hour of every day, not a window of the latest raw actions.
+    for (const [i, focus] of heatmapFocus.slice(0, 2).entries()) {
+        const reader = await con.runAndReadAll(`
+            SELECT f.flow_name, h.subflow, h.action_name, coalesce(m.machine_name, h.machine_id) AS machine_name,
+                   strftime(h.hour, '%Y-%m-%dT%H:%M:%S.000Z') AS hour, h.is_container, h.executions, h.failures, h.handled_failures, h.total_ms, h.p50_ms, h.p95_ms
+            FROM ${parquetTable(out, "action_hourly")} h
+            JOIN ${parquetTable(out, "flows")} f ON f.env = h.env AND f.flow_id = h.flow_id
+            LEFT JOIN ${parquetTable(out, "machines")} m ON m.env = h.env AND m.machine_id = h.machine_id
+            WHERE h.env = ${sqlString(focus.env)} AND f.flow_name = ${sqlString(focus.flowName)}
+            ORDER BY h.hour, h.subflow, h.action_name, machine_name`);
+        const hourly = reader.getRowsJS().map((row) => row.map((v) => (typeof v === "bigint" ? Number(v) : v)));
         scenes.push({
-            id: "bottleneck-heatmap",
-            title: `Bottleneck heatmap: ${heatmapFocus.flowName}`,
-            description: `Actions x ${heatmapFocus.dimension === "machine" ? "machine" : "hour of day (UTC)"}, coloured by p95 duration; the worst rows come first.`,
+            id: i === 0 ? "bottleneck-heatmap" : `bottleneck-heatmap-${i + 1}`,
+            title: `Bottleneck heatmap: ${focus.flowName}`,
+            description: `action_hourly of the flow, actions x ${focus.dimension === "machine" ? "machine" : "hour of day (UTC)"}, coloured by p95 duration; the worst rows come first.`,
             view: "heatmap",
-            heatmapColumns: heatmapFocus.dimension === "machine" ? "machine" : "hour",
-            rows: await rows(con, `${actionsWithNames(out)} WHERE a.env = ${sqlString(heatmapFocus.env)} AND r.flow_name = ${sqlString(heatmapFocus.flowName)}
-                ORDER BY a.started_on DESC LIMIT 30000`),
+            heatmapColumns: focus.dimension === "machine" ? "machine" : "hour",
+            roles: HOURLY_ROLE_COLUMNS,
+            rows: hourly,
         });
     }
     return scenes;

@@ -38,7 +38,7 @@ describe("npm run demo (reduced size)", () => {
     it("leaves a packaged visual, a preview page and screenshots the visual actually painted", () => {
         expect(existsSync(result.pbiviz)).toBe(true);
         expect(readFileSync(result.previewHtml, "utf8")).toContain("Timeline of a failed run");
-        expect(result.screenshots.map((s) => path.basename(s)).sort()).toEqual(["bottleneck-heatmap.png", "failed-run.png", "preview.png", "report-overview-bottleneckHeatmap.png", "report-pages.png", "report-runDetails-runTimeline.png", "run-comparison.png"]);
+        expect(result.screenshots.map((s) => path.basename(s)).sort()).toEqual(["bottleneck-heatmap-2.png", "bottleneck-heatmap.png", "failed-run.png", "preview.png", "report-overview-bottleneckHeatmap.png", "report-pages.png", "report-runDetails-runTimeline.png", "run-comparison.png"]);
         for (const [scene, pixels] of Object.entries(result.paintedPixels)) expect(pixels, scene).toBeGreaterThan(500);
         for (const s of result.screenshots) expect(readFileSync(s).subarray(1, 4).toString()).toBe("PNG");
     });
