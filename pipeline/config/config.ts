@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import { UserError, ExitCode } from "../cli/exit-codes.js";
+import { ProxyConfigError, parseNoProxy, parseProxyUrl, type ProxySetting } from "../extract/proxy.js";
 import { registerSecret } from "../extract/secrets.js";
 import { CONFIG_SCHEMA, KEY_HINTS } from "./schema.js";
 
@@ -10,7 +11,8 @@ export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 export type Credential =
     | { kind: "secret"; secret: string }
-    | { kind: "certificate"; path: string; thumbprint: string }
+    /** PEM or PKCS#12 (.pfx/.p12); thumbprint computed from the file when absent; password already resolved from env:VAR. */
+    | { kind: "certificate"; path: string; thumbprint?: string; password?: string }
     | { kind: "deviceCode" };
 
 export interface EnvironmentConfig {
@@ -22,6 +24,13 @@ export interface EnvironmentConfig {
     credential: Credential;
     /** IANA time zone of the environment's bots, for the local-time columns (default UTC). */
     timeZone: string;
+    /**
+     * The config's top-level `proxy`, copied here so everything that talks to this environment (token
+     * source and Web API client, extract/network.ts) takes the same route. Absent: environment variables.
+     */
+    proxy?: ProxySetting;
+    /** The config's requestTimeoutSeconds, also for token requests (msal-node has no timeout on POSTs). */
+    requestTimeoutMs?: number;
 }
 
 export interface PadlensConfig {
@@ -37,6 +46,8 @@ export interface PadlensConfig {
     /** How often pull is scheduled: used to warn when V2 rows could expire between two pulls. */
     scheduleMinutes: number;
     requestTimeoutSeconds: number;
+    /** How requests reach the internet (docs/pull.md, "Behind a proxy"). */
+    proxy: ProxySetting;
     logs: LogsConfig;
     environments: EnvironmentConfig[];
 }
@@ -79,7 +90,7 @@ interface RawEnvironment {
     tenantId: string;
     clientId: string;
     clientSecret?: string;
-    certificate?: { path: string; thumbprint: string };
+    certificate?: { path: string; thumbprint?: string; password?: string };
     auth?: "deviceCode" | "clientSecret" | "certificate";
     timeZone?: string;
 }
@@ -104,7 +115,8 @@ function describe(error: ErrorObject): string {
         return `${keyPath(error.instancePath, key)}: is required`;
     }
     const last = error.instancePath.split("/").pop() ?? "";
-    const hint = KEY_HINTS[last];
+    // Nested keys that share a name with another key (proxy.url vs environments[].url) are looked up by path first.
+    const hint = KEY_HINTS[keyPath(error.instancePath)] ?? KEY_HINTS[last];
     return `${keyPath(error.instancePath)}: ${hint ?? error.message ?? "is invalid"}`;
 }
 
@@ -113,13 +125,18 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
     if (!validate(data)) throw new UserError(`config: ${describe(validate.errors![0])}`, ExitCode.Usage);
     const raw = data as Record<string, unknown> & { environments: RawEnvironment[] };
     const seen = new Set<string>();
+    const proxy = proxyOf(raw.proxy, env);
+    const requestTimeoutSeconds = (raw.requestTimeoutSeconds as number | undefined) ?? 120;
     const environments = raw.environments.map((e, i): EnvironmentConfig => {
         const at = `environments[${i}]`;
         if (seen.has(e.name)) throw new UserError(`config: ${at}.name: "${e.name}" is used twice`, ExitCode.Usage);
         seen.add(e.name);
         const timeZone = e.timeZone ?? "UTC";
         if (!isTimeZone(timeZone)) throw new UserError(`config: ${at}.timeZone: "${timeZone}" is not an IANA time zone (e.g. Europe/Berlin, America/New_York, UTC)`, ExitCode.Usage);
-        return { name: e.name, url: e.url.replace(/\/+$/, ""), tenantId: e.tenantId, clientId: e.clientId, credential: credentialOf(e, at, baseDir, env), timeZone };
+        return {
+            name: e.name, url: e.url.replace(/\/+$/, ""), tenantId: e.tenantId, clientId: e.clientId, credential: credentialOf(e, at, baseDir, env), timeZone,
+            proxy, requestTimeoutMs: requestTimeoutSeconds * 1000,
+        };
     });
     const logs = (raw.logs ?? {}) as Partial<LogsConfig>;
     return {
@@ -130,7 +147,8 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         pageSize: (raw.pageSize as number | undefined) ?? 1000,
         overlapMinutes: (raw.overlapMinutes as number | undefined) ?? 15,
         scheduleMinutes: (raw.scheduleMinutes as number | undefined) ?? 60,
-        requestTimeoutSeconds: (raw.requestTimeoutSeconds as number | undefined) ?? 120,
+        requestTimeoutSeconds,
+        proxy,
         logs: {
             includeInputsOutputs: logs.includeInputsOutputs ?? false,
             redact: logs.redact ?? [...DEFAULT_REDACT],
@@ -147,16 +165,56 @@ function credentialOf(e: RawEnvironment, at: string, baseDir: string, env: NodeJ
         throw new UserError(`config: ${at}: give exactly one of clientSecret, certificate or "auth": "deviceCode"${given.length ? ` (found ${given.join(" and ")})` : ""}`, ExitCode.Usage);
     }
     if (e.auth === "deviceCode") return { kind: "deviceCode" };
-    if (e.certificate) return { kind: "certificate", path: path.resolve(baseDir, e.certificate.path), thumbprint: e.certificate.thumbprint.replace(/:/g, "") };
-    let secret = e.clientSecret!;
-    if (secret.startsWith("env:")) {
-        const name = secret.slice(4);
-        const value = env[name];
-        if (!value) throw new UserError(`config: ${at}.clientSecret: environment variable ${name} is not set`, ExitCode.Usage);
-        secret = value;
+    if (e.certificate) {
+        const password = e.certificate.password === undefined ? undefined : fromEnv(e.certificate.password, `${at}.certificate.password`, env);
+        registerSecret(password);
+        return {
+            kind: "certificate", path: path.resolve(baseDir, e.certificate.path),
+            ...(e.certificate.thumbprint ? { thumbprint: e.certificate.thumbprint.replace(/:/g, "") } : {}),
+            ...(password !== undefined ? { password } : {}),
+        };
     }
+    const secret = fromEnv(e.clientSecret!, `${at}.clientSecret`, env);
     registerSecret(secret);
     return { kind: "secret", secret };
+}
+
+/** `env:VAR` reads the variable (so secrets stay out of the file); anything else is the value itself. */
+function fromEnv(value: string, at: string, env: NodeJS.ProcessEnv): string {
+    if (!value.startsWith("env:")) return value;
+    const name = value.slice(4);
+    const resolved = env[name];
+    if (!resolved) throw new UserError(`config: ${at}: environment variable ${name} is not set`, ExitCode.Usage);
+    return resolved;
+}
+
+interface RawProxy {
+    url: string;
+    username?: string;
+    password?: string;
+    noProxy?: string | string[];
+}
+
+/** The `proxy` key: absent (environment variables), false (always direct), a URL, or {url, username, password, noProxy}. */
+function proxyOf(raw: unknown, env: NodeJS.ProcessEnv): ProxySetting {
+    if (raw === undefined) return { kind: "env" };
+    if (raw === false) return { kind: "none" };
+    const given: RawProxy = typeof raw === "string" ? { url: raw } : (raw as RawProxy);
+    const at = typeof raw === "string" ? "proxy" : "proxy.url";
+    const url = fromEnv(given.url, at, env);
+    const username = given.username === undefined ? undefined : fromEnv(given.username, "proxy.username", env);
+    const password = given.password === undefined ? undefined : fromEnv(given.password, "proxy.password", env);
+    registerSecret(password);
+    try {
+        // Parsed now so a typo is a config error (exit 2) rather than a failed pull; this also registers any
+        // credentials in the URL with the scrubber before anything can print them.
+        parseProxyUrl(url, at, { username, password });
+    } catch (error) {
+        if (error instanceof ProxyConfigError) throw new UserError(`config: ${error.message}`, ExitCode.Usage);
+        throw error;
+    }
+    const noProxy = given.noProxy === undefined ? undefined : parseNoProxy(given.noProxy).map((r) => r.text);
+    return { kind: "url", url, ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}), ...(noProxy ? { noProxy } : {}) };
 }
 
 export async function loadConfig(file: string, outOverride?: string): Promise<PadlensConfig> {

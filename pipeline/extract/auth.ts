@@ -1,11 +1,24 @@
-import { readFile } from "node:fs/promises";
 import { ConfidentialClientApplication, PublicClientApplication, type AuthenticationResult, type Configuration } from "@azure/msal-node";
 import type { EnvironmentConfig } from "../config/config.js";
+import { CertificateError, loadClientCertificate } from "./certificate.js";
+import { Network } from "./network.js";
 import { registerSecret, scrub } from "./secrets.js";
 
 /** An access token for one environment, cached and refreshed ahead of expiry; forced refresh after a 401. */
 export interface TokenSource {
-    getToken(forceRefresh?: boolean): Promise<string>;
+    /**
+     * `forceRefresh` after a 401; `rejected` is the token the server refused: when another request has
+     * already replaced it, the replacement is returned instead of fetching yet another one, so a burst
+     * of 401s from requests that all carried the same expired token costs one refresh.
+     */
+    getToken(forceRefresh?: boolean, rejected?: string): Promise<string>;
+    /** The route this environment's requests take: the Web API client uses the same one (extract/network.ts). */
+    readonly network?: Network;
+}
+
+export interface TokenSourceOptions {
+    /** Default: a Network with the environment's proxy setting and request timeout. */
+    network?: Network;
 }
 
 export class AuthError extends Error {
@@ -18,11 +31,17 @@ export class AuthError extends Error {
 /** Refresh when less than this fraction of the token's lifetime is left (and at most 5 minutes ahead). */
 const REFRESH_AHEAD_FRACTION = 0.2;
 const REFRESH_AHEAD_MAX_MS = 5 * 60_000;
+/** `exp` and `expires_in` are whole seconds, each side rounds: short-lived tokens get this much extra margin. */
+const ROUNDING_MARGIN_MS = 1000;
 
-export function createTokenSource(env: EnvironmentConfig, authorityHost: string, log: (line: string) => void = () => {}): TokenSource {
+export function createTokenSource(env: EnvironmentConfig, authorityHost: string, log: (line: string) => void = () => {}, options: TokenSourceOptions = {}): TokenSource {
     const authority = `${authorityHost}/${env.tenantId}`;
+    const network = options.network ?? new Network({ proxy: env.proxy, timeoutMs: env.requestTimeoutMs });
+    // msal-node 7 calls Node's fetch, which ignores proxies and reports every connection failure as a link
+    // to endpoints_resolution_error: its requests go through padlens' network instead (same route as the Web API).
+    const networkClient = network.msalClient();
     // Without knownAuthorities msal asks the public cloud's instance discovery, unreachable for sovereign clouds and the simulator.
-    const base: Configuration = { auth: { clientId: env.clientId, authority, knownAuthorities: [new URL(authorityHost).host] } };
+    const base: Configuration = { auth: { clientId: env.clientId, authority, knownAuthorities: [new URL(authorityHost).host] }, system: { networkClient } };
     const scopes = [`${env.url}/.default`];
     let cached: { token: string; expiresAt: number; refreshAt: number } | undefined;
     let pending: Promise<string> | undefined;
@@ -44,15 +63,10 @@ export function createTokenSource(env: EnvironmentConfig, authorityHost: string,
         const makeApp = async (): Promise<ConfidentialClientApplication> => {
             if (credential.kind === "secret") return new ConfidentialClientApplication({ ...base, auth: { ...base.auth, clientSecret: credential.secret } });
             if (credential.kind !== "certificate") throw new Error("unreachable");
-            const pem = await readFile(credential.path, "utf8").catch((e: NodeJS.ErrnoException) => {
-                throw new AuthError(`${env.name}: cannot read certificate ${credential.path}: ${e.code ?? e.message}`);
+            const cert = await loadClientCertificate(credential).catch((error: unknown) => {
+                throw error instanceof CertificateError ? new AuthError(`${env.name}: ${error.message}`) : error;
             });
-            const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem)?.[0];
-            if (!key) throw new AuthError(`${env.name}: ${credential.path} holds no PEM private key (expected -----BEGIN PRIVATE KEY-----)`);
-            registerSecret(key);
-            const certs = [...pem.matchAll(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)].map((m) => m[0]).join("\n");
-            const thumb = credential.thumbprint.toLowerCase();
-            const clientCertificate = thumb.length === 64 ? { thumbprintSha256: thumb, privateKey: key, x5c: certs || undefined } : { thumbprint: thumb, privateKey: key, x5c: certs || undefined };
+            const clientCertificate = { ...cert.use, privateKey: cert.privateKeyPem, x5c: cert.chainPem || undefined };
             return new ConfidentialClientApplication({ ...base, auth: { ...base.auth, clientCertificate } });
         };
         acquire = async (force) => {
@@ -64,28 +78,45 @@ export function createTokenSource(env: EnvironmentConfig, authorityHost: string,
 
     const fetchToken = async (force: boolean): Promise<string> => {
         let result: AuthenticationResult | null;
+        networkClient.takeFailure();
         try {
             result = await acquire(force);
         } catch (error) {
+            // The connection failure msal saw (and hid behind endpoints_resolution_error) says what to fix.
+            const failure = networkClient.takeFailure();
+            if (failure && !(error instanceof AuthError)) throw new AuthError(scrub(`${env.name}: sign-in failed: ${failure.message}`));
             throw new AuthError(describeAuthError(env, error));
         }
         if (!result?.accessToken) throw new AuthError(`${env.name}: no access token returned for ${scopes[0]}`);
         registerSecret(result.accessToken);
         const now = Date.now();
         const expiresAt = result.expiresOn ? result.expiresOn.getTime() : now + 3600_000;
-        const ahead = Math.min(REFRESH_AHEAD_MAX_MS, (expiresAt - now) * REFRESH_AHEAD_FRACTION);
+        const lifetime = expiresAt - now;
+        const ahead = Math.min(REFRESH_AHEAD_MAX_MS, Math.max(lifetime * REFRESH_AHEAD_FRACTION, Math.min(ROUNDING_MARGIN_MS, lifetime / 2)));
         cached = { token: result.accessToken, expiresAt, refreshAt: expiresAt - ahead };
         return result.accessToken;
     };
 
+    const refresh = (force: boolean): Promise<string> => {
+        // One refresh at a time: concurrent callers share it.
+        pending ??= fetchToken(force).finally(() => {
+            pending = undefined;
+        });
+        return pending;
+    };
+
     return {
-        getToken(forceRefresh = false): Promise<string> {
-            if (!forceRefresh && cached && Date.now() < cached.refreshAt) return Promise.resolve(cached.token);
-            // One refresh at a time: concurrent callers share it.
-            pending ??= fetchToken(forceRefresh).finally(() => {
-                pending = undefined;
-            });
-            return pending;
+        network,
+        async getToken(forceRefresh = false, rejected?: string): Promise<string> {
+            const fresh = cached !== undefined && Date.now() < cached.refreshAt;
+            if (fresh && !forceRefresh) return cached!.token;
+            // Someone already replaced the refused token: use the replacement.
+            if (fresh && rejected !== undefined && cached!.token !== rejected) return cached!.token;
+            if (pending) {
+                const shared = await pending;
+                if (!forceRefresh || shared !== rejected) return shared;
+            }
+            return refresh(forceRefresh);
         },
     };
 }

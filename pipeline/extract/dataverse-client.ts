@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Headers } from "undici";
 import { AdaptiveLimiter } from "./adaptive-limiter.js";
 import type { TokenSource } from "./auth.js";
+import { ConnectionError, Network } from "./network.js";
 import { DataverseError, describeODataError } from "./odata-error.js";
 import { scrub } from "./secrets.js";
 import { displayId, requireGuid } from "../util/ids.js";
@@ -26,6 +28,8 @@ export interface ClientOptions {
     /** Longest run of consecutive 429s on one request before giving up. */
     maxThrottles?: number;
     onStats?: (stats: ClientStats) => void;
+    /** Route and error wording of the requests; default: the token source's (same proxy as sign-in), else the environment variables'. */
+    network?: Network;
 }
 
 export type Row = Record<string, unknown>;
@@ -37,6 +41,11 @@ interface Response {
 }
 
 const RETRYABLE_STATUS = new Set([408, 500, 502, 503, 504]);
+/**
+ * New tokens one request may ask for after 401s. The first covers a token that expired on its way (or by
+ * the server's clock); the second a refresh that raced another one. A third 401 is not about expiry.
+ */
+const MAX_TOKEN_REFRESHES = 2;
 /**
  * A Web API path: names (entity set, navigation, `$value`), each optionally with a GUID key, and `()`
  * only on the last one (a function such as WhoAmI()). Nothing else: no `..`, `/`, `\`, `%`, `?` or `#`
@@ -57,19 +66,22 @@ export function backoffMs(attempt: number, baseMs = 200, capMs = 8000): number {
 }
 
 /**
- * The Dataverse Web API over the platform fetch (keep-alive by default in Node 20). Retries are a small
- * own loop rather than p-retry because the three failure kinds need different handling: a 429 waits
- * exactly Retry-After, halves the environment's concurrency and does not use up the retry budget; a 401
- * refreshes the token once; only transport faults and 5xx use the jittered exponential backoff.
+ * The Dataverse Web API over undici's fetch through the environment's Network (proxy, keep-alive, errors
+ * that name the host). Retries are a small own loop rather than p-retry because the failure kinds need
+ * different handling: a 429 waits exactly Retry-After, halves the environment's concurrency and does not
+ * use up the retry budget; a 401 gets a new token; transport faults and 5xx use the jittered exponential
+ * backoff; a connection failure retrying cannot fix (DNS, TLS trust, proxy authentication) fails at once.
  */
 export class DataverseClient {
     readonly api: string;
     readonly limiter: AdaptiveLimiter;
     readonly stats: ClientStats = { requests: 0, retries: 0, throttled: 0, bytes: 0, tokenRefreshes: 0 };
+    private readonly network: Network;
 
     constructor(private readonly options: ClientOptions) {
         this.api = `${options.url}/api/data/v9.2/`;
         this.limiter = new AdaptiveLimiter(options.maxConcurrency);
+        this.network = options.network ?? options.tokens.network ?? new Network({ timeoutMs: options.requestTimeoutMs });
     }
 
     /** GET with retries; returns the response for 2xx, and for 404/204/416 (callers decide what absent means). */
@@ -79,12 +91,17 @@ export class DataverseClient {
         const maxThrottles = this.options.maxThrottles ?? 30;
         let failures = 0;
         let throttles = 0;
-        let refreshed = false;
+        let refreshes = 0;
+        // The token the server refused last (401): the next attempt asks for a different one.
+        let rejected: string | undefined;
         for (;;) {
-            let token = await this.options.tokens.getToken();
+            // The token is taken after the wait for a slot, never before: a request can queue behind many
+            // others, and a token taken before the wait can expire in the queue (short-lived tokens, 429 storms).
             await this.limiter.acquire();
+            let token: string;
             let outcome: { response?: Response; error?: unknown };
             try {
+                token = await this.options.tokens.getToken(rejected !== undefined, rejected);
                 outcome = await this.attempt(url, headers, token).then((response) => ({ response }), (error: unknown) => ({ error }));
             } finally {
                 this.limiter.release();
@@ -106,15 +123,24 @@ export class DataverseClient {
                 await sleep(Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter * 1000 + Math.random() * 250 : backoffMs(throttles, 1000, 30_000));
                 continue;
             }
-            if (r?.status === 401 && !refreshed) {
-                refreshed = true;
-                this.stats.tokenRefreshes++;
-                token = await this.options.tokens.getToken(true);
-                continue;
+            if (r?.status === 401) {
+                // Retry with a new token unless this one was already a replacement for a refused token
+                // that the server refused too, or the token source keeps handing out the same token.
+                if (token !== rejected && refreshes < MAX_TOKEN_REFRESHES) {
+                    refreshes++;
+                    rejected = token;
+                    this.stats.tokenRefreshes++;
+                    continue;
+                }
+                throw describeODataError(this.options.env, r.status, r.body.toString("utf8"), what, { afterRefresh: refreshes > 0 });
             }
             if (r && !RETRYABLE_STATUS.has(r.status)) throw describeODataError(this.options.env, r.status, r.body.toString("utf8"), what);
+            const connection = outcome.error instanceof ConnectionError ? outcome.error : undefined;
+            if (connection && !connection.transient) {
+                throw new DataverseError(scrub(`${this.options.env}: cannot read ${what}: ${connection.message}`), 0);
+            }
             if (++failures >= maxAttempts) {
-                const why = r ? `HTTP ${r.status}` : errorText(outcome.error);
+                const why = r ? `HTTP ${r.status}` : connection ? connection.message : errorText(outcome.error);
                 throw new DataverseError(scrub(`${this.options.env}: giving up on ${what} after ${failures} attempts: ${why}`), r?.status ?? 0);
             }
             this.stats.retries++;
@@ -199,17 +225,16 @@ export class DataverseClient {
     }
 
     private async attempt(url: string, headers: Record<string, string>, token: string): Promise<Response> {
-        const res = await fetch(url, {
+        const res = await this.network.request(url, {
             headers: { "odata-version": "4.0", "odata-maxversion": "4.0", ...headers, authorization: `Bearer ${token}` },
-            signal: AbortSignal.timeout(this.options.requestTimeoutMs),
+            timeoutMs: this.options.requestTimeoutMs,
         });
-        const body = Buffer.from(await res.arrayBuffer());
         const declared = res.headers.get("content-length");
         // A body shorter than its declared length is a broken transfer, never data.
-        if (declared !== null && Number(declared) !== body.length && !res.headers.get("content-encoding")) {
-            throw new Error(`truncated body: ${body.length} of ${declared} bytes`);
+        if (declared !== null && Number(declared) !== res.body.length && !res.headers.get("content-encoding")) {
+            throw new Error(`truncated body: ${res.body.length} of ${declared} bytes`);
         }
-        return { status: res.status, headers: res.headers, body };
+        return res;
     }
 
     private report(): void {

@@ -18,7 +18,7 @@ const PRIVILEGE_TABLE_LABELS: Record<string, string> = {
 };
 
 /** Turns an OData error body into one actionable line, e.g. a 403's missing privilege and how to grant it. */
-export function describeODataError(env: string, status: number, body: string, what: string): DataverseError {
+export function describeODataError(env: string, status: number, body: string, what: string, context: { afterRefresh?: boolean } = {}): DataverseError {
     let code: string | undefined;
     let message = body.trim().slice(0, 300);
     try {
@@ -41,6 +41,13 @@ export function describeODataError(env: string, status: number, body: string, wh
         }
         return new DataverseError(scrub(`${env}: access denied reading ${what}: ${message}`), status, code);
     }
-    if (status === 401) return new DataverseError(scrub(`${env}: the token was refused (401) reading ${what}: ${message} — check that the app is an application user in this environment`), status, code);
+    if (status === 401) {
+        // An expired token is a timing or clock problem, not a missing application user: say which it was.
+        const hint = /expired/i.test(message)
+            ? "the token had expired when it arrived: check this machine's clock (and the proxy's delay)"
+            : "check that the app is an application user in this environment";
+        const when = context.afterRefresh ? " again after a token refresh" : "";
+        return new DataverseError(scrub(`${env}: the token was refused (401)${when} reading ${what}: ${message} — ${hint}`), status, code);
+    }
     return new DataverseError(scrub(`${env}: HTTP ${status} reading ${what}: ${message}`), status, code);
 }
