@@ -13,7 +13,7 @@ export interface DataverseResult {
     kind: RequestKind;
 }
 
-export type RequestKind = "list" | "entity" | "additionalcontext" | "flowlog" | "whoami";
+export type RequestKind = "list" | "entity" | "additionalcontext" | "flowlog" | "whoami" | "file" | "bulkdelete";
 
 export interface DataverseRequest {
     env: SampleEnvironment;
@@ -28,6 +28,10 @@ export interface DataverseRequest {
     deniedTables: ReadonlySet<string>;
     /** Id of the application user the caller maps to (appears in privilege errors). */
     userId: string;
+    /** Rows of tables served beside the sample data (bulk deletion jobs, workflow binaries), by entity set. */
+    extraRows?: (set: string) => DataverseRow[] | undefined;
+    /** Bytes of a file column of such a table (`<set>(<id>)/<column>/$value`), or undefined when it has none. */
+    extraFile?: (set: string, id: string, column: string) => { bytes: Buffer; name: string } | undefined;
 }
 
 const MAX_PAGE_SIZE = 5000;
@@ -72,7 +76,14 @@ export function handleDataverse(req: DataverseRequest): DataverseResult {
         const context = `${req.envUrl}/api/data/v9.2/$metadata#${entity.set}${columns ? `(${columns.join(",")})` : ""}/$entity`;
         return json(200, { "@odata.context": context, ...body }, annotations.size ? preferenceApplied([annotationPreference(req.headers)]) : {}, "entity");
     }
-    if (entity.set !== "flowsessions") throw notFound(`Resource not found for the segment '${segments[1]}'.`);
+    if (entity.set !== "flowsessions") {
+        const file = segments.length === 3 && segments[2] === "$value" ? req.extraFile?.(entity.set, id, segments[1]) : undefined;
+        if (file) return fileResponse(req, file.bytes, file.name, "file");
+        if (segments.length === 3 && segments[2] === "$value" && req.extraFile && entity.fileColumns?.includes(segments[1])) {
+            throw new ODataError(404, "0x80060891", `No file attachment found for attribute: ${segments[1]} EntityId: ${id}.`);
+        }
+        throw notFound(`Resource not found for the segment '${segments[1]}'.`);
+    }
     const nav = segments[1];
     if (nav === "additionalcontext" && segments[2] === "$value" && segments.length === 3) {
         return fileContent(req, id, row);
@@ -97,7 +108,7 @@ function sourceRows(req: DataverseRequest, entity: EntityInfo): DataverseRow[] {
         case "flowmachines": return req.env.flowmachines;
         case "flowmachinegroups": return req.env.flowmachinegroups;
         case "organizations": return [req.env.organization];
-        default: return [];
+        default: return req.extraRows?.(entity.set) ?? [];
     }
 }
 
@@ -163,6 +174,11 @@ function fileContent(req: DataverseRequest, id: string, row: DataverseRow): Data
         throw new ODataError(404, "0x80060891", `No file attachment found for attribute: additionalcontext EntityId: ${id}.`);
     }
     const name = typeof row.additionalcontext_name === "string" ? row.additionalcontext_name : `${id}_additionalcontext.json`;
+    return fileResponse(req, bytes, name, "additionalcontext");
+}
+
+/** A file column's bytes as Dataverse serves them: whole, or the requested range (206), or 416. */
+function fileResponse(req: DataverseRequest, bytes: Buffer, name: string, kind: RequestKind): DataverseResult {
     const headers: Record<string, string> = {
         "content-type": "application/octet-stream",
         "x-ms-file-size": String(bytes.length),
@@ -170,7 +186,7 @@ function fileContent(req: DataverseRequest, id: string, row: DataverseRow): Data
         "accept-ranges": "bytes",
     };
     const range = header(req.headers, "range");
-    if (range === undefined) return { status: 200, headers, body: bytes, kind: "additionalcontext" };
+    if (range === undefined) return { status: 200, headers, body: bytes, kind };
     const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
     let from = 0;
     let to = bytes.length - 1;
@@ -187,14 +203,14 @@ function fileContent(req: DataverseRequest, id: string, row: DataverseRow): Data
             status: 416,
             headers: { "content-type": "application/json; odata.metadata=minimal", "content-range": `bytes */${bytes.length}` },
             body: Buffer.from(new ODataError(416, QUERY_RANGE, `The requested range '${range}' is not satisfiable for a file of ${bytes.length} bytes.`).body()),
-            kind: "additionalcontext",
+            kind,
         };
     }
     return {
         status: 206,
         headers: { ...headers, "content-range": `bytes ${from}-${to}/${bytes.length}` },
         body: bytes.subarray(from, to + 1),
-        kind: "additionalcontext",
+        kind,
     };
 }
 const QUERY_RANGE = "0x80060888";
@@ -207,7 +223,7 @@ function requireRead(req: DataverseRequest, entity: EntityInfo): void {
 }
 
 function otc(logicalName: string): number {
-    return { workflow: 4703, flowsession: 10297, flowmachine: 10291, flowmachinegroup: 10292, organization: 1019, flowlog: 10404 }[logicalName] ?? 10000;
+    return { workflow: 4703, flowsession: 10297, flowmachine: 10291, flowmachinegroup: 10292, organization: 1019, flowlog: 10404, asyncoperation: 4700, bulkdeleteoperation: 4424 }[logicalName] ?? 10000;
 }
 
 /** Query options exactly as sent: `+` stays `+` (a `+01:00` offset must survive), only %XX is decoded. */
@@ -251,7 +267,7 @@ function knownColumns(entity: EntityInfo, rows: DataverseRow[]): Set<string> {
     return known;
 }
 
-const DATE_COLUMNS = new Set(["createdon", "modifiedon", "startedon", "completedon", "overriddencreatedon"]);
+const DATE_COLUMNS = new Set(["createdon", "modifiedon", "startedon", "completedon", "overriddencreatedon", "postponeuntil", "recurrencestarttime", "nextrun"]);
 
 /** The column's Edm type from the schema, else from a sample of the data; undefined when unknown. */
 function columnType(entity: EntityInfo, column: string, rows: DataverseRow[]): EdmType | undefined {

@@ -14,7 +14,15 @@ export interface EntityInfo {
     lookups: Record<string, string>;
     /** Columns a request may not read (credentials never leave Dataverse through the simulator either). */
     hidden?: string[];
+    /** File columns, served at `<set>(<id>)/<column>/$value`. */
+    fileColumns?: string[];
 }
+
+/** asyncoperation and bulkdeleteoperation share these codes. */
+const JOB_STATE: Record<number, string> = { 0: "Ready", 1: "Suspended", 2: "Locked", 3: "Completed" };
+const JOB_STATUS: Record<number, string> = {
+    0: "Waiting For Resources", 10: "Waiting", 20: "In Progress", 21: "Pausing", 22: "Canceling", 30: "Succeeded", 31: "Failed", 32: "Canceled",
+};
 
 const FLOWSESSION_STATUS: Record<number, string> = {
     0: "NotSpecified", 1: "Paused", 2: "Running", 3: "Waiting", 4: "Succeeded", 5: "Skipped", 6: "Suspended",
@@ -88,6 +96,37 @@ export const ENTITIES: Record<string, EntityInfo> = {
             desktopflowrunactionlogverbosity: { 0: "Full", 1: "Debug", 2: "Info", 3: "Warning", 4: "Error" },
         },
         lookups: {},
+    },
+    asyncoperations: {
+        set: "asyncoperations",
+        logicalName: "asyncoperation",
+        primaryKey: "asyncoperationid",
+        columns: [
+            "asyncoperationid", "name", "operationtype", "statecode", "statuscode", "message", "friendlymessage", "createdon", "modifiedon",
+            "startedon", "completedon", "postponeuntil", "recurrencepattern", "recurrencestarttime", "_ownerid_value", "_regardingobjectid_value",
+        ],
+        optionSets: { operationtype: { 1: "System Event", 10: "Workflow", 13: "Bulk Delete" }, statecode: JOB_STATE, statuscode: JOB_STATUS },
+        lookups: { _ownerid_value: "systemusers" },
+    },
+    bulkdeleteoperations: {
+        set: "bulkdeleteoperations",
+        logicalName: "bulkdeleteoperation",
+        primaryKey: "bulkdeleteoperationid",
+        columns: [
+            "bulkdeleteoperationid", "name", "_asyncoperationid_value", "statecode", "statuscode", "successcount", "failurecount", "isrecurring",
+            "nextrun", "processingqeindex", "orderedquerysetxml", "createdon", "modifiedon", "_createdby_value", "_ownerid_value",
+        ],
+        optionSets: { statecode: JOB_STATE, statuscode: JOB_STATUS },
+        lookups: { _asyncoperationid_value: "asyncoperations", _createdby_value: "systemusers", _ownerid_value: "systemusers" },
+    },
+    workflowbinaries: {
+        set: "workflowbinaries",
+        logicalName: "workflowbinary",
+        primaryKey: "workflowbinaryid",
+        columns: ["workflowbinaryid", "name", "mimetype", "data_name", "_flowsessionid_value", "_processid_value", "createdon", "modifiedon"],
+        optionSets: {},
+        lookups: { _flowsessionid_value: "flowsessions", _processid_value: "workflows" },
+        fileColumns: ["data"],
     },
     flowlogs: {
         set: "flowlogs",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
-export type FaultProfileName = "none" | "flaky" | "resets" | "truncated" | "slow" | "storm429" | "chaos";
-export const FAULT_PROFILES: FaultProfileName[] = ["none", "flaky", "resets", "truncated", "slow", "storm429", "chaos"];
+export type FaultProfileName = "none" | "flaky" | "resets" | "truncated" | "slow" | "storm429" | "chaos" | "bulkdelete-partial";
+export const FAULT_PROFILES: FaultProfileName[] = ["none", "flaky", "resets", "truncated", "slow", "storm429", "chaos", "bulkdelete-partial"];
 
 /** What the transport does to one response instead of (or before) sending it normally. */
 export type Fault =
@@ -27,6 +27,8 @@ const RATES: Record<FaultProfileName, Rates> = {
     slow: { error: 0, reset: 0, truncated: 0, slow: 0.3, storm: 0 },
     storm429: { error: 0, reset: 0, truncated: 0, slow: 0, storm: 0.15 },
     chaos: { error: 0.03, reset: 0.03, truncated: 0.03, slow: 0.1, storm: 0.05 },
+    // Not about responses: every bulk deletion job stops half-way and fails (bulk-delete.ts reads the profile).
+    "bulkdelete-partial": { error: 0, reset: 0, truncated: 0, slow: 0, storm: 0 },
 };
 
 /**

@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import type { SampleDataset, SampleEnvironment, SampleManifest, SampleOptions } from "../sample/model.js";
 import { ensureCertificateAuthority, issueServerCertificate } from "../ca/index.js";
+import { BulkDeleteService, type BulkDeleteTiming, type SimulatedBulkDeleteJob } from "./bulk-delete.js";
 import { handleDataverse, stableGuid, type DataverseResult, type RequestKind } from "./dataverse.js";
 import { issueToken, jwks, openIdConfiguration, type ClientRegistration, type EntraContext } from "./entra.js";
 import { FaultInjector, type Fault, type FaultProfileName } from "./faults.js";
@@ -13,10 +14,12 @@ import { withHostileRows } from "./hostile.js";
 import { DATAVERSE_LIMITS, LimitTracker, type ServiceLimits } from "./limits.js";
 import { ODataError } from "./odata-errors.js";
 import { TokenSigner, type TokenClaims } from "./tokens.js";
+import { binaryContent, workflowBinaries } from "./workflow-binaries.js";
 
 export { FAULT_PROFILES, type FaultProfileName } from "./faults.js";
 export { DATAVERSE_LIMITS, type ServiceLimits } from "./limits.js";
 export { HOSTILE_RUNS } from "./hostile.js";
+export type { BulkDeleteTiming, SimulatedBulkDeleteJob } from "./bulk-delete.js";
 
 export interface SimulatorOptions {
     /** 0 (default) picks a free port. */
@@ -38,6 +41,10 @@ export interface SimulatorOptions {
     manifestFile: string;
     /** Per environment name: logical names of tables its application user may not read. */
     deniedTables: Record<string, string[]>;
+    /** Per environment name: other privileges its application user lacks (prvBulkDelete, prvDeleteflowsession). */
+    deniedPrivileges: Record<string, string[]>;
+    /** When bulk deletion jobs start and how long they run (default: start at once, run 0 ms). */
+    bulkDelete: Partial<BulkDeleteTiming>;
     /** Per environment name: PEM certificates accepted as the client's credential (client_assertion). */
     clientCertificates: Record<string, string[]>;
     /** Upper bound of the `slow` profile's delay (ms, default 600). */
@@ -94,6 +101,14 @@ export interface SimulatorHandle {
     addClientCertificate(envName: string, certPem: string): void;
     /** Makes the given tables unreadable (403) for an environment's application user; [] restores. */
     setDeniedTables(envName: string, logicalNames: string[]): void;
+    /** Takes privileges away from an environment's application user (prvBulkDelete, prvDeleteflowsession: BulkDelete answers 403); [] restores. */
+    setDeniedPrivileges(envName: string, privileges: string[]): void;
+    /** When bulk deletion jobs submitted from now on start, and how long they run. */
+    setBulkDeleteTiming(timing: Partial<BulkDeleteTiming>): void;
+    /** Every bulk deletion job submitted so far, moved along to the simulator's clock first. */
+    bulkDeleteJobs(): SimulatedBulkDeleteJob[];
+    /** Submits a bulk deletion job as the admin center's wizard would (no token): the BulkDelete body; returns the JobId. */
+    submitBulkDelete(envName: string, body: Record<string, unknown>): string;
     /** Moves the simulator's clock forward (tokens expire, limit windows roll) without waiting. */
     skewClock(seconds: number): void;
     /** Appends newer runs and moves some existing ones (the generator's extendDataset). */
@@ -116,6 +131,13 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
     let faults = new FaultInjector(options.faults ?? "none", options.faultSeed ?? options.seed ?? 1, options.slowDelayMs);
     const limits = new LimitTracker({ ...DATAVERSE_LIMITS, ...options.limits }, now);
     const denied = new Map<string, Set<string>>(Object.entries(options.deniedTables ?? {}).map(([k, v]) => [k, new Set(v)]));
+    const deniedPrivileges = new Map<string, Set<string>>(Object.entries(options.deniedPrivileges ?? {}).map(([k, v]) => [k, new Set(v)]));
+    let bulkTiming: BulkDeleteTiming = { startDelayMs: 0, durationMs: 0, ...options.bulkDelete };
+    const bulk = new BulkDeleteService(now, {
+        timing: () => bulkTiming,
+        partial: () => faults.profile === "bulkdelete-partial",
+        environment: (name) => dataset.environments.find((e) => e.name === name),
+    });
     const signer = new TokenSigner();
     const certificates = new Map<string, string[]>(Object.entries(options.clientCertificates ?? {}).map(([k, v]) => [k, [...v]]));
     const requestLog: LoggedRequest[] = [];
@@ -220,7 +242,8 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
                 "www-authenticate": `Bearer error=invalid_token, error_description="${claims.error}", authorization_uri=${baseUrl}/${env.tenantId}/oauth2/authorize, resource_id=${url0}`,
             }));
         }
-        if (method !== "GET") {
+        const isBulkDelete = method === "POST" && apiPath === `${API_PREFIX}/BulkDelete`;
+        if (method !== "GET" && !isBulkDelete) {
             entry.status = 405;
             log(entry);
             return sendError(res, new ODataError(405, "0x80060888", `The HTTP method '${method}' is not supported by the padlens simulator for this resource.`));
@@ -242,11 +265,22 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
             const brokenLog = brokenLogs.size > 0 && /flowsessions\(([0-9a-f-]{36})\)\/(additionalcontext|flowsession_flowlog_parentobjectid)/i.exec(pathname);
             const fault: Fault | undefined = brokenLog && brokenLogs.has(brokenLog[1].toLowerCase()) ? { kind: "error", status: 500 } : drawn;
             let result: DataverseResult;
+            const userId = stableGuid(`user:${env.name}:${claims.appid}`);
+            bulk.tick();
             try {
-                result = handleDataverse({
-                    env, envUrl: url0, path: apiPath.slice(API_PREFIX.length), query, headers: req.headers,
-                    deniedTables: denied.get(env.name) ?? new Set(), userId: stableGuid(`user:${env.name}:${claims.appid}`),
-                });
+                if (isBulkDelete) {
+                    // A request answered with an error or a 429 never reached Dataverse's handler: no job.
+                    result = fault?.kind === "error" || fault?.kind === "throttle"
+                        ? { status: 200, headers: {}, body: Buffer.alloc(0), kind: "bulkdelete" }
+                        : bulk.submit(listed!, url0, body, { userId, denied: deniedPrivileges.get(env.name) ?? new Set() });
+                } else {
+                    result = handleDataverse({
+                        env, envUrl: url0, path: apiPath.slice(API_PREFIX.length), query, headers: req.headers,
+                        deniedTables: denied.get(env.name) ?? new Set(), userId,
+                        extraRows: (set) => extraRows(env, set),
+                        extraFile: (set, id, column) => extraFile(env, set, id, column),
+                    });
+                }
             } catch (error) {
                 if (!(error instanceof ODataError)) throw error;
                 entry.kind = "error";
@@ -263,6 +297,18 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         } finally {
             limits.leave(client);
         }
+    }
+
+    function extraRows(env: SampleEnvironment, set: string) {
+        if (set === "asyncoperations" || set === "bulkdeleteoperations") return bulk.rows(env.name, set);
+        if (set === "workflowbinaries") return workflowBinaries(env).map((b) => b.row);
+        return undefined;
+    }
+
+    function extraFile(env: SampleEnvironment, set: string, id: string, column: string) {
+        if (set !== "workflowbinaries" || column !== "data") return undefined;
+        const binary = workflowBinaries(env).find((b) => b.row.workflowbinaryid === id);
+        return binary ? { bytes: binaryContent(binary), name: String(binary.row.name) } : undefined;
     }
 
     function authenticate(req: IncomingMessage, resource: string): TokenClaims | { error: string } {
@@ -370,6 +416,19 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         setDeniedTables: (envName, logicalNames) => {
             denied.set(envName, new Set(logicalNames));
         },
+        setDeniedPrivileges: (envName, privileges) => {
+            deniedPrivileges.set(envName, new Set(privileges));
+        },
+        setBulkDeleteTiming: (timing) => {
+            bulkTiming = { ...bulkTiming, ...timing };
+        },
+        bulkDeleteJobs: () => bulk.list(),
+        submitBulkDelete: (envName, body) => {
+            const env = dataset.environments.find((e) => e.name === envName);
+            if (!env) throw new Error(`no environment named ${envName}`);
+            const r = bulk.submit(env, envUrl(env), Buffer.from(JSON.stringify(body)), { userId: stableGuid(`wizard:${envName}`), denied: new Set() });
+            return String((JSON.parse(r.body.toString("utf8")) as { JobId: string }).JobId);
+        },
         skewClock: (seconds) => {
             clockSkewMs += seconds * 1000;
         },
@@ -383,6 +442,7 @@ export async function startSimulator(options: Partial<SimulatorOptions> = {}): P
         },
         close: () =>
             new Promise<void>((resolve) => {
+                bulk.close();
                 server.close(() => resolve());
                 for (const s of sockets) s.destroy();
             }),

@@ -6,6 +6,7 @@ import { registerInit } from "./init.js";
 import { registerBuild } from "./build.js";
 import { registerInspect } from "./inspect.js";
 import { registerDemo } from "./demo.js";
+import { registerRetention } from "./retention.js";
 
 /** Every subcommand registers itself here; each lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
     registerBuild(program);
     registerInspect(program);
     registerDemo(program);
+    registerRetention(program);
 }
