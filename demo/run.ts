@@ -44,9 +44,26 @@ export interface DemoResult {
     pullExitCode: number;
     /** The Power BI project written next to the Parquet, with the data path and the visual in. */
     reportProject: string;
+    /** `padlens retention plan`'s closing line for runs older than 14 days before the sample's end. */
+    retention: string;
 }
 
 const children = new Set<ChildProcess>();
+
+/** A padlens child process whose stdout we read (its stderr still shows). */
+function runNodeCapture(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string }> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+        children.add(child);
+        let stdout = "";
+        child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.once("error", reject);
+        child.once("exit", (code, signal) => {
+            children.delete(child);
+            resolve({ code: code ?? (signal ? 128 : 1), stdout });
+        });
+    });
+}
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, cwd: string, quiet: boolean): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -72,7 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     const dataDir = path.join(out, "data");
     const previewDir = path.join(out, "preview");
     const quiet = options.quiet ?? false;
-    const steps = new Steps(7);
+    const steps = new Steps(8);
     let sim: SimulatorHandle | undefined;
     const cleanup = async (): Promise<void> => {
         for (const child of children) child.kill("SIGTERM");
@@ -114,6 +131,17 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
             if (code !== 0 && code !== 3) throw new Error(`padlens pull exited with ${code}`);
             return code;
         }, (code) => (code === 3 ? "exit 3: some logs quarantined, as planted" : "exit 0"));
+        // Read-only, in its own process (it talks to the simulator over HTTPS, like the pull). "Older than 14
+        // days" is measured from the end of the sample, not from today, or every sample run would qualify.
+        const retention = await steps.run("Planning a retention purge of runs older than 14 days (read-only)", async () => {
+            const cutoff = new Date(Date.parse(started.manifest.options.endDate) - 14 * 86_400_000).toISOString();
+            const r = await runNodeCapture([path.join(root, "lib", "pipeline", "cli", "main.js"), "retention", "plan", "--older-than", cutoff, "--config", started.configFile, "--json", "--quiet"],
+                { ...process.env, NODE_EXTRA_CA_CERTS: started.sim.caFile }, out);
+            const parsed = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { data?: { summary?: string }; summary?: string; error?: string };
+            const summary = parsed.data?.summary ?? parsed.summary;
+            if (r.code !== 0 || !summary) throw new Error(`padlens retention plan exited ${r.code}: ${parsed.error ?? r.stdout.slice(0, 300)}`);
+            return summary;
+        }, (line) => (/would delete ([\d,]+ runs?)/.exec(line)?.[1] ?? "planned") + " purgeable, all verified in the archive");
         await sim?.close();
         sim = undefined;
 
@@ -162,8 +190,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
                 return { project, pages };
             }, (r) => `${path.relative(root, r.project.pbip)}, ${r.pages.screenshots.length} PNGs`);
 
+
             return {
-                out, dataDir, pbiviz, previewHtml: preview.htmlFile, bottlenecks, counts, pullExitCode, manifest: started.manifest,
+                out, dataDir, pbiviz, previewHtml: preview.htmlFile, bottlenecks, counts, pullExitCode, manifest: started.manifest, retention,
                 screenshots: [...preview.screenshots, ...report.pages.screenshots],
                 paintedPixels: { ...preview.paintedPixels, ...report.pages.paintedPixels },
                 reportProject: report.project.pbip,
@@ -196,6 +225,7 @@ export function formatDemoSummary(result: DemoResult, root: string): string {
     const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...table.map((r) => r[i].length))));
     const fmt = (r: string[]): string => `  ${r.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join("  ")}`;
     lines.push(fmt(header), ...table.map(fmt));
+    lines.push("", result.retention);
     lines.push("", "Files:");
     lines.push(`  Parquet tables   ${rel(result.dataDir)}/`);
     lines.push(`  Power BI visual  ${rel(result.pbiviz)}`);

@@ -12,7 +12,8 @@ import { acquireBuildLock, type LockOptions } from "./build-lock.js";
 import { readRunFiles } from "./run-files.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader, type ParquetCompression } from "../load/loader.js";
-import { environmentRow, flowRow, id, int, machineRows, runRow, str } from "../load/rows.js";
+import { environmentRow, flowRow, id, int, machineRows, runRow, str, ts } from "../load/rows.js";
+import { deletedRuns } from "../store/deletions.js";
 import { TABLES, type TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { RawStore, type Row } from "../store/raw-store.js";
@@ -191,6 +192,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             const logStatus = int(org?.desktopflowrunactionlogsstatus);
 
             const runIds = await store.listRunIds(env);
+            const deleted = await deletedRuns(store, env);
             const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 };
             for (const [i, runId] of runIds.entries()) {
                 if (!GUID.test(runId)) continue;
@@ -198,6 +200,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 const { stored } = files;
                 if (!stored) continue;
                 const run = runRow(env, stored.row, flowName, machineName);
+                run.deleted_in_source_on = ts(deleted.get(runId) ?? null);
                 let actions: ActionRecord[] | null = null;
                 let source: LogSource | null = null;
                 let failedSource = false;

@@ -115,6 +115,7 @@ export const RUNS: TableDef = {
         c("decode_warnings", "INTEGER", "actions of the run with at least one field that could not be read (that field is null); 0 when all read"),
         c("decode_warning", "VARCHAR", "the first such problem, e.g. 'action 12: unparseable timestamp for endTime'; null when none"),
         c("modified_on", "TIMESTAMPTZ", "flowsession.modifiedon"),
+        c("deleted_in_source_on", "TIMESTAMPTZ", "when the run left Dataverse (completion of the padlens retention job that deleted it, or when a reconciliation first missed it); null while Dataverse has it. The run and its actions stay here: history beyond retention is the point"),
     ],
 };
 

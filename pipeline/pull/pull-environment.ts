@@ -6,6 +6,7 @@ import { scrub } from "../extract/secrets.js";
 import { RawStore, type LogFetchState, type PullState, type Row, type StoredRun } from "../store/raw-store.js";
 import { displayId, parseGuid } from "../util/ids.js";
 import { logPlan, logSettingsOf, ttlWarnings, type LogSettings } from "./log-plan.js";
+import { reconcileAfterPull } from "../retention/reconcile.js";
 import { CommittedPrefix, isWatermark } from "./watermark.js";
 
 export interface EnvProgress {
@@ -105,6 +106,12 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         const logs = new LogFailures(store, env.name, state);
         if (hooks.retryUnavailable) await retryUnavailable(client, store, env.name, settings, progress, logs);
         await pullRuns(config, client, store, env.name, settings, state, progress, report, skipped, logs);
+        // Runs deleted in Dataverse (by a retention job or anyone) stay in the archive, marked when they left.
+        const gone = await reconcileAfterPull(client, store, env.name).catch((e: unknown) => {
+            warnings.push(`${env.name}: deleted-run reconciliation skipped: ${scrub((e as Error).message)}`);
+            return null;
+        });
+        if (gone?.newlyDeleted) warnings.push(`${env.name}: ${gone.newlyDeleted} archived runs are gone from Dataverse: kept, runs.deleted_in_source_on set`);
         state.lastPullCompletedAt = new Date().toISOString();
         await store.writeState(env.name, state);
         if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));

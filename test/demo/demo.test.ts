@@ -43,6 +43,10 @@ describe("npm run demo (reduced size)", () => {
         for (const s of result.screenshots) expect(readFileSync(s).subarray(1, 4).toString()).toBe("PNG");
     });
 
+    it("ends with a read-only retention plan: what purging runs older than 14 days would free, and that it is safe", () => {
+        expect(result.retention).toMatch(/^retention: a purge would delete [\d,]+ runs in 3 environments, freeing ~.+ of file capacity and [\d,]+ flowsession rows; safe: it deletes only runs padlens has archived and verified.*Nothing was changed\.$/);
+    });
+
     it("writes the Power BI project next to the Parquet, with the data path filled in and the visual registered", () => {
         expect(existsSync(result.reportProject)).toBe(true);
         const semantic = readdirSync(path.dirname(result.reportProject), { recursive: true }).map(String);
