@@ -5,9 +5,11 @@ export interface GlobalOptions {
     out?: string;
     json: boolean;
     quiet: boolean;
+    /** Opened by main.ts before parsing (see there); commands only read it. */
+    logFile?: string;
 }
 
-/** Global flags of README "Using it for real", readable from any subcommand. */
+/** Global flags (docs/cli.md), readable from any subcommand. */
 export function globalOptions(command: Command): GlobalOptions {
     return command.optsWithGlobals<GlobalOptions>();
 }

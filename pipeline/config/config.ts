@@ -48,6 +48,8 @@ export interface PadlensConfig {
     requestTimeoutSeconds: number;
     /** How requests reach the internet (docs/pull.md, "Behind a proxy"). */
     proxy: ProxySetting;
+    /** Parquet compression of every table (docs/data-contract.md, "Compression"). */
+    compression: "zstd" | "snappy";
     logs: LogsConfig;
     environments: EnvironmentConfig[];
 }
@@ -149,6 +151,7 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         scheduleMinutes: (raw.scheduleMinutes as number | undefined) ?? 60,
         requestTimeoutSeconds,
         proxy,
+        compression: (raw.compression as "zstd" | "snappy" | undefined) ?? "zstd",
         logs: {
             includeInputsOutputs: logs.includeInputsOutputs ?? false,
             redact: logs.redact ?? [...DEFAULT_REDACT],

@@ -1,54 +1,67 @@
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { BuildLockedError } from "../../build/build-lock.js";
-import { runBuild, type BuildProgress, type BuildSummary } from "../../build/run-build.js";
-import { decodeOptionsOf, loadConfig } from "../../config/config.js";
-import type { DecodeOptions } from "../../decode/action-record.js";
+import type { BuildProgress } from "../../build/run-build.js";
+import { RawStore } from "../../store/raw-store.js";
+import { createBuildProgress } from "../../ui/progress.js";
+import { terminal } from "../../ui/terminal.js";
+import { buildTarget } from "../build-target.js";
+import { formatBuildSummary, runBuildStage, type BuildStageResult } from "../build-stage.js";
 import { ExitCode, UserError } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
+import { interruptible } from "../interrupt.js";
+import { finish } from "../outcome.js";
 
-/**
- * Where to build: --out wins; otherwise the config's "out". The build needs no credentials, so a config
- * that is missing is fine when --out is given, and a config is only read for "out" and the URLs.
- */
-async function resolveTarget(configFile: string, outFlag: string | undefined): Promise<{ out: string; urls: Record<string, string>; timeZones?: Record<string, string>; decode?: DecodeOptions }> {
-    const exists = await readFile(configFile).then(() => true, () => false);
-    if (!exists) {
-        if (outFlag) return { out: path.resolve(outFlag), urls: {} };
-        throw new UserError(`build: no ${configFile}; give --out <dir> (the folder holding raw/) or --config <file>`, ExitCode.Usage);
-    }
-    const config = await loadConfig(configFile, outFlag);
-    return { out: config.out, urls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])), timeZones: Object.fromEntries(config.environments.map((e) => [e.name, e.timeZone])), decode: decodeOptionsOf(config.logs) };
+/** What --json carries for a build: the build summary plus which quarantines are new (docs/cli.md). */
+export function buildJson(r: BuildStageResult): Record<string, unknown> {
+    return { ...r.summary, quarantinedNew: r.quarantine.new, quarantinedEarlier: r.quarantine.earlier, newQuarantines: r.quarantine.newLogs };
 }
 
-export function formatBuildSummary(s: BuildSummary): string {
-    const lines = s.environments.map((e) => `${e.env.padEnd(16)} ${String(e.runs).padStart(8)} runs ${String(e.actions).padStart(10)} actions ${String(e.quarantined).padStart(6)} quarantined ${String(e.runsWithWarnings).padStart(6)} runs with decode warnings`);
-    lines.push(`${s.runs} runs, ${s.actions} actions, ${s.quarantined} quarantined -> ${s.out} in ${s.seconds.toFixed(1)} s (${s.actionsPerSecond} actions/s)`);
-    if (s.quarantined) lines.push(`see ${path.join(s.out, "quarantine")} and \`padlens inspect <env>/<run-id>\` for why`);
-    if (s.runsWithWarnings) lines.push(`${s.runsWithWarnings} runs kept every action but had fields that could not be read (null in the tables): see runs.decode_warning, or \`padlens inspect <env>/<run-id>\``);
-    if (s.recoveredInterruptedCommit) lines.push("note: finished the commit of an earlier build that had been interrupted");
-    return lines.join("\n");
+/** What Ctrl-C during a build leaves behind, by the phase it had reached. */
+export function keptByBuild(phase: BuildProgress["phase"] | undefined, out: string): string {
+    return phase === "commit"
+        ? `stopped while committing the new tables in ${out}: the next build finishes or rolls back that commit; the raw store is untouched`
+        : `the build was stopped before its commit: the tables in ${out} are as they were, the raw store is untouched; run \`padlens build\` again`;
+}
+
+function compressionOf(flag: string | undefined): "zstd" | "snappy" | undefined {
+    if (flag === undefined) return undefined;
+    if (flag === "zstd" || flag === "snappy") return flag;
+    throw new UserError(`--compression: '${flag}' is not zstd or snappy`, ExitCode.Usage);
 }
 
 export function registerBuild(program: Command): void {
     program
         .command("build")
-        .description("decode the action logs in <out>/raw and (re)write the Parquet tables (exit 3 when some logs were quarantined)")
-        .action(async (_opts: unknown, command: Command) => {
+        .description("decode the action logs in <out>/raw and (re)write the Parquet tables (no network, no credentials)")
+        .option("--allow-empty", "build even when <out> has no raw store (writes empty tables)", false)
+        .option("--compression <codec>", "Parquet compression: zstd (default, smallest) or snappy (for readers that reject ZSTD)")
+        .option("--no-wait", "fail at once (exit 1) when a pull or build holds the output folder, instead of waiting for it")
+        .action(async (opts: { allowEmpty: boolean; wait: boolean; compression?: string }, command: Command) => {
             const global = globalOptions(command);
-            const { out, urls, timeZones, decode } = await resolveTarget(global.config, global.out);
-            const quiet = global.quiet || global.json;
-            let last = 0;
-            const onProgress = (p: BuildProgress) => {
-                if (quiet || Date.now() - last < 1000) return;
-                last = Date.now();
-                process.stderr.write(`${p.phase}${p.env ? ` ${p.env}` : ""}${p.runsTotal ? ` ${p.runsDone}/${p.runsTotal} runs` : ""}\n`);
-            };
-            const summary = await runBuild({ out, environmentUrls: urls, timeZones, onProgress, decode }).catch((e: unknown) => {
-                throw e instanceof BuildLockedError ? new UserError(`build: ${e.message}`, ExitCode.Failure) : e;
-            });
-            process.stdout.write(global.json ? `${JSON.stringify(summary)}\n` : `${formatBuildSummary(summary)}\n`);
-            process.exitCode = summary.quarantined > 0 ? ExitCode.Partial : ExitCode.Ok;
+            const target = await buildTarget(global.config, global.out);
+            // A mistyped --out must not replace a report's tables with empty ones (and exit 0).
+            const envs = await new RawStore(target.out).listEnvironments();
+            const compression = compressionOf(opts.compression) ?? target.compression;
+            if (!envs.length && !opts.allowEmpty) {
+                throw new UserError(
+                    `build: no raw store in ${target.out} (nothing under ${path.join(target.out, "raw")}): check --out or the config's "out", or run \`padlens pull\` first; --allow-empty writes empty tables anyway`,
+                    ExitCode.Usage,
+                );
+            }
+            const progress = createBuildProgress(process.stderr, { quiet: global.quiet || global.json });
+            const result = await interruptible(
+                { command: "build", stop: () => progress.stop(), kept: () => keptByBuild(progress.phase, target.out) },
+                () => runBuildStage({
+                    out: target.out, environmentUrls: target.urls, timeZones: target.timeZones, decode: target.decode, onProgress: (p) => progress.update(p),
+                    compression,
+                    lock: { wait: opts.wait, onWait: (m) => terminal.err(`${m}\n`) },
+                }),
+            ).catch((e: unknown) => {
+                if (e instanceof BuildLockedError) throw new UserError(`build: ${e.message}`, ExitCode.Failure);
+                throw new UserError(`build failed: ${e instanceof Error ? e.message : String(e)}`, ExitCode.Failure);
+            }).finally(() => progress.stop());
+            if (!global.json) terminal.out(`${formatBuildSummary(result.summary, result.quarantine)}\n`);
+            finish({ command: "build", exitCode: result.exitCode, problems: result.problems, data: buildJson(result) }, global);
         });
 }

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
 import path from "node:path";
+import { ExitCode, UserError } from "../exit-codes.js";
 
 interface DemoCommandOptions {
     out?: string;
@@ -32,8 +33,15 @@ export function registerDemo(program: Command): void {
         .option("--repackage", "package the visual even when dist/ is up to date", false)
         .action(async (opts: DemoCommandOptions, command: Command) => {
             const global = command.optsWithGlobals<{ out?: string; quiet: boolean }>();
-            const { runDemo, formatDemoSummary } = await import("../../../demo/run.js");
-            const { projectRoot } = await import("../../../demo/project-root.js");
+            // The installed package ships no demo (it packages the visual from its sources): say so, not a stack trace.
+            const load = async <T>(load: () => Promise<T>): Promise<T> => load().catch((error: unknown) => {
+                if ((error as NodeJS.ErrnoException).code === "ERR_MODULE_NOT_FOUND" && /[\\/]demo[\\/](run|project-root)\.js'/.test((error as Error).message)) {
+                    throw new UserError("demo: needs a repository checkout (git clone, npm ci, npm run demo); the installed package runs `padlens simulate` instead", ExitCode.Usage);
+                }
+                throw error;
+            });
+            const { runDemo, formatDemoSummary } = await load(() => import("../../../demo/run.js"));
+            const { projectRoot } = await load(() => import("../../../demo/project-root.js"));
             const started = Date.now();
             const result = await runDemo({
                 out: global.out ? path.resolve(global.out) : path.join(projectRoot(), "demo-output"),

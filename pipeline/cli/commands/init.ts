@@ -1,8 +1,13 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { packageRoot } from "../version.js";
 import { ExitCode, UserError } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
+import { finish } from "../outcome.js";
+import { terminal } from "../../ui/terminal.js";
 
 /**
  * The example config. JSON has no comments, so keys starting with "//" carry them: the schema ignores
@@ -59,15 +64,31 @@ export const EXAMPLE_CONFIG = {
     ],
 };
 
+/**
+ * The config's JSON Schema as shipped in this package, as a file URL: the config lives in the user's own
+ * folder (C:\padlens) and the package wherever npm put it, so a relative path would not reach it. VS Code
+ * and other editors resolve file URLs in "$schema". Undefined if the file is missing (a stripped install).
+ */
+export function configSchemaUrl(): string | undefined {
+    const file = path.join(packageRoot(), "docs", "schemas", "padlens.config.schema.json");
+    return existsSync(file) ? pathToFileURL(file).href : undefined;
+}
+
 export function registerInit(program: Command): void {
     program
         .command("init")
         .description("write an example padlens.config.json (valid JSON; \"//\" keys are comments)")
         .option("--force", "overwrite an existing file", false)
         .action(async (opts: { force: boolean }, command: Command) => {
-            const file = globalOptions(command).config;
+            const global = globalOptions(command);
+            const file = global.config;
             if (existsSync(file) && !opts.force) throw new UserError(`${file} already exists (use --force to overwrite)`, ExitCode.Usage);
-            await writeFile(file, `${JSON.stringify(EXAMPLE_CONFIG, null, 2)}\n`);
-            process.stdout.write(`wrote ${file}: edit the environments, then run \`padlens doctor\`\n`);
+            const schema = configSchemaUrl();
+            await writeFile(file, `${JSON.stringify(schema ? { $schema: schema, ...EXAMPLE_CONFIG } : EXAMPLE_CONFIG, null, 2)}\n`);
+            if (!global.json) {
+                terminal.out(`wrote ${file}: edit the environments, then run \`padlens doctor\`\n`);
+                if (schema) terminal.out(`its "$schema" is ${schema}: editors such as VS Code complete and check the keys\n`);
+            }
+            finish({ command: "init", exitCode: ExitCode.Ok, data: { file: path.resolve(file), ...(schema ? { schema } : {}) } }, global);
         });
 }

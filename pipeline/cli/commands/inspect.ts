@@ -8,6 +8,8 @@ import { decodeOptionsOf, loadConfig } from "../../config/config.js";
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../../decode/action-record.js";
 import { ExitCode, UserError } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
+import { finish } from "../outcome.js";
+import { terminal } from "../../ui/terminal.js";
 
 /**
  * Output folder and decode options as the build would use them: from the config when there is a valid
@@ -77,7 +79,14 @@ export function registerInspect(program: Command): void {
         .action(async (target: string, _opts: unknown, command: Command) => {
             const global = globalOptions(command);
             const reports = await inspectTarget(target, global.config, global.out);
-            process.stdout.write(global.json ? `${JSON.stringify(reports)}\n` : `${reports.map(formatInspect).join("\n\n")}\n`);
-            process.exitCode = reports.every((r) => r.result.ok) ? ExitCode.Ok : ExitCode.Partial;
+            if (!global.json) terminal.out(`${reports.map(formatInspect).join("\n\n")}\n`);
+            const undecodable = reports.filter((r) => !r.result.ok);
+            // 3: a log the build would quarantine (inspect is run to find out why, so that is the expected answer, not a failure).
+            finish({
+                command: "inspect",
+                exitCode: undecodable.length ? ExitCode.Partial : ExitCode.Ok,
+                problems: undecodable.map((r) => `${r.source}: ${r.result.ok ? "" : r.result.reason}`),
+                data: { reports },
+            }, global);
         });
 }

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ExitCode, UserError } from "../exit-codes.js";
 
@@ -30,7 +30,7 @@ export function registerSimulate(program: Command): void {
         .option("--envs <n>", "number of sample environments (default 3)")
         .option("--days <n>", "days of run history (default 30)")
         .option("--scale <x>", "multiplies the number of runs (default 1)")
-        .option("--faults <profile>", "none | flaky | resets | truncated | slow | storm429 | chaos", "none")
+        .option("--faults <profile>", "none | flaky | resets | truncated | slow | storm429 | chaos | bulkdelete-partial", "none")
         .option("--token-lifetime <seconds>", "lifetime of issued access tokens", "3600")
         .option("--ca-dir <dir>", "where the simulator's CA is kept (reused when present; default ~/.padlens/simulator-ca)")
         .option("--manifest <file>", "where to write the sample manifest (default: a temporary folder)")
@@ -72,7 +72,9 @@ export function registerSimulate(program: Command): void {
                 };
                 const file = path.resolve(opts.writeConfig);
                 mkdirSync(path.dirname(file), { recursive: true });
-                writeFileSync(file, JSON.stringify(config, null, 2) + "\n");
+                // Owner-only: it holds the simulated clients' secrets inline.
+                writeFileSync(file, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
+                chmodSync(file, 0o600); // the mode above applies only when the file is new
             }
             process.stdout.write(JSON.stringify({
                 authorityHost: sim.authorityHost,

@@ -137,6 +137,8 @@ export async function storeDigest(out: string): Promise<string> {
     const files = (await readdir(root, { recursive: true, withFileTypes: true }))
         .filter((f) => f.isFile() && !(f.name.startsWith(".") && f.name.endsWith(".tmp")))
         .map((f) => path.relative(root, path.join(f.parentPath, f.name)))
+        // Retention bookkeeping (reconciliation times, job records) is about when a pull ran, not what it fetched.
+        .filter((rel) => !rel.split(path.sep).includes("retention"))
         .sort();
     for (const rel of files) {
         const bytes = await readFile(path.join(root, rel));
