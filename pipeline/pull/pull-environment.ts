@@ -17,6 +17,9 @@ export interface EnvProgress {
     runsUnchanged: number;
     /** Listed runs neither stored nor requested: their id (or modifiedon) is not something we can trust. */
     runsSkipped: number;
+    /** Runs the listing will return, counted by the server before listing (a lower bound past 5,000), so the
+     * progress bar's total does not grow as pages arrive. */
+    runsExpected?: number;
     v1Files: number;
     v2Runs: number;
     bytes: number;
@@ -172,6 +175,14 @@ async function pullRuns(
 ): Promise<void> {
     const since = state.watermark ? odataDate(new Date(Date.parse(state.watermark) - config.overlapMinutes * 60_000).toISOString()) : undefined;
     const query = `flowsessions?$select=${FLOWSESSION_COLUMNS.join(",")}${since ? `&$filter=modifiedon ge ${since}` : ""}&$orderby=modifiedon asc,flowsessionid asc`;
+    // One cheap request for the total, so progress shows a known total and an ETA from the start. Dataverse caps
+    // @odata.count at 5,000; a failure here costs only the estimate.
+    const counted = await client.getJson<{ "@odata.count"?: number }>(`flowsessions?$select=flowsessionid${since ? `&$filter=modifiedon ge ${since}` : ""}&$count=true&$top=1`, {}, "flowsessions (count)")
+        .catch(() => null);
+    if (typeof counted?.["@odata.count"] === "number") {
+        progress.runsExpected = counted["@odata.count"];
+        report();
+    }
     const prefix = new CommittedPrefix();
     const inFlight = new Set<Promise<void>>();
     const maxInFlight = Math.max(2, config.concurrency * 2);

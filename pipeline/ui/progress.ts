@@ -34,6 +34,9 @@ export function formatDuration(seconds: number | undefined): string {
  * Seconds left at the average rate since `startedMs`. The total can still grow while a pull lists runs
  * (runs are fetched as their page arrives), so this is the time to finish what is listed so far.
  */
+/** The runs a pull will go through: the server's count when it gave one, else what is listed so far. */
+export const totalOf = (p: EnvProgress): number => Math.max(p.runsListed, p.runsExpected ?? 0);
+
 export function etaSeconds(done: number, total: number, startedMs: number, nowMs: number): number | undefined {
     const elapsed = (nowMs - startedMs) / 1000;
     if (done <= 0 || elapsed < 1 || total <= done) return total > 0 && done >= total ? 0 : undefined;
@@ -67,7 +70,7 @@ export function progressLine(p: EnvProgress, width: number, eta: number | undefi
     const done = p.runsFetched + p.runsUnchanged + p.runsSkipped;
     const head = `${p.env.padEnd(width)} ${p.phase.padEnd(9)}`;
     if (p.phase === "starting" || p.phase === "snapshots") return `${head} signing in, reading flows, machines and log settings`;
-    const tail = `${done}/${p.runsListed} runs (${p.runsFetched} fetched, ${p.runsUnchanged} unchanged), ${p.v1Files + p.v2Runs} logs, ${formatBytes(p.bytes)}, ${p.retries} retries, ${p.throttled} throttled`;
+    const tail = `${done}/${totalOf(p)} runs (${p.runsFetched} fetched, ${p.runsUnchanged} unchanged), ${p.v1Files + p.v2Runs} logs, ${formatBytes(p.bytes)}, ${p.retries} retries, ${p.throttled} throttled`;
     return p.phase === "runs" ? `${head} ${tail}, ETA ${formatDuration(eta)}` : `${head} ${tail}`;
 }
 
@@ -106,7 +109,7 @@ abstract class TrackingDisplay implements ProgressDisplay {
         track.last = p;
         if (p.phase === "runs" && track.runsStartedMs === undefined) track.runsStartedMs = this.now();
         const done = p.runsFetched + p.runsUnchanged + p.runsSkipped;
-        const eta = track.runsStartedMs === undefined ? undefined : etaSeconds(done, p.runsListed, track.runsStartedMs, this.now());
+        const eta = track.runsStartedMs === undefined ? undefined : etaSeconds(done, totalOf(p), track.runsStartedMs, this.now());
         return { track, phaseChanged, eta };
     }
 
@@ -155,10 +158,10 @@ class BarDisplay extends TrackingDisplay {
         };
         let bar = this.bars.get(p.env);
         if (!bar) {
-            bar = this.multibar.create(Math.max(1, p.runsListed), 0, payload);
+            bar = this.multibar.create(Math.max(1, totalOf(p)), 0, payload);
             this.bars.set(p.env, bar);
         }
-        bar.setTotal(Math.max(1, p.runsListed));
+        bar.setTotal(Math.max(1, totalOf(p)));
         bar.update(done, payload);
     }
 

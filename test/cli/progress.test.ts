@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EnvProgress } from "../../pipeline/pull/pull-environment.js";
-import { createProgressDisplay, etaSeconds, formatDuration } from "../../pipeline/ui/progress.js";
+import { createProgressDisplay, etaSeconds, formatDuration, progressLine } from "../../pipeline/ui/progress.js";
 import { Terminal } from "../../pipeline/ui/terminal.js";
 import { startSimulator, type SimulatorHandle } from "../../simulator/server/index.js";
 import { caDir, configJson, makeDataset } from "../pipeline/pull/fixture.js";
@@ -108,5 +108,11 @@ describe("progress bars on a terminal", () => {
         expect(etaSeconds(100, 100, 0, 10_000)).toBe(0);
         expect(formatDuration(undefined)).toBe("?");
         expect(formatDuration(3725)).toBe("1:02:05");
+    });
+
+    it("the total is the server's count from the start, so it does not grow while runs are listed", () => {
+        const p: EnvProgress = { env: "alpha", phase: "runs", runsListed: 453, runsFetched: 200, runsUnchanged: 0, runsSkipped: 0, runsExpected: 856, v1Files: 0, v2Runs: 0, bytes: 0, requests: 0, retries: 0, throttled: 0 };
+        expect(progressLine(p, 5, undefined)).toContain("200/856 runs");
+        expect(progressLine({ ...p, runsExpected: undefined }, 5, undefined)).toContain("200/453 runs");
     });
 });
