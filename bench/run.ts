@@ -7,6 +7,7 @@ import { RawStore } from "../pipeline/store/raw-store.js";
 import { generateDataset } from "../simulator/sample/index.js";
 import { writeSampleToRawStore } from "../simulator/sample/raw-store-writer.js";
 import { benchRealLogs } from "./real-logs.js";
+import { benchVisual } from "./visual.js";
 
 /**
  * `npm run bench`: how fast `padlens build` turns a raw store into Parquet, as a ratio to a baseline
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
             ["peak RSS of this process", `${Math.round(peakRss / 1024 / 1024)} MB`],
         ];
         if (process.env.PADLENS_BENCH_REAL !== "0") rows.push(...(await benchRealLogs(RUNS)));
+        if (process.env.PADLENS_BENCH_VISUAL !== "0") rows.push(...(await benchVisual(RUNS)));
         const width = Math.max(...rows.map((r) => r[0].length));
         process.stdout.write(`${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")}\n`);
     } finally {

@@ -1,27 +1,44 @@
 /** Locale-aware formatting through Intl, keyed by the report's locale (host.locale). */
 export class Formatter {
-    private readonly integer: Intl.NumberFormat;
-    private readonly decimal: Intl.NumberFormat;
-    private readonly percent: Intl.NumberFormat;
-    private readonly dateTime: Intl.DateTimeFormat;
-    private readonly date: Intl.DateTimeFormat;
+    private readonly safe: string;
+    private cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
 
     constructor(readonly locale: string) {
-        const safe = Formatter.supported(locale);
-        this.integer = new Intl.NumberFormat(safe, { maximumFractionDigits: 0 });
-        this.decimal = new Intl.NumberFormat(safe, { maximumFractionDigits: 3 });
-        this.percent = new Intl.NumberFormat(safe, { style: "percent", maximumFractionDigits: 1 });
-        this.dateTime = new Intl.DateTimeFormat(safe, { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 });
-        this.date = new Intl.DateTimeFormat(safe, { year: "numeric", month: "2-digit", day: "2-digit" });
+        this.safe = Formatter.supported(locale);
     }
 
+    /**
+     * Intl falls back to the default locale by itself for locales it lacks; only a malformed tag throws.
+     * (supportedLocalesOf would load locale data up front: tens of ms before the first paint.)
+     */
     private static supported(locale: string): string {
         try {
-            return Intl.NumberFormat.supportedLocalesOf([locale]).length ? locale : "en-US";
+            return Intl.getCanonicalLocales(locale)[0] ?? "en-US";
         } catch {
             return "en-US";
         }
     }
+
+    /** Intl formats are made on first use: making all of them up front costs a first paint tens of ms. */
+    private num(key: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+        let f = this.cache.get(key) as Intl.NumberFormat | undefined;
+        if (!f) { f = new Intl.NumberFormat(this.safe, options); this.cache.set(key, f); }
+        return f;
+    }
+
+    private dt(key: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+        let f = this.cache.get(key) as Intl.DateTimeFormat | undefined;
+        if (!f) { f = new Intl.DateTimeFormat(this.safe, options); this.cache.set(key, f); }
+        return f;
+    }
+
+    private get integer(): Intl.NumberFormat { return this.num("integer", { maximumFractionDigits: 0 }); }
+    private get decimal(): Intl.NumberFormat { return this.num("decimal", { maximumFractionDigits: 3 }); }
+    private get percent(): Intl.NumberFormat { return this.num("percent", { style: "percent", maximumFractionDigits: 1 }); }
+    private get dateTime(): Intl.DateTimeFormat {
+        return this.dt("dateTime", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 });
+    }
+    private get date(): Intl.DateTimeFormat { return this.dt("date", { year: "numeric", month: "2-digit", day: "2-digit" }); }
 
     count(n: number): string {
         return this.integer.format(n);
@@ -53,7 +70,25 @@ export class Formatter {
         return Number.isFinite(epochMs) ? this.dateTime.format(new Date(epochMs)) : "";
     }
 
+    /**
+     * Clock time in the viewer's time zone, as precise as the axis step needs: 14:05, 14:05:30,
+     * 14:05:30.250; a step of a day or more gives the date.
+     */
+    clock(epochMs: number, stepMs: number): string {
+        if (!Number.isFinite(epochMs)) return "";
+        if (stepMs >= 86_400_000) return this.day(epochMs);
+        const f = stepMs >= 60_000 ? this.dt("hm", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
+            : stepMs >= 1000 ? this.dt("hms", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+                : this.dt("hmsf", { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hourCycle: "h23" });
+        return f.format(new Date(epochMs));
+    }
+
+    /** Date and time to the minute, for run labels: 05/01/2026, 14:05. */
+    minute(epochMs: number): string {
+        return Number.isFinite(epochMs) ? this.dt("minute", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(epochMs)) : "";
+    }
+
     day(epochMs: number): string {
-        return this.date.format(new Date(epochMs));
+        return Number.isFinite(epochMs) ? this.date.format(new Date(epochMs)) : "";
     }
 }

@@ -4,8 +4,8 @@ import powerbi from "powerbi-visuals-api";
 import { FormattingSettingsService } from "powerbi-visuals-utils-formattingmodel";
 import "./../style/visual.less";
 
-import { ActionTable, convertActions, isPreAggregated, missingRoles, roleIndexes, runsInTable, text } from "./model/actionTable";
-import { HeatColumns, HeatMeasure, HeatRows, HeatmapModel, buildHeatmap } from "./model/heatmap";
+import { ActionTable, ActionTableBuilder, AppendResult, isPreAggregated, missingRoles, roleIndexes, runsInTable, tableSignature, text } from "./model/actionTable";
+import { HeatColumns, HeatMeasure, HeatRows, HeatmapAggregator, HeatmapModel, HeatmapOptions } from "./model/heatmap";
 import { Roles } from "./model/roles";
 import {
     LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, hitTestTimeline, laneTop, layoutTimeline, panViewport, timeToX, zoomViewport,
@@ -14,9 +14,10 @@ import { Formatter } from "./format";
 import { Strings, StringKey } from "./strings";
 import { VisualSettings, enumValue } from "./settings";
 import { Palette } from "./render/colors";
-import { drawOverview, drawTimeline } from "./render/timelineRenderer";
-import { HeatmapGeometry, dimmedCells, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
-import { drawHeatmapAxes, drawTimelineAxis } from "./render/axes";
+import { BarKind, barKind, drawOverview, drawScrollbar, drawTimeline } from "./render/timelineRenderer";
+import { ColorScale, HeatmapGeometry, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
+import { AxisMode, drawHeatmapAxes, drawTimelineAxis, timeTicks } from "./render/axes";
+import { LegendEntry, drawHeatmapLegend, drawTimelineLegend } from "./render/legend";
 
 import IVisual = powerbi.extensibility.visual.IVisual;
 import VisualConstructorOptions = powerbi.extensibility.visual.VisualConstructorOptions;
@@ -32,42 +33,132 @@ type ViewKind = "timeline" | "heatmap";
 /** Identities behind one selection; large heatmap cells are capped to keep the host responsive. */
 const MAX_IDS_PER_SELECTION = 20_000;
 
+/** Height kept free below the timeline's lanes for the "rows ignored" note. */
+const NOTE_HEIGHT = 16;
+/** Height of the legend strip: one line of swatches; the heatmap's ramp has its tick labels below it. */
+const STRIP_HEIGHT = 20;
+const HEAT_STRIP_HEIGHT = 32;
+
+/** Counts over all rows of a table, for the legend, the summary and the data attributes. */
+interface TableSummary {
+    failed: number;
+    handled: number;
+    succeeded: number;
+    other: number;
+}
+
+function summarize(t: ActionTable): TableSummary {
+    const out: TableSummary = { failed: 0, handled: 0, succeeded: 0, other: 0 };
+    const ok = t.status.values.map((v) => /succe|ok|complete/i.test(v));
+    for (let k = 0; k < t.count; k++) {
+        const kind: BarKind = barKind(t, t.order[k], ok);
+        out[kind === "failed" ? "failed" : kind === "handled" ? "handled" : kind === "succeeded" ? "succeeded" : "other"]++;
+    }
+    return out;
+}
+
+/** Unhandled failures in reading order (lane, then time), with their lanes, for navigation and the scrollbar. */
+interface Failures {
+    rows: Int32Array;
+    /** Lane of each entry of `rows`. */
+    lanesOfRows: Int32Array;
+    /** Distinct lanes holding a failure, ascending. */
+    lanes: Int32Array;
+}
+
+function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
+    const rows: number[] = [];
+    for (let k = 0; k < t.count; k++) {
+        const i = t.order[k];
+        if (t.failed[i] && !t.handled[i] && layout.laneOfRow[i] >= 0) rows.push(i);
+    }
+    // Bands may be ordered other than by run: lane first, then time (positions are by time within a run).
+    if (layout.mode === "bands") rows.sort((a, b) => layout.laneOfRow[a] - layout.laneOfRow[b] || t.position[a] - t.position[b]);
+    const lanesOfRows = Int32Array.from(rows, (r) => layout.laneOfRow[r]);
+    const lanes = Int32Array.from(new Set(lanesOfRows)).sort();
+    return { rows: Int32Array.from(rows), lanesOfRows, lanes };
+}
+
+/** VisualUpdateType.Data and VisualDataChangeOperationKind values (const enums of the API, inlined by value). */
+const UPDATE_DATA = 2;
+const OPERATION_CREATE = 0;
+
+/**
+ * How an update's rows relate to the rows already converted: the same rows (resize, format pane, selection),
+ * the same rows and a new segment after them (fetchMoreData), or another data set.
+ */
+type DataChange = "same" | "append" | "new";
+
+/** What keyboard focus is on, by identity, so it survives new segments, collapsing and re-sorting. */
+type FocusKey =
+    | { kind: "lane"; laneKind: LaneKind; ref: number }
+    | { kind: "cell"; rowKey: number; colKey: number };
+
 export class Visual implements IVisual {
     private readonly host: IVisualHost;
     private readonly selectionManager: ISelectionManager;
     private readonly formatting: FormattingSettingsService;
     private readonly strings: Strings;
     private readonly root: HTMLElement;
+    /** Canvas, DOM labels and focus ring, below or above the legend strip. */
+    private readonly plot: HTMLElement;
+    /** Legend and failure navigation. */
+    private readonly strip: HTMLElement;
+    private readonly legend: HTMLElement;
+    private readonly nav: HTMLElement;
+    private readonly navLabel: HTMLElement;
     private readonly canvas: HTMLCanvasElement;
     private readonly labels: HTMLElement;
     private readonly focusRing: HTMLElement;
     private readonly message: HTMLElement;
     private readonly status: HTMLElement;
+    private readonly loading: HTMLElement;
+    private readonly note: HTMLElement;
     private settings = new VisualSettings();
     private formatter: Formatter;
     private palette!: Palette;
     private dataView: DataView | undefined;
+    /** Rows of the DataView last converted, to tell a new segment or a format change from new data. */
+    private convertedRows: powerbi.DataViewTableRow[] | null = null;
+    private builder: ActionTableBuilder | null = null;
     private table: ActionTable | null = null;
+    /** Bumped whenever the table's rows change: layouts and heatmaps built for an older version are rebuilt. */
+    private tableVersion = 0;
+    /** Whether the last data update said more segments were coming. */
+    private segmented = false;
+    /** Row count at which fetchMoreData was last called: never twice for the same rows (resizes, format changes). */
+    private requestedAt = -1;
     private view: ViewKind = "timeline";
     private layout: TimelineLayout | null = null;
+    private layoutKey = "";
     private viewport: TimelineViewport = { t0: 0, t1: 1, scrollY: 0 };
+    /** The viewport shows the whole span: later segments that lengthen the run widen it too. */
+    private fullView = true;
     private geometry: TimelineGeometry = { width: 0, height: 0, labelWidth: 160, axisHeight: 22, laneHeight: 16 };
+    /** The visual's height; the timeline leaves a footer below its lanes for the ignored-rows note. */
+    private viewportHeight = 0;
+    private heatAggregator: HeatmapAggregator | null = null;
+    private heatKey = "";
     private heatmap: HeatmapModel | null = null;
+    private heatModelKey = "";
     private heatGeometry: HeatmapGeometry | null = null;
-    /** Selected rows of the ActionTable (timeline) or selected cells (heatmap). */
-    private selectedRows: Uint8Array | null = null;
-    private selectedCells = new Set<number>();
-    /** Keyboard focus: a lane (timeline) or a cell index (heatmap); -1 for none. */
+    /** Selected rows by row id (the DataView row index), in both views: a cell is selected when a row behind it is. */
+    private readonly selected = new Set<number>();
+    /** Keys of host selection ids not yet found among the converted rows (restored as segments arrive). */
+    private pendingSelection: Set<string> | null = null;
+    /** Keyboard focus: a lane (timeline) or a cell index (heatmap); -1 for none. `focusKey` is its identity. */
     private focusIndex = -1;
+    private focusKey: FocusKey | null = null;
     private keyboardFocus = false;
     private drag: { x: number; y: number; v: TimelineViewport } | null = null;
-    /** Touch points currently down, for pinch zoom. */
     private dragEnded: { x: number; y: number } | null = null;
+    /** Touch points currently down, for pinch zoom. */
     private readonly pointers = new Map<number, { x: number; y: number }>();
     private pinch: { distance: number; centre: number; v: TimelineViewport } | null = null;
-    private dataKey = "";
     /** Collapsed subflow groups of the single-run timeline, by the group's first action row. */
-    private collapsed = new Set<number>();
+    private readonly collapsed = new Set<number>();
+    private failures: Failures = { rows: new Int32Array(0), lanesOfRows: new Int32Array(0), lanes: new Int32Array(0) };
+    private summaryCache: (TableSummary & { version: number }) | null = null;
 
     constructor(options: VisualConstructorOptions) {
         this.host = options.host;
@@ -91,31 +182,61 @@ export class Visual implements IVisual {
         this.status = document.createElement("div");
         this.status.className = "padlens-status";
         this.status.setAttribute("aria-live", "polite");
-        this.root.append(this.canvas, this.labels, this.focusRing, this.message, this.status);
+        // Visible while segments arrive: the report author sees that more rows are coming and how many are in.
+        this.loading = document.createElement("div");
+        this.loading.className = "padlens-loading";
+        this.loading.setAttribute("role", "status");
+        this.loading.hidden = true;
+        // Rows the visual left out or changed: said on the visual, the reasons in its tooltip.
+        this.note = document.createElement("div");
+        this.note.className = "padlens-note";
+        this.note.setAttribute("role", "note");
+        this.note.hidden = true;
+        this.plot = document.createElement("div");
+        this.plot.className = "padlens-plot";
+        this.plot.append(this.canvas, this.labels, this.focusRing);
+        this.strip = document.createElement("div");
+        this.strip.className = "padlens-strip";
+        this.legend = document.createElement("div");
+        this.legend.className = "padlens-legend-items";
+        // Previous / next failure: buttons for the mouse, F8 / Shift+F8 (and n / N) for the keyboard.
+        this.nav = document.createElement("div");
+        this.nav.className = "padlens-nav";
+        const button = (text: string, dir: number, key: StringKey): HTMLButtonElement => {
+            const b = document.createElement("button");
+            b.type = "button";
+            b.textContent = text;
+            b.title = this.strings.get(key);
+            b.setAttribute("aria-label", this.strings.get(key));
+            b.addEventListener("click", (e) => this.guard(() => { e.stopPropagation(); this.keyboardFocus = true; this.jumpToFailure(dir); this.draw(); }));
+            return b;
+        };
+        this.navLabel = document.createElement("span");
+        this.nav.append(button("◀", -1, "Nav_Previous"), this.navLabel, button("▶", 1, "Nav_Next"));
+        this.strip.append(this.legend, this.nav);
+        this.root.append(this.plot, this.strip, this.message, this.loading, this.note, this.status);
         options.element.appendChild(this.root);
-        this.selectionManager.registerOnSelectCallback((ids) => {
-            if (ids.length === 0) this.clearLocalSelection();
-        });
+        this.selectionManager.registerOnSelectCallback((ids) => this.guard(() => this.onHostSelection(ids as ISelectionId[])));
         this.bindEvents();
     }
 
     public update(options: VisualUpdateOptions): void {
         this.host.eventService.renderingStarted(options);
         try {
-            this.dataView = options.dataViews?.[0];
-            this.settings = this.formatting.populateFormattingSettingsModel(VisualSettings, this.dataView);
+            const dv = options.dataViews?.[0];
+            this.settings = this.formatting.populateFormattingSettingsModel(VisualSettings, dv);
             this.palette = this.resolvePalette();
             this.geometry.width = Math.max(0, options.viewport.width);
-            this.geometry.height = Math.max(0, options.viewport.height);
-            const missing = missingRoles(roleIndexes(this.dataView));
-            if (!this.dataView?.table || missing.length > 0) {
+            this.viewportHeight = this.geometry.height = Math.max(0, options.viewport.height);
+            const missing = missingRoles(roleIndexes(dv));
+            if (!dv?.table || missing.length > 0) {
+                this.reset();
                 this.showLanding(missing.length ? missing : ["action", "time"]);
                 this.host.eventService.renderingFinished(options);
                 return;
             }
-            this.requestMoreData();
-            const highlights = this.highlightsOf(this.dataView);
-            this.table = convertActions(this.dataView, highlights);
+            const change = this.ingest(dv, options);
+            this.requestMoreData(dv);
             const t = this.table;
             if (!t || t.count === 0) {
                 this.showMessage(this.strings.get("Empty"));
@@ -124,20 +245,13 @@ export class Visual implements IVisual {
             }
             this.root.classList.remove("padlens-landing");
             this.message.textContent = "";
-            // Later segments of the same data (fetchMoreData) keep the zoom, selection and focus.
-            const key = `${this.dataView.metadata?.segment ? "" : t.count}|${t.run.values[0] ?? ""}|${enumValue(this.settings.view.mode)}`;
-            const dataChanged = key !== this.dataKey;
-            this.dataKey = key;
-            if (dataChanged) {
-                this.selectedRows = null;
-                this.selectedCells.clear();
-                this.collapsed.clear();
-                this.focusIndex = -1;
-            }
             const runCount = runsInTable(t).length;
             const mode = enumValue(this.settings.view.mode);
-            this.view = mode === "timeline" || mode === "heatmap" ? mode : runCount <= 1 && !isPreAggregated(t) ? "timeline" : "heatmap";
-            if (this.view === "timeline") this.prepareTimeline(t, dataChanged);
+            const view: ViewKind = mode === "timeline" || mode === "heatmap" ? mode : runCount <= 1 && !isPreAggregated(t) ? "timeline" : "heatmap";
+            // Another data set or another view starts from the whole extent; a new segment or a resize keeps the zoom.
+            const reset = change === "new" || view !== this.view;
+            this.view = view;
+            if (view === "timeline") this.prepareTimeline(t, reset);
             else this.prepareHeatmap(t);
             this.draw();
             this.host.eventService.renderingFinished(options);
@@ -151,24 +265,132 @@ export class Visual implements IVisual {
         return this.formatting.buildFormattingModel(this.settings);
     }
 
-    /** Loads further segments (fetchMoreData) while the Data limits card allows it. */
-    private requestMoreData(): void {
-        const dv = this.dataView;
-        const rows = dv?.table?.rows?.length ?? 0;
+    /** Forgets the converted data (landing page, another data set). */
+    private reset(): void {
+        this.builder = null;
+        this.table = null;
+        this.convertedRows = null;
+        this.heatAggregator = null;
+        this.heatmap = null;
+        this.layout = null;
+        this.requestedAt = -1;
+        this.loading.hidden = true;
+    }
+
+    /**
+     * Converts what is new in the DataView: nothing when the rows are the ones already converted (a resize, a
+     * format change, a selection), only the rows after them when the host appended a segment, everything when
+     * it is another data set. Returns which of the three it was.
+     */
+    private ingest(dv: DataView, options: VisualUpdateOptions): DataChange {
+        const rows = dv.table?.rows ?? [];
+        const prev = this.convertedRows;
+        const b = this.builder;
+        const segmentedBefore = this.segmented;
+        this.dataView = dv;
+        const isData = options.type === undefined || (options.type & UPDATE_DATA) !== 0;
+        if (isData) this.segmented = !!dv.metadata?.segment;
+        if (b && prev && b.signature === tableSignature(dv) && rows.length >= b.table.size) {
+            const size = b.table.size;
+            if (rows === prev && rows.length === size) return "same";
+            // A resize or view-mode change carries the DataView it had: the rows cannot have changed.
+            if (!isData && rows.length === size) { this.convertedRows = rows; return "same"; }
+            const op = options.operationKind;
+            const appended = rows.length > size && (op === undefined ? segmentedBefore : op !== OPERATION_CREATE) && samePrefix(prev, rows, size, true);
+            if (appended) {
+                this.convertedRows = rows;
+                if (b.canAppend(dv)) {
+                    const result = b.append(dv);
+                    this.tableVersion++;
+                    this.onAppend(result, size);
+                } else {
+                    // Durations only (no Start): rows are chained in their run's order, so the table is converted
+                    // whole; row ids are the same, so selection, focus and zoom stay.
+                    this.builder = ActionTableBuilder.from(dv);
+                    this.table = this.builder?.table ?? null;
+                    this.tableVersion++;
+                    this.heatAggregator = null;
+                    this.restoreSelection(size);
+                }
+                return "append";
+            }
+            // Same length and the same values in every row: a format-pane change, nothing to convert.
+            if (rows.length === size && samePrefix(prev, rows, size, false)) { this.convertedRows = rows; return "same"; }
+        }
+        this.builder = ActionTableBuilder.from(dv);
+        this.table = this.builder?.table ?? null;
+        this.convertedRows = rows;
+        this.tableVersion++;
+        this.heatAggregator = null;
+        this.requestedAt = -1;
+        this.selected.clear();
+        this.collapsed.clear();
+        this.focusIndex = -1;
+        this.focusKey = null;
+        // Another data set: the host may still hold a selection (a filter changed, the report was reopened).
+        this.pendingSelection = this.hostSelectionKeys();
+        this.restoreSelection(0);
+        return "new";
+    }
+
+    /** Keeps the heatmap's aggregates and the restored selection up to date with the rows just appended. */
+    private onAppend(result: AppendResult, from: number): void {
+        const t = this.table;
+        if (!t) return;
+        if (this.heatAggregator) {
+            this.heatAggregator.add(t, result.added);
+            this.heatAggregator.containersChanged(t, result.containerChanged);
+        }
+        this.restoreSelection(from);
+    }
+
+    /** Keys of the selection ids the host holds for this visual, or null when nothing is selected. */
+    private hostSelectionKeys(): Set<string> | null {
+        const ids = (this.selectionManager.getSelectionIds?.() ?? []) as ISelectionId[];
+        return ids.length ? new Set(ids.map(selectionKey)) : null;
+    }
+
+    /**
+     * Finds the rows behind the host's selection among the rows from `from` on, so a selection made before a
+     * reload or before the segment holding its row arrived is shown again. Costs one selection id per new
+     * row, and only while some selected id has not been found.
+     */
+    private restoreSelection(from: number): void {
+        const pending = this.pendingSelection;
+        const t = this.table;
+        if (!pending || pending.size === 0 || !t || !this.dataView?.table) return;
+        for (let i = from; i < t.size && pending.size > 0; i++) {
+            if (t.position[i] < 0) continue;
+            const key = selectionKey(this.idForRow(i));
+            if (pending.delete(key)) this.selected.add(i);
+        }
+        if (pending.size === 0) this.pendingSelection = null;
+    }
+
+    /** The host changed the selection (a bookmark, another visual, Esc in the report). */
+    private onHostSelection(ids: ISelectionId[]): void {
+        this.selected.clear();
+        this.pendingSelection = ids.length ? new Set(ids.map(selectionKey)) : null;
+        this.restoreSelection(0);
+        if (this.table) this.draw();
+    }
+
+    /** Loads further segments (fetchMoreData) while the Data limits card allows it, once per row count. */
+    private requestMoreData(dv: DataView): void {
+        const rows = dv.table?.rows?.length ?? 0;
         const limits = this.settings.dataLimits;
-        if (!dv?.metadata?.segment || !limits.loadMore.value || rows >= limits.maxRows.value) {
+        if (!dv.metadata?.segment || !limits.loadMore.value || rows >= limits.maxRows.value) {
+            this.loading.hidden = true;
             this.status.textContent = "";
             return;
         }
-        if (this.host.fetchMoreData(true)) this.status.textContent = this.strings.get("Loading", this.formatter.count(rows));
-    }
-
-    /** Highlights arrive on the measure column when the host provides them (categorical shape). */
-    private highlightsOf(dv: DataView): powerbi.PrimitiveValue[] | null {
-        const values = dv.categorical?.values;
-        if (!values) return null;
-        for (const column of values) if (column.highlights && (column.source.roles?.[Roles.durationMs] || column.source.roles?.[Roles.executions])) return column.highlights;
-        return null;
+        if (rows === this.requestedAt) return;
+        this.requestedAt = rows;
+        const asked = this.host.fetchMoreData(true);
+        const msg = this.strings.get("Loading", this.formatter.count(rows));
+        this.loading.hidden = !asked;
+        this.loading.textContent = asked ? msg : "";
+        this.status.textContent = asked ? msg : "";
     }
 
     private resolvePalette(): Palette {
@@ -177,19 +399,21 @@ export class Visual implements IVisual {
         if (cp?.isHighContrast) {
             const fg = cp.foreground.value, bg = cp.background.value, sel = cp.foregroundSelected.value;
             // High contrast: two colours plus the selection colour; failures use the hyperlink colour so they still stand out.
-            return { background: bg, foreground: fg, grid: bg, succeeded: fg, failed: cp.hyperlink?.value ?? sel, other: fg, heatLow: bg, heatHigh: fg, selection: sel, highContrast: true };
+            return {
+                background: bg, foreground: fg, grid: bg, succeeded: fg, failed: cp.hyperlink?.value ?? sel, other: fg, heatLow: bg, heatHigh: fg, selection: sel,
+                emphasis: fg, span: fg, noData: bg, gridline: fg, highContrast: true,
+            };
         }
         return {
             background: "#ffffff", foreground: "#252423", grid: "#f6f6f6", selection: "#252423", highContrast: false,
+            emphasis: "#252423", span: "#a19f9d", noData: "#d2d0ce", gridline: "#e1dfdd",
             succeeded: c.succeeded.value.value, failed: c.failed.value.value, other: c.other.value.value,
             heatLow: c.heatLow.value.value, heatHigh: c.heatHigh.value.value,
         };
     }
 
     private showLanding(missing: ("action" | "time")[]): void {
-        this.table = null;
-        this.layout = null;
-        this.heatmap = null;
+        this.note.hidden = true;
         this.root.classList.add("padlens-landing");
         this.root.removeAttribute("data-view");
         this.labels.replaceChildren();
@@ -209,64 +433,183 @@ export class Visual implements IVisual {
     }
 
     private showMessage(msg: string): void {
-        this.table = null;
         this.layout = null;
+        this.note.hidden = true;
         this.heatmap = null;
         this.root.classList.remove("padlens-landing");
         this.root.removeAttribute("data-view");
         this.labels.replaceChildren();
+        this.focusRing.style.display = "none";
         this.message.textContent = msg;
         this.clearCanvas();
     }
 
     private clearCanvas(): void {
         this.canvas.width = Math.max(1, this.geometry.width);
-        this.canvas.height = Math.max(1, this.geometry.height);
+        this.canvas.height = Math.max(1, this.viewportHeight);
         const ctx = this.canvas.getContext?.("2d");
         ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
     }
 
-    private prepareTimeline(t: ActionTable, reset: boolean): void {
-        this.heatmap = null;
-        const forceBands = runsInTable(t).length > 1;
-        this.layout = this.makeLayout(t, forceBands);
-        this.geometry.laneHeight = this.settings.timeline.laneHeight.value;
-        this.geometry.labelWidth = this.settings.timeline.showLabels.value ? Math.min(220, Math.max(80, this.geometry.width * 0.25)) : 0;
-        if (reset) this.viewport = { t0: 0, t1: Math.max(1, this.layout.span * 1.01), scrollY: 0 };
+    /** Height of the legend strip, and whether it sits above or below the plot (0 when there is nothing to show). */
+    private stripLayout(t: ActionTable): { height: number; top: boolean } {
+        const legend = this.settings.legend.show.value;
+        const nav = this.view === "timeline" && this.summary(t).failed > 0;
+        if (!legend && !nav) return { height: 0, top: true };
+        return { height: this.view === "heatmap" && legend ? HEAT_STRIP_HEIGHT : STRIP_HEIGHT, top: enumValue(this.settings.legend.position) !== "bottom" };
     }
 
-    /** Lays out lanes; run lanes are labelled with the run and its start time in the report's locale. */
+    /** Places the plot between the strip and the note, and returns its height. */
+    private placePlot(t: ActionTable, footer: number): number {
+        const strip = this.stripLayout(t);
+        const height = Math.max(0, this.viewportHeight - strip.height - footer);
+        const plotTop = strip.top ? strip.height : 0;
+        Object.assign(this.plot.style, { top: `${plotTop}px`, height: `${height}px` });
+        // The loading badge sits on the plot's top edge, clear of the strip's failure buttons.
+        this.loading.style.top = `${plotTop + 2}px`;
+        this.strip.hidden = strip.height === 0;
+        Object.assign(this.strip.style, { top: strip.top ? "0px" : "", bottom: strip.top ? "" : `${footer}px`, height: `${strip.height}px` });
+        return height;
+    }
+
+    private axisMode(t: ActionTable, layout: TimelineLayout): AxisMode {
+        const option = enumValue(this.settings.timeline.timeAxis);
+        const clock = option === "clock" || (option === "auto" && layout.mode === "single");
+        return { clock: clock && (layout.mode === "single" || this.absoluteBands()), origin: t.count ? layout.originOfRow(t.order[0]) : 0 };
+    }
+
+    /** Several runs on one clock axis (Time axis: Clock time), rather than each from zero. */
+    private absoluteBands(): boolean {
+        return enumValue(this.settings.timeline.timeAxis) === "clock";
+    }
+
+    private prepareTimeline(t: ActionTable, reset: boolean): void {
+        const forceBands = runsInTable(t).length > 1;
+        const tl = this.settings.timeline;
+        const key = `${this.tableVersion}|${tl.slowestN.value}|${forceBands}|${enumValue(tl.bandOrder)}|${this.absoluteBands()}`;
+        if (!this.layout || key !== this.layoutKey) {
+            const before = this.layout;
+            const origin = before && before.mode === "single" && t.count ? before.originOfRow(t.order[0]) : NaN;
+            // The lane at the top of the view, by identity: lanes inserted above it must not scroll it away.
+            const topLane = before ? Math.floor(this.viewport.scrollY / this.geometry.laneHeight) : -1;
+            const anchor = before && topLane >= 0 && topLane < before.laneCount ? { kind: before.laneKind[topLane], ref: before.laneRef[topLane], offset: this.viewport.scrollY - topLane * this.geometry.laneHeight } : null;
+            this.layout = this.makeLayout(t, forceBands);
+            this.layoutKey = key;
+            if (!reset && anchor && anchor.kind !== LaneKind.Run) {
+                const lane = findLane(this.layout, anchor.kind, anchor.ref);
+                if (lane >= 0) this.viewport = { ...this.viewport, scrollY: lane * this.geometry.laneHeight + anchor.offset };
+            }
+            if (!reset && this.fullView && this.layout.span !== before?.span) {
+                // A later segment that lengthens the run widens a view that showed all of it.
+                this.viewport = { ...this.viewport, t0: 0, t1: Math.max(1, this.layout.span * 1.01) };
+            } else if (!reset && this.layout.mode === "single" && before?.mode === "single" && t.count) {
+                // Earlier actions arrived: the axis starts earlier, and the zoomed window stays on the same clock times.
+                const shift = origin - this.layout.originOfRow(t.order[0]);
+                if (Number.isFinite(shift) && shift !== 0) this.viewport = { ...this.viewport, t0: this.viewport.t0 + shift, t1: this.viewport.t1 + shift };
+            }
+        }
+        this.geometry.laneHeight = tl.laneHeight.value;
+        this.geometry.labelWidth = tl.showLabels.value ? Math.min(220, Math.max(80, this.geometry.width * 0.25)) : 0;
+        const i = t.issues;
+        this.geometry.height = this.placePlot(t, i.dropped + i.duplicates + i.repaired > 0 ? NOTE_HEIGHT : 0);
+        if (reset) this.resetViewport();
+        this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
+        this.resolveFocus();
+    }
+
+    private resetViewport(): void {
+        this.viewport = { t0: 0, t1: Math.max(1, (this.layout?.span ?? 0) * 1.01), scrollY: 0 };
+        this.fullView = true;
+    }
+
+    /**
+     * Lays out lanes. Bands are labelled by flow and start first (a run id is a GUID nobody reads), the run's
+     * own label last, so a narrow label column still says which flow ran when.
+     */
     private makeLayout(t: ActionTable, forceBands: boolean): TimelineLayout {
-        const layout = layoutTimeline(t, this.settings.timeline.slowestN.value, forceBands, this.collapsed);
+        const tl = this.settings.timeline;
+        const layout = layoutTimeline(t, tl.slowestN.value, forceBands, this.collapsed, {
+            order: enumValue(tl.bandOrder) as "start" | "duration" | "status",
+            absolute: this.absoluteBands(),
+        });
         const label = layout.laneLabel;
         layout.laneLabel = (lane) => {
             if (layout.laneKind[lane] !== LaneKind.Run) return label(lane);
-            const name = label(lane);
-            const start = this.formatter.timestamp(t.runStart[layout.laneRef[lane]]);
-            return name ? `${name} · ${start}` : start;
+            const run = layout.laneRef[lane];
+            const first = t.runFirst[run] >= 0 ? t.order[t.runFirst[run]] : -1;
+            const flow = first >= 0 ? text(t.flow, first) : "";
+            return [flow, this.formatter.minute(t.runStart[run]), label(lane)].filter((x) => x !== "").join(" · ");
         };
+        this.failures = failuresOf(t, layout);
         return layout;
     }
 
-    private prepareHeatmap(t: ActionTable): void {
-        this.layout = null;
+    private heatmapOptions(): HeatmapOptions {
         const h = this.settings.heatmap;
-        this.heatmap = buildHeatmap(t, {
+        return {
             rows: enumValue(h.rows) as HeatRows,
             columns: enumValue(h.columns) as HeatColumns,
             measure: enumValue(h.measure) as HeatMeasure,
             maxRows: h.maxRows.value,
             includeContainers: h.includeContainers.value,
             includeHandledFailures: h.includeHandledFailures.value,
-        });
+        };
+    }
+
+    /**
+     * The heatmap's aggregates are kept per table and options: a new segment adds to them (see onAppend), a
+     * resize or a colour change reuses them, and only a change of rows, columns or measure aggregates again.
+     */
+    private prepareHeatmap(t: ActionTable): void {
+        const o = this.heatmapOptions();
+        const key = `${o.rows}|${o.columns}|${o.measure}|${o.includeContainers}|${o.includeHandledFailures}`;
+        if (!this.heatAggregator || key !== this.heatKey) {
+            this.heatAggregator = new HeatmapAggregator(o, isPreAggregated(t));
+            this.heatAggregator.add(t, t.order);
+            this.heatKey = key;
+        }
+        const modelKey = `${key}|${o.maxRows}|${this.tableVersion}`;
+        if (!this.heatmap || modelKey !== this.heatModelKey) {
+            this.heatmap = this.heatAggregator.model(t);
+            this.heatModelKey = modelKey;
+        }
         const left = Math.min(220, Math.max(80, this.geometry.width * 0.25));
-        this.heatGeometry = heatmapGeometry(this.heatmap, this.geometry.width, this.geometry.height, left, 24, 40);
+        this.geometry.height = this.placePlot(t, 0);
+        this.heatGeometry = heatmapGeometry(this.heatmap, this.geometry.width, this.geometry.height, left, 24, 8);
+        this.resolveFocus();
+    }
+
+    /** Cells with a selected row behind them. */
+    private selectedCells(): Set<number> {
+        const out = new Set<number>();
+        const m = this.heatmap;
+        if (!m || this.selected.size === 0) return out;
+        m.cells.forEach((c, i) => {
+            for (let k = 0; k < c.members.length; k++) if (this.selected.has(c.members[k])) { out.add(i); return; }
+        });
+        return out;
+    }
+
+    /** Counts over the table's rows, computed once per table version (a million rows are not counted per frame). */
+    private summary(t: ActionTable): TableSummary {
+        if (this.summaryCache?.version !== this.tableVersion) this.summaryCache = { version: this.tableVersion, ...summarize(t) };
+        return this.summaryCache;
+    }
+
+    private measureName(m: HeatmapModel): string {
+        const key = `Enum_${m.measure === "failureRate" ? "FailureRate" : m.measure === "count" ? "Count" : m.measure === "mean" ? "Mean" : m.measure.toUpperCase()}` as StringKey;
+        return this.strings.get(key);
+    }
+
+    private formatMeasure(m: HeatmapModel, x: number): string {
+        const f = this.formatter;
+        return m.measure === "failureRate" ? f.rate(x) : m.measure === "count" ? f.count(x) : f.duration(x);
     }
 
     private draw(): void {
         const t = this.table;
         if (!t) return;
-        const { width, height } = this.geometry;
+        const width = this.geometry.width, height = this.geometry.height;
         const ratio = window.devicePixelRatio || 1;
         this.canvas.width = Math.max(1, Math.round(width * ratio));
         this.canvas.height = Math.max(1, Math.round(height * ratio));
@@ -275,39 +618,170 @@ export class Visual implements IVisual {
         const ctx = this.canvas.getContext?.("2d") ?? null;
         ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
         this.root.dataset.view = this.view;
+        const p = this.palette;
         // Axis and heatmap labels are DOM text: in high contrast they take the theme's foreground.
-        this.root.style.color = this.palette.highContrast ? this.palette.foreground : "";
-        this.root.style.backgroundColor = this.palette.highContrast ? this.palette.background : "";
-        const failed = countFailed(t), handled = countHandled(t);
-        this.root.dataset.failed = String(failed);
-        this.root.dataset.handled = String(handled);
+        this.root.style.color = p.highContrast ? p.foreground : "";
+        this.root.style.backgroundColor = p.highContrast ? p.background : "";
+        // The DOM badges (loading, ignored rows, legend) take the same colours.
+        this.root.style.setProperty("--padlens-bg", p.background);
+        this.root.style.setProperty("--padlens-muted", p.highContrast ? p.foreground : "#605e5c");
+        const sum = this.summary(t);
+        this.root.dataset.failed = String(sum.failed);
+        this.root.dataset.handled = String(sum.handled);
         // Rows left out (no action, or no start to place them at) and rows drawn open-ended, for tests and support.
         this.root.dataset.dropped = String(t.issues.dropped);
         this.root.dataset.openEnded = String(t.issues.openEnded);
+        this.root.dataset.rowsLoaded = String(t.size);
+        const showLegend = this.settings.legend.show.value;
         if (this.view === "timeline" && this.layout) {
             const layout = this.layout;
+            const mode = this.axisMode(t, layout);
+            const ticks = timeTicks(this.viewport, width - this.geometry.labelWidth, mode);
             if (ctx) {
-                drawTimeline(ctx, t, layout, this.geometry, this.viewport, this.palette, { selected: this.selectedRows, showLabels: this.settings.timeline.showLabels.value });
-                drawOverview(ctx, layout, this.geometry, this.viewport, this.palette);
+                drawTimeline(ctx, t, layout, this.geometry, this.viewport, p, {
+                    selected: this.selected,
+                    showLabels: this.settings.timeline.showLabels.value,
+                    gridlines: this.settings.timeline.gridlines.value ? ticks : null,
+                    durationLabel: (row) => this.formatter.duration(t.duration[row]),
+                });
+                const overview = drawOverview(ctx, t, layout, this.geometry, this.viewport, p, this.failures.rows);
+                drawScrollbar(ctx, layout, this.geometry, this.viewport, p, this.failures.lanes, overview);
             }
-            drawTimelineAxis(this.labels, this.geometry, this.viewport, this.formatter);
+            drawTimelineAxis(this.labels, this.geometry, this.viewport, this.formatter, mode);
+            this.legend.hidden = !showLegend;
+            if (showLegend) drawTimelineLegend(this.legend, this.timelineLegend(t, layout, sum), p);
+            this.updateNav();
             this.root.dataset.lanes = String(layout.laneCount);
             this.root.dataset.actions = String(t.count);
+            this.root.dataset.axis = mode.clock ? "clock" : "offset";
             delete this.root.dataset.cells;
-            const summary = this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(failed));
-            this.root.setAttribute("aria-label", handled > 0 ? `${summary} ${this.strings.get("Summary_Handled", this.formatter.count(handled))}` : summary);
+            const summary = this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(sum.failed));
+            this.root.setAttribute("aria-label", sum.handled > 0 ? `${summary} ${this.strings.get("Summary_Handled", this.formatter.count(sum.handled))}` : summary);
         } else if (this.heatmap && this.heatGeometry) {
             const m = this.heatmap;
-            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, this.palette, this.selectedCells, dimmedCells(m, t.highlighted));
-            const measureKey = `Enum_${m.measure === "failureRate" ? "FailureRate" : m.measure === "count" ? "Count" : m.measure === "mean" ? "Mean" : m.measure.toUpperCase()}` as StringKey;
-            drawHeatmapAxes(this.labels, m, this.heatGeometry, this.formatter, (k) => this.columnLabel(k), this.palette, this.strings.get(measureKey));
+            const scale = enumValue(this.settings.heatmap.colorScale) as ColorScale;
+            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, p, this.selectedCells(), scale);
+            drawHeatmapAxes(this.labels, m, this.heatGeometry, (k) => this.columnLabel(k));
+            this.legend.hidden = !showLegend;
+            if (showLegend) {
+                drawHeatmapLegend(this.legend, m, scale, p, {
+                    measure: this.measureName(m), noData: this.strings.get("Legend_NoData"),
+                    failed: this.strings.get("Legend_CellFailed"), handled: this.strings.get("Legend_CellHandled"),
+                    format: (x) => this.formatMeasure(m, x),
+                });
+            }
+            this.nav.hidden = true;
             this.root.dataset.cells = String(m.cells.length);
             this.root.dataset.rows = String(m.rowLabels.length);
             this.root.dataset.columns = String(m.columnKeys.length);
+            this.root.dataset.scale = scale;
             delete this.root.dataset.lanes;
             this.root.setAttribute("aria-label", this.strings.get("Summary_Heatmap", this.formatter.count(m.rowLabels.length), this.formatter.count(m.columnKeys.length)));
         }
+        this.root.dataset.selected = String(this.selected.size);
+        this.showIssues(t);
         this.placeFocusRing();
+    }
+
+    /** "n rows ignored, m repaired", with one line per reason in its tooltip; hidden when nothing was. */
+    private showIssues(t: ActionTable): void {
+        const i = t.issues, f = this.formatter, s = this.strings;
+        const ignored = i.dropped + i.duplicates, repaired = i.repaired;
+        const parts: string[] = [];
+        if (ignored > 0) parts.push(ignored === 1 ? s.get("Note_IgnoredOne") : s.get("Note_Ignored", f.count(ignored)));
+        if (repaired > 0) parts.push(s.get("Note_Repaired", f.count(repaired)));
+        const reasons: [number, StringKey][] = [
+            [i.droppedNoAction, "Reason_NoAction"], [i.droppedNoStart, "Reason_NoStart"], [i.droppedNoExecutions, "Reason_NoExecutions"],
+            [i.duplicates, "Reason_Duplicates"], [i.badTime, "Reason_BadTime"], [i.repaired, "Reason_Repaired"], [i.openEnded, "Reason_OpenEnded"],
+        ];
+        this.note.hidden = parts.length === 0;
+        this.note.textContent = parts.join(", ");
+        this.note.title = reasons.filter(([n]) => n > 0).map(([n, key]) => s.get(key, f.count(n))).join("\n");
+        this.root.dataset.ignored = String(ignored);
+        this.root.dataset.repaired = String(repaired);
+    }
+
+    /** The kinds of bar and mark this data puts on screen, in the order a reader meets them. */
+    private timelineLegend(t: ActionTable, layout: TimelineLayout, sum: TableSummary): LegendEntry[] {
+        const s = this.strings;
+        const out: LegendEntry[] = [];
+        if (sum.succeeded > 0) out.push({ kind: "succeeded", label: s.get("Legend_Succeeded") });
+        if (sum.failed > 0) out.push({ kind: "failed", label: s.get("Legend_Failed") });
+        if (sum.handled > 0) out.push({ kind: "handled", label: s.get("Legend_Handled") });
+        if (sum.other > 0) out.push({ kind: "other", label: s.get("Legend_Other") });
+        if (t.issues.openEnded > 0) out.push({ kind: "openEnded", label: s.get("Legend_OpenEnded") });
+        const n = this.settings.timeline.slowestN.value;
+        if (n > 0) out.push({ kind: "emphasis", label: layout.aboveP95 ? `${s.get("Legend_Slowest", n)} / ${s.get("Legend_AboveP95")}` : s.get("Legend_Slowest", n) });
+        else if (layout.aboveP95) out.push({ kind: "emphasis", label: s.get("Legend_AboveP95") });
+        if (layout.mode === "single") {
+            out.push({ kind: "span", label: s.get("Legend_Subflow") });
+            if (sum.failed > 0) out.push({ kind: "spanFailed", label: s.get("Legend_SubflowFailed") });
+        }
+        return out;
+    }
+
+    /** "3 / 251 failures" between the buttons; hidden without failures. */
+    private updateNav(): void {
+        const n = this.failures.rows.length;
+        this.nav.hidden = n === 0;
+        if (n === 0) return;
+        const current = this.currentFailure();
+        this.navLabel.textContent = current >= 0
+            ? this.strings.get("Nav_Position", this.formatter.count(current + 1), this.formatter.count(n))
+            : n === 1 ? this.strings.get("Nav_CountOne") : this.strings.get("Nav_Count", this.formatter.count(n));
+    }
+
+    /** Index in failures.rows of the failure the keyboard focus is on, or -1. */
+    private currentFailure(): number {
+        const item = this.focusedItem();
+        if (item < 0) return -1;
+        if (this.layout?.mode === "single") return this.failures.rows.indexOf(item);
+        // Bands: the first failure of the focused run.
+        return this.failures.lanesOfRows.indexOf(this.focusIndex);
+    }
+
+    /**
+     * Moves keyboard focus to the next (dir 1) or previous (-1) unhandled failure, scrolls its lane into view,
+     * opens its group when folded, and pans the time window to it when it is outside.
+     */
+    private jumpToFailure(dir: number): void {
+        const layout = this.layout, t = this.table;
+        const rows = this.failures.rows;
+        if (this.view !== "timeline" || !layout || !t || rows.length === 0) return;
+        const n = rows.length;
+        let k = this.currentFailure();
+        if (layout.mode === "bands" && k >= 0 && dir > 0) {
+            // Past the other failures of the same run.
+            while (k + 1 < n && this.failures.lanesOfRows[k + 1] === this.focusIndex) k++;
+        }
+        k = k < 0 ? (dir > 0 ? 0 : n - 1) : (k + dir + n) % n;
+        const row = rows[k];
+        let lane = layout.laneOfRow[row];
+        if (layout.mode === "single" && layout.laneKind[lane] !== LaneKind.Action) {
+            // Inside a folded group: unfold it so the failure gets a lane of its own.
+            this.collapsed.delete(layout.laneRef[lane]);
+            if (lane === 1) this.collapsed.delete(t.order[0]);
+            this.layout = this.makeLayout(t, false);
+            lane = this.layout.laneOfRow[row];
+        }
+        this.setFocus(lane);
+        this.scrollIntoView(lane);
+        const l = this.layout!;
+        const o = l.originOfRow(row), v = this.viewport;
+        const s0 = t.start[row] - o, s1 = t.end[row] - o;
+        if (s0 < v.t0 || s1 > v.t1) {
+            const w = v.t1 - v.t0;
+            const t0 = Math.max(-l.span * 0.01, Math.min(s0 - w * 0.2, l.span * 1.01 - w));
+            this.setViewport({ ...v, t0, t1: t0 + w });
+        }
+    }
+
+    private scrollIntoView(lane: number): void {
+        const top = lane * this.geometry.laneHeight;
+        const visible = this.geometry.height - this.geometry.axisHeight;
+        if (top < this.viewport.scrollY || top + this.geometry.laneHeight > this.viewport.scrollY + visible) {
+            this.viewport = { ...this.viewport, scrollY: this.clampScroll(top - visible / 2) };
+        }
     }
 
     private columnLabel(key: number): string {
@@ -322,19 +796,68 @@ export class Visual implements IVisual {
         }
     }
 
+    // ---- focus by identity ---------------------------------------------------------------------
+
+    /** The identity of what the focus index points at. */
+    private keyOfFocus(): FocusKey | null {
+        if (this.focusIndex < 0) return null;
+        if (this.view === "heatmap") {
+            const m = this.heatmap, c = m?.cells[this.focusIndex];
+            return m && c ? { kind: "cell", rowKey: m.rowKeys[c.row], colKey: m.columnKeys[c.col] } : null;
+        }
+        const l = this.layout;
+        if (!l || this.focusIndex >= l.laneCount) return null;
+        return { kind: "lane", laneKind: l.laneKind[this.focusIndex] as LaneKind, ref: l.laneRef[this.focusIndex] };
+    }
+
+    /** Finds the focused item again after the layout or the heatmap was rebuilt; drops it when it is gone. */
+    private resolveFocus(): void {
+        const key = this.focusKey;
+        this.focusIndex = -1;
+        if (!key) return;
+        if (key.kind === "cell" && this.view === "heatmap" && this.heatmap) {
+            const m = this.heatmap;
+            const r = m.rowKeys.indexOf(key.rowKey), c = m.columnKeys.indexOf(key.colKey);
+            if (r >= 0 && c >= 0) this.focusIndex = m.grid[r * m.columnKeys.length + c];
+        } else if (key.kind === "lane" && this.view === "timeline" && this.layout) {
+            this.focusIndex = findLane(this.layout, key.laneKind, key.ref);
+        }
+        if (this.focusIndex < 0) this.focusKey = null;
+    }
+
+    private setFocus(index: number): void {
+        this.focusIndex = index;
+        this.focusKey = this.keyOfFocus();
+    }
+
     // ---- interaction -------------------------------------------------------------------------
+
+    /**
+     * Runs an event handler so that nothing escapes into the report: a failed click or key press leaves the
+     * visual as it was. The last message is kept on the root element for support (there is no rendering
+     * cycle to report it to).
+     */
+    private guard(fn: () => void): void {
+        try {
+            fn();
+        } catch (e) {
+            this.root.dataset.lastError = e instanceof Error ? e.message : String(e);
+        }
+    }
 
     private bindEvents(): void {
         const root = this.root;
-        root.addEventListener("click", (e) => this.onClick(e));
-        root.addEventListener("contextmenu", (e) => {
+        const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions): void =>
+            root.addEventListener(type, (e) => this.guard(() => fn(e)), opts);
+        on("click", (e) => this.onClick(e));
+        on("contextmenu", (e) => {
             e.preventDefault();
             const p = this.point(e);
             this.showContextMenu(this.idsAt(p.x, p.y)[0], e.clientX, e.clientY);
         });
-        root.addEventListener("pointermove", (e) => this.onPointerMove(e));
-        root.addEventListener("pointerleave", () => this.host.tooltipService.hide({ immediately: false, isTouchEvent: false }));
-        root.addEventListener("pointerdown", (e) => {
+        on("pointermove", (e) => this.onPointerMove(e));
+        on("pointerleave", () => this.host.tooltipService.hide({ immediately: false, isTouchEvent: false }));
+        on("pointerdown", (e) => {
             this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
             if (this.view === "timeline" && this.pointers.size === 2) {
                 this.drag = null;
@@ -346,21 +869,22 @@ export class Visual implements IVisual {
             if (this.pointers.size < 2) this.pinch = null;
             if (e.type !== "pointerup") this.drag = null;
         };
-        root.addEventListener("pointerup", (e) => { release(e); this.dragEnded = this.drag; this.drag = null; });
-        root.addEventListener("pointercancel", release);
-        root.addEventListener("wheel", (e) => this.onWheel(e), { passive: false });
-        root.addEventListener("keydown", (e) => this.onKey(e));
-        root.addEventListener("focus", () => { this.keyboardFocus = true; this.placeFocusRing(); });
-        root.addEventListener("blur", () => { this.keyboardFocus = false; this.placeFocusRing(); });
-        root.addEventListener("mousedown", () => { this.keyboardFocus = false; });
+        on("pointerup", (e) => { release(e); this.dragEnded = this.drag; this.drag = null; });
+        on("pointercancel", release);
+        on("wheel", (e) => this.onWheel(e), { passive: false });
+        on("keydown", (e) => this.onKey(e));
+        on("focus", () => { this.keyboardFocus = true; this.placeFocusRing(); });
+        on("blur", () => { this.keyboardFocus = false; this.placeFocusRing(); });
+        on("mousedown", () => { this.keyboardFocus = false; });
     }
 
+    /** A pointer position in the plot's coordinates (the legend strip may sit above it). */
     private point(e: MouseEvent): { x: number; y: number } {
-        const r = this.root.getBoundingClientRect();
+        const r = this.plot.getBoundingClientRect();
         return { x: e.clientX - r.left, y: e.clientY - r.top };
     }
 
-    /** Item under a point: an action row (timeline) or a cell index (heatmap); -1 for empty space. */
+    /** Item under a point: an action row id (timeline) or a cell index (heatmap); -1 for empty space. */
     public hitTest(x: number, y: number): number {
         if (!this.table) return -1;
         if (this.view === "timeline" && this.layout) return hitTestTimeline(this.table, this.layout, this.geometry, this.viewport, x, y);
@@ -373,12 +897,19 @@ export class Visual implements IVisual {
         return hit < 0 ? [] : this.idsFor(hit);
     }
 
+    private idForRow(row: number): ISelectionId {
+        return this.host.createSelectionIdBuilder().withTable(this.dataView!.table!, row).createSelectionId();
+    }
+
+    /** Rows behind an item: the action itself (timeline) or the rows of a cell (heatmap, capped). */
+    private rowsFor(item: number): number[] {
+        if (this.view === "timeline") return [item];
+        return Array.from(this.heatmap?.cells[item]?.members.subarray(0, MAX_IDS_PER_SELECTION) ?? []);
+    }
+
     private idsFor(item: number): ISelectionId[] {
-        const t = this.table;
-        const table = this.dataView?.table;
-        if (!t || !table) return [];
-        const rows = this.view === "timeline" ? [item] : Array.from(this.heatmap?.cells[item]?.members.subarray(0, MAX_IDS_PER_SELECTION) ?? []);
-        return rows.map((r) => this.host.createSelectionIdBuilder().withTable(table, t.sourceRow[r]).createSelectionId());
+        if (!this.table || !this.dataView?.table) return [];
+        return this.rowsFor(item).map((r) => this.idForRow(r));
     }
 
     /** False in hosts that show the visual read-only (e.g. some dashboards and exports). */
@@ -418,12 +949,12 @@ export class Visual implements IVisual {
     public toggleGroup(lane: number): void {
         const l = this.layout;
         const t = this.table;
-        if (!l || !t) return;
+        if (!l || !t || lane < 0 || lane >= l.laneCount) return;
         const first = l.laneRef[lane];
         if (this.collapsed.has(first)) this.collapsed.delete(first);
         else this.collapsed.add(first);
         this.layout = this.makeLayout(t, false);
-        if (this.focusIndex >= 0) this.focusIndex = this.layout.laneOfRow[first] - (this.collapsed.has(first) ? 0 : 1);
+        this.resolveFocus();
         this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
         this.draw();
     }
@@ -431,27 +962,23 @@ export class Visual implements IVisual {
     private selectItem(item: number, multi: boolean): void {
         const t = this.table;
         if (!t || !this.interactive) return;
-        const ids = this.idsFor(item);
-        void this.selectionManager.select(ids, multi);
-        if (this.view === "timeline") {
-            if (!multi || !this.selectedRows) this.selectedRows = new Uint8Array(t.count);
-            this.selectedRows[item] = this.selectedRows[item] && multi ? 0 : 1;
-        } else {
-            if (!multi) this.selectedCells.clear();
-            if (this.selectedCells.has(item) && multi) this.selectedCells.delete(item);
-            else this.selectedCells.add(item);
+        const rows = this.rowsFor(item);
+        void this.selectionManager.select(this.idsFor(item), multi);
+        this.pendingSelection = null;
+        // Ctrl on something already selected takes it out, as the host does with its ids.
+        const already = multi && rows.some((r) => this.selected.has(r));
+        if (!multi) this.selected.clear();
+        for (const r of rows) {
+            if (already) this.selected.delete(r);
+            else this.selected.add(r);
         }
         this.draw();
     }
 
     private clearSelection(): void {
         void this.selectionManager.clear();
-        this.clearLocalSelection();
-    }
-
-    private clearLocalSelection(): void {
-        this.selectedRows = null;
-        this.selectedCells.clear();
+        this.pendingSelection = null;
+        this.selected.clear();
         if (this.table) this.draw();
     }
 
@@ -463,22 +990,27 @@ export class Visual implements IVisual {
     /** Distance between two touch points and their centre, as time under the centre. */
     private pinchGeometry(): { distance: number; centre: number } {
         const [a, b] = Array.from(this.pointers.values());
-        const left = this.root.getBoundingClientRect().left;
+        const left = this.plot.getBoundingClientRect().left;
         return { distance: Math.max(1, Math.abs(a.x - b.x)), centre: this.xToTime((a.x + b.x) / 2 - left) };
+    }
+
+    private setViewport(v: TimelineViewport): void {
+        this.viewport = v;
+        this.fullView = false;
     }
 
     private onPointerMove(e: PointerEvent): void {
         if (this.pointers.has(e.pointerId)) this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
         if (this.pinch && this.layout && this.pointers.size === 2) {
             const { distance } = this.pinchGeometry();
-            this.viewport = zoomViewport(this.pinch.v, this.pinch.centre, this.pinch.distance / distance, this.layout.span);
+            this.setViewport(zoomViewport(this.pinch.v, this.pinch.centre, this.pinch.distance / distance, this.layout.span));
             this.draw();
             return;
         }
         if (this.drag && this.layout && (e.buttons & 1)) {
             const msPerPx = (this.drag.v.t1 - this.drag.v.t0) / Math.max(1, this.geometry.width - this.geometry.labelWidth);
             const v = panViewport(this.drag.v, (this.drag.x - e.clientX) * msPerPx, this.layout.span);
-            this.viewport = { ...v, scrollY: this.clampScroll(this.drag.v.scrollY + (this.drag.y - e.clientY)) };
+            this.setViewport({ ...v, scrollY: this.clampScroll(this.drag.v.scrollY + (this.drag.y - e.clientY)) });
             this.draw();
             return;
         }
@@ -521,32 +1053,34 @@ export class Visual implements IVisual {
                 const above = this.layout?.aboveP95?.[item] === 1;
                 items.push({ displayName: s.get(above ? "Tip_AboveP95" : "Role_P95"), value: f.duration(p95) });
             }
-            items.push(...this.extraTooltips(t.sourceRow[item]));
+            items.push(...this.extraTooltips(item));
             return items.filter((i) => i.value !== "");
         }
         const m = this.heatmap;
         const cell = m?.cells[item];
         if (!m || !cell) return [];
-        const value = m.measure === "failureRate" ? f.rate(cell.value) : m.measure === "count" ? f.count(cell.value) : f.duration(cell.value);
+        const value = this.formatMeasure(m, cell.value);
+        // The measure by name (not "Value"), then what it was computed from, and the failure rate whatever the colour shows.
         const items: VisualTooltipDataItem[] = [
-            { displayName: s.get("Tip_Value"), value: cell.approximate ? `≈ ${value}` : value, header: `${m.rowLabels[cell.row]} · ${this.columnLabel(m.columnKeys[cell.col])}` },
+            { displayName: this.measureName(m), value: cell.approximate ? `≈ ${value}` : value, header: `${m.rowLabels[cell.row]} · ${this.columnLabel(m.columnKeys[cell.col])}` },
             { displayName: s.get(m.preAggregated ? "Tip_Executions" : "Tip_Count"), value: f.count(cell.count) },
             { displayName: s.get("Tip_Failures"), value: f.count(cell.failures) },
         ];
         if (t.handlingKnown) items.push({ displayName: s.get("Role_HandledFailures"), value: f.count(cell.handledFailures) });
+        if (m.measure !== "failureRate") items.push({ displayName: s.get("Tip_FailureRate"), value: f.rate(cell.failureRate) });
         if (cell.approximate) items.push({ displayName: "≈", value: s.get("Tip_Approximate", f.count(cell.sourceRows)) });
         return items;
     }
 
     /** Values of the fields in the Tooltips well, for one DataView row. */
-    private extraTooltips(sourceRow: number): VisualTooltipDataItem[] {
+    private extraTooltips(row: number): VisualTooltipDataItem[] {
         const table = this.dataView?.table;
-        const row = table?.rows?.[sourceRow];
-        if (!table || !row) return [];
+        const values = table?.rows?.[row];
+        if (!table || !values) return [];
         const out: VisualTooltipDataItem[] = [];
         table.columns.forEach((c, i) => {
             if (!c.roles?.[Roles.tooltips]) return;
-            const v = row[i];
+            const v = values[i];
             if (v === null || v === undefined) return;
             out.push({ displayName: c.displayName, value: typeof v === "number" ? this.formatter.number(v) : v instanceof Date ? this.formatter.timestamp(v.getTime()) : String(v) });
         });
@@ -559,10 +1093,10 @@ export class Visual implements IVisual {
         const p = this.point(e);
         if (e.ctrlKey || e.metaKey) {
             const at = this.xToTime(p.x);
-            this.viewport = zoomViewport(this.viewport, at, e.deltaY > 0 ? 1.25 : 0.8, this.layout.span);
+            this.setViewport(zoomViewport(this.viewport, at, e.deltaY > 0 ? 1.25 : 0.8, this.layout.span));
         } else if (e.shiftKey) {
             const msPerPx = (this.viewport.t1 - this.viewport.t0) / Math.max(1, this.geometry.width - this.geometry.labelWidth);
-            this.viewport = panViewport(this.viewport, e.deltaY * msPerPx, this.layout.span);
+            this.setViewport(panViewport(this.viewport, e.deltaY * msPerPx, this.layout.span));
         } else {
             this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY + e.deltaY) };
         }
@@ -582,33 +1116,33 @@ export class Visual implements IVisual {
     private onKey(e: KeyboardEvent): void {
         if (!this.table) return;
         this.keyboardFocus = true;
-        const timeline = this.view === "timeline" && this.layout;
-        const count = timeline ? this.layout!.laneCount : this.heatmap?.cells.length ?? 0;
+        const layout = this.view === "timeline" ? this.layout : null;
+        const count = layout ? layout.laneCount : this.heatmap?.cells.length ?? 0;
         let handled = true;
         switch (e.key) {
             case "+": case "=":
-                if (timeline) this.viewport = zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 0.5, this.layout!.span);
+                if (layout) this.setViewport(zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 0.5, layout.span));
                 break;
             case "-": case "_":
-                if (timeline) this.viewport = zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 2, this.layout!.span);
+                if (layout) this.setViewport(zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 2, layout.span));
                 break;
             case "ArrowLeft": case "ArrowRight": {
                 const dir = e.key === "ArrowLeft" ? -1 : 1;
-                if (timeline) this.viewport = panViewport(this.viewport, dir * (this.viewport.t1 - this.viewport.t0) * 0.1, this.layout!.span);
+                if (layout) this.setViewport(panViewport(this.viewport, dir * (this.viewport.t1 - this.viewport.t0) * 0.1, layout.span));
                 else this.moveFocus(dir, count);
                 break;
             }
             case "ArrowDown": case "ArrowUp": {
                 const dir = e.key === "ArrowUp" ? -1 : 1;
-                if (timeline) this.moveFocus(dir, count);
+                if (layout) this.moveFocus(dir, count);
                 else this.moveFocus(dir * Math.max(1, this.heatmap?.columnKeys.length ?? 1), count, true);
                 break;
             }
             case "Home":
-                if (timeline) this.viewport = { t0: 0, t1: Math.max(1, this.layout!.span * 1.01), scrollY: 0 };
+                if (layout) this.resetViewport();
                 break;
             case "Enter": case " ": {
-                if (timeline && this.layout!.mode === "single" && this.focusIndex >= 0 && this.layout!.laneKind[this.focusIndex] === LaneKind.Subflow) {
+                if (layout && layout.mode === "single" && this.focusIndex >= 0 && layout.laneKind[this.focusIndex] === LaneKind.Subflow) {
                     this.toggleGroup(this.focusIndex);
                     break;
                 }
@@ -618,6 +1152,9 @@ export class Visual implements IVisual {
             }
             case "Escape":
                 this.clearSelection();
+                break;
+            case "F8": case "n": case "N":
+                if (layout) this.jumpToFailure(e.shiftKey || e.key === "N" ? -1 : 1);
                 break;
             case "ContextMenu": {
                 const item = this.focusedItem();
@@ -640,40 +1177,38 @@ export class Visual implements IVisual {
         if (this.view === "heatmap" && this.heatmap) {
             const m = this.heatmap;
             const cols = m.columnKeys.length;
-            const current = this.focusIndex >= 0 ? m.cells[this.focusIndex] : null;
+            const current = this.focusIndex >= 0 ? m.cells[this.focusIndex] : undefined;
             let pos = current ? current.row * cols + current.col : -1;
             // Walk the grid to the next non-empty cell in that direction.
             for (let k = 0; k < m.grid.length; k++) {
                 pos = pos < 0 ? 0 : pos + delta;
                 if (pos < 0 || pos >= m.grid.length) return;
-                if (m.grid[pos] >= 0) { this.focusIndex = m.grid[pos]; return; }
+                if (m.grid[pos] >= 0) { this.setFocus(m.grid[pos]); return; }
                 if (byGridRow && k > m.rowLabels.length) return;
             }
             return;
         }
-        const layout = this.layout!;
+        const layout = this.layout;
+        if (!layout) return;
         let lane = this.focusIndex < 0 ? (delta > 0 ? -1 : layout.laneCount) : this.focusIndex;
         do lane += delta; while (lane >= 0 && lane < layout.laneCount && layout.mode === "single" && layout.laneKind[lane] === LaneKind.Run);
         if (lane < 0 || lane >= layout.laneCount) return;
-        this.focusIndex = lane;
-        const top = lane * this.geometry.laneHeight;
-        const visible = this.geometry.height - this.geometry.axisHeight;
-        if (top < this.viewport.scrollY || top + this.geometry.laneHeight > this.viewport.scrollY + visible) {
-            this.viewport = { ...this.viewport, scrollY: this.clampScroll(top - visible / 2) };
-        }
+        this.setFocus(lane);
+        this.scrollIntoView(lane);
     }
 
     /** The item the keyboard focus is on: an action row (timeline) or a cell (heatmap). */
     public focusedItem(): number {
         if (this.focusIndex < 0) return -1;
-        if (this.view === "heatmap") return this.focusIndex;
-        const layout = this.layout;
-        if (!layout) return -1;
+        if (this.view === "heatmap") return this.heatmap && this.focusIndex < this.heatmap.cells.length ? this.focusIndex : -1;
+        const layout = this.layout, t = this.table;
+        if (!layout || !t || this.focusIndex >= layout.laneCount) return -1;
         if (layout.mode === "single") return layout.laneKind[this.focusIndex] === LaneKind.Action ? layout.laneRef[this.focusIndex] : -1;
         const [from, to] = layout.bandRows(this.focusIndex);
+        if (to <= from) return -1;
         // A band stands for its run: pick the slowest action so Enter selects something meaningful.
-        let best = from;
-        for (let i = from; i < to; i++) if (this.table!.duration[i] > this.table!.duration[best]) best = i;
+        let best = t.order[from];
+        for (let k = from; k < to; k++) if (t.duration[t.order[k]] > t.duration[best]) best = t.order[k];
         return best;
     }
 
@@ -681,7 +1216,7 @@ export class Visual implements IVisual {
         const ring = this.focusRing;
         const item = this.focusedItem();
         const l = this.layout;
-        if (this.keyboardFocus && this.view === "timeline" && l?.mode === "single" && this.focusIndex >= 0 && l.laneKind[this.focusIndex] === LaneKind.Subflow) {
+        if (this.keyboardFocus && this.view === "timeline" && l?.mode === "single" && this.focusIndex >= 0 && this.focusIndex < l.laneCount && l.laneKind[this.focusIndex] === LaneKind.Subflow) {
             // A subflow header: the ring spans the lane; Enter collapses or expands it.
             Object.assign(ring.style, { display: "block", left: "0px", width: `${this.geometry.width}px`, top: `${laneTop(this.geometry, this.viewport, this.focusIndex)}px`, height: `${this.geometry.laneHeight}px` });
             this.status.textContent = `${this.strings.get("Role_Subflow")}: ${l.laneLabel(this.focusIndex)}`;
@@ -714,15 +1249,43 @@ export class Visual implements IVisual {
     }
 }
 
-/** Unhandled failures: failed actions not inside an error handler. */
-function countFailed(t: ActionTable): number {
-    let n = 0;
-    for (let i = 0; i < t.count; i++) n += t.failed[i] & (t.handled[i] ^ 1);
-    return n;
+/** A stable text key of a selection id, to find it again among the rows of a later update. */
+function selectionKey(id: ISelectionId): string {
+    const withKey = id as ISelectionId & { getKey?: () => string };
+    return withKey.getKey ? withKey.getKey() : JSON.stringify(id.getSelector());
 }
 
-function countHandled(t: ActionTable): number {
-    let n = 0;
-    for (let i = 0; i < t.count; i++) n += t.handled[i];
-    return n;
+/**
+ * Whether the first `n` rows of `b` are those of `a`. Aggregated segments hand the same row arrays again, so
+ * identity is checked first; `sampled` compares a spread of rows only (a new segment: its prefix is the
+ * host's, but a different data set would differ nearly everywhere), otherwise every row (a format change
+ * must not hide a changed value).
+ */
+function samePrefix(a: powerbi.DataViewTableRow[], b: powerbi.DataViewTableRow[], n: number, sampled: boolean): boolean {
+    if (a.length < n || b.length < n) return false;
+    const step = sampled ? Math.max(1, Math.floor(n / 64)) : 1;
+    for (let i = 0; i < n; i += step) if (!sameRow(a[i], b[i])) return false;
+    return n === 0 || sameRow(a[n - 1], b[n - 1]);
+}
+
+function sameRow(x: powerbi.DataViewTableRow, y: powerbi.DataViewTableRow): boolean {
+    if (x === y) return true;
+    if (!x || !y || x.length !== y.length) return false;
+    for (let k = 0; k < x.length; k++) {
+        const p = x[k], q = y[k];
+        if (p === q) continue;
+        if (p instanceof Date && q instanceof Date && p.getTime() === q.getTime()) continue;
+        return false;
+    }
+    return true;
+}
+
+/** The lane of a kind showing a reference (an action row, a group's first row, a run code), or -1. */
+function findLane(l: TimelineLayout, kind: LaneKind, ref: number): number {
+    if (kind === LaneKind.Action) {
+        const lane = ref < l.laneOfRow.length ? l.laneOfRow[ref] : -1;
+        return lane >= 0 && l.laneKind[lane] === LaneKind.Action ? lane : -1;
+    }
+    for (let lane = 0; lane < l.laneCount; lane++) if (l.laneKind[lane] === kind && l.laneRef[lane] === ref) return lane;
+    return -1;
 }

@@ -52,6 +52,13 @@ describe("capabilities consistency", () => {
         expect(Object.keys(capabilities.objects).sort()).toEqual(settings.cards.map((c) => c.name).sort());
     });
 
+    it("does not claim highlight support a table mapping never receives", () => {
+        // Power BI sends highlights only with categorical mappings; for this table mapping another visual's
+        // highlight arrives as a filter, and the visual shows the filtered rows.
+        expect((capabilities as { supportsHighlight?: boolean }).supportsHighlight ?? false).toBe(false);
+        expect(Object.keys(capabilities.dataViewMappings[0])).toEqual(["conditions", "table"]);
+    });
+
     it("keeps the data window at 30,000 rows and asks for no privileges", () => {
         expect(capabilities.dataViewMappings[0].table.rows.dataReductionAlgorithm.window.count).toBe(30000);
         expect(capabilities.privileges).toEqual([]);

@@ -215,7 +215,8 @@ describe("unknown start and end", () => {
 
 const palette = {
     background: "#ffffff", foreground: "#252423", grid: "#f6f6f6", selection: "#252423", highContrast: false,
-    succeeded: "#3a7dc9", failed: "#d13438", other: "#8a8886", heatLow: "#f3f9fd", heatHigh: "#a4262c",
+    succeeded: "#3a7dc9", failed: "#d13438", other: "#8a8886", heatLow: "#dceaf7", heatHigh: "#a4262c",
+    emphasis: "#252423", span: "#a19f9d", noData: "#d2d0ce", gridline: "#e1dfdd",
 };
 
 interface Call { op: string; args: number[]; fill: string; stroke: string; dash: number[]; alpha: number }
@@ -314,8 +315,10 @@ describe("padlens visual with the contract's new fields", () => {
         // Hatching: diagonal strokes clipped to the bar, in the failure colour.
         expect(at(1).some((c) => c.op === "rect")).toBe(true);
         expect(h.rec.calls.some((c) => c.op === "stroke" && c.stroke === palette.failed)).toBe(true);
-        // The solid triangle marker is for the unhandled failure only: one fill() in the failure colour.
-        expect(h.rec.calls.filter((c) => c.op === "fill" && c.fill === palette.failed)).toHaveLength(1);
+        // The solid triangle marker is for the unhandled failure only: one fill() in the failure colour left of
+        // its bar, one at the end of its row label (so it is found while scrolling labels).
+        const solid = h.rec.calls.filter((c) => c.op === "fill" && c.fill === palette.failed);
+        expect(solid).toHaveLength(2);
     });
 
     it("draws handled failures with the theme's two colours in high contrast", () => {
@@ -333,11 +336,11 @@ describe("padlens visual with the contract's new fields", () => {
         h.update(tableDataView(rows, contractRoles, { heatmap: { rows: "flow", measure: "failureRate" } }));
         expect(h.root.dataset.view).toBe("heatmap");
         const items = h.visual.tooltipFor(0);
-        expect(items).toContainEqual(expect.objectContaining({ displayName: "Value", value: "25%" }));
+        expect(items).toContainEqual(expect.objectContaining({ displayName: "Failure rate", value: "25%" }));
         expect(items).toContainEqual({ displayName: "Failures", value: "2" });
         expect(items).toContainEqual({ displayName: "Handled failures", value: "2" });
         h.update(tableDataView(rows, contractRoles, { heatmap: { rows: "flow", measure: "failureRate", includeHandledFailures: true } }));
-        expect(h.visual.tooltipFor(0)).toContainEqual(expect.objectContaining({ displayName: "Value", value: "50%" }));
+        expect(h.visual.tooltipFor(0)).toContainEqual(expect.objectContaining({ displayName: "Failure rate", value: "50%" }));
         // Unknown which failures were handled: no Handled failures line.
         h.update(tableDataView(rows, contractRoles.filter((r) => r !== "insideErrorHandling"), { heatmap: { rows: "flow", measure: "failureRate" } }));
         expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("Handled failures");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { convertActions, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
-import { buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
-import { dimmedCells, hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
+import { ActionTableBuilder, convertActions, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
+import { HeatmapAggregator, buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
+import { hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
 import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
 import { ActionRow, runRows, tableDataView } from "./helpers.js";
 
@@ -30,8 +30,10 @@ describe("convertActions", () => {
         const t = convertActions(tableDataView(rows))!;
         expect(t.count).toBe(1);
         expect(t.issues.dropped).toBe(2);
-        expect(t.duration[0]).toBe(10);
-        expect(text(t.status, 0)).toBe("");
+        // Row ids are DataView rows: the kept one is the third.
+        expect(Array.from(t.order)).toEqual([2]);
+        expect(t.duration[2]).toBe(10);
+        expect(text(t.status, 2)).toBe("");
         expect(runsInTable(t)).toHaveLength(1);
     });
 
@@ -53,9 +55,9 @@ describe("convertActions", () => {
         const t = convertActions(tableDataView(shuffled))!;
         expect(t.count).toBe(4);
         expect(t.issues.duplicates).toBe(2);
-        expect(Array.from({ length: 4 }, (_, i) => text(t.action, i))).toEqual(["Action 0", "Action 1", "Action 2", "Action 3"]);
-        // Selection goes back to the DataView row the action came from.
-        expect(t.sourceRow[0]).toBe(2);
+        expect(Array.from(t.order, (i) => text(t.action, i))).toEqual(["Action 0", "Action 1", "Action 2", "Action 3"]);
+        // Row ids are the DataView rows the actions came from (selection ids are built from them); the first copy is kept.
+        expect(Array.from(t.order)).toEqual([2, 1, 3, 0]);
     });
 
     it("keeps several runs apart with their own extents", () => {
@@ -67,7 +69,7 @@ describe("convertActions", () => {
         const a = t.run.values.indexOf("a");
         expect(t.runEnd[a] - t.runFirst[a]).toBe(2);
         expect(t.runStart[a]).toBe(t0);
-        expect(t.failed[t.runFirst[a] + 1]).toBe(1);
+        expect(t.failed[t.order[t.runFirst[a] + 1]]).toBe(1);
     });
 
     it("marks failures from the status, or from an error when there is no status", () => {
@@ -104,11 +106,64 @@ describe("convertActions", () => {
         let failed = 0;
         for (let i = 0; i < n; i++) failed += t.failed[i];
         expect(failed).toBe(1000);
-        for (let i = 1; i < n; i++) {
-            if (t.run.codes[i] === t.run.codes[i - 1] && t.start[i] < t.start[i - 1]) throw new Error(`unsorted at ${i}`);
+        for (let k = 1; k < n; k++) {
+            const i = t.order[k], p = t.order[k - 1];
+            if (t.run.codes[i] === t.run.codes[p] && t.start[i] < t.start[p]) throw new Error(`unsorted at ${k}`);
         }
         const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 10 });
         expect(h.rowLabels).toHaveLength(10);
+    });
+});
+
+describe("appending segments", () => {
+    // Three runs whose rows arrive out of order across segments, with a loop split from its children by a
+    // segment boundary, and a row repeated in a later segment.
+    const rows: ActionRow[] = [];
+    for (const run of ["a", "b", "c"]) rows.push(...runRows(run, 12, Date.UTC(2026, 0, 5, 9 + rows.length / 12), run === "b" ? 7 : -1));
+    rows.push({ run: "b", subflow: "Main", action: "Loop", actionIndex: 0, start: new Date(Date.UTC(2026, 0, 5, 10) - 1), end: new Date(Date.UTC(2026, 0, 5, 10) + 500), durationMs: 501, status: "Succeeded" });
+    const shuffled = [...rows.slice(20), ...rows.slice(0, 20)];
+    shuffled.push({ ...shuffled[3] });
+    const cut = [11, 23, 31];
+
+    it("gives the same table as converting all rows at once, converting only the new rows", () => {
+        const all = convertActions(tableDataView(shuffled))!;
+        const b = ActionTableBuilder.from(tableDataView(shuffled.slice(0, cut[0])))!;
+        const added: number[] = [];
+        for (const [k, n] of [...cut.slice(1), shuffled.length].entries()) {
+            const before = b.table.size;
+            const r = b.append(tableDataView(shuffled.slice(0, n)));
+            expect(b.table.size).toBe(n);
+            added.push(...r.added);
+            // Only this segment's rows are new.
+            for (const row of r.added) expect(row).toBeGreaterThanOrEqual(before);
+            void k;
+        }
+        const t = b.table;
+        expect(Array.from(t.order)).toEqual(Array.from(all.order));
+        expect(Array.from(t.container)).toEqual(Array.from(all.container));
+        expect(Array.from(t.failed)).toEqual(Array.from(all.failed));
+        expect(t.issues).toEqual(all.issues);
+        expect(t.issues.duplicates).toBe(1);
+        expect(Array.from(t.runStart)).toEqual(Array.from(all.runStart));
+        // The loop arrived after its children: it became a container then, and was reported as such.
+        expect(t.container[shuffled.findIndex((r) => r.action === "Loop")]).toBe(1);
+    });
+
+    it("keeps heatmap aggregates equal to aggregating everything, as rows and container flips arrive", () => {
+        const options = { rows: "action" as const, columns: "hour" as const, measure: "p95" as const, maxRows: 50 };
+        const b = ActionTableBuilder.from(tableDataView(shuffled.slice(0, cut[0])))!;
+        const agg = new HeatmapAggregator(options, false);
+        agg.add(b.table, b.table.order);
+        for (const n of [...cut.slice(1), shuffled.length]) {
+            const r = b.append(tableDataView(shuffled.slice(0, n)));
+            agg.add(b.table, r.added);
+            agg.containersChanged(b.table, r.containerChanged);
+        }
+        const once = buildHeatmap(convertActions(tableDataView(shuffled))!, options);
+        const model = agg.model(b.table);
+        expect(model.rowLabels).toEqual(once.rowLabels);
+        expect(model.cells.map((c) => [c.row, c.col, c.value, c.count, c.failures])).toEqual(once.cells.map((c) => [c.row, c.col, c.value, c.count, c.failures]));
+        expect(model.rowLabels).not.toContain("Loop");
     });
 });
 
@@ -144,29 +199,30 @@ describe("buildHeatmap", () => {
     it("puts the worst rows first and computes percentiles per cell", () => {
         const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p50", maxRows: 10 });
         expect(h.rowLabels).toEqual(["Slow", "Fast"]);
-        expect(h.columnKeys).toEqual([9, 10]);
+        // Every hour of the day is a column, so 09:00 and 10:00 sit where they belong and empty hours show as gaps.
+        expect(h.columnKeys).toEqual(Array.from({ length: 24 }, (_, i) => i));
         const slow = h.cells.find((c) => c.row === 0)!;
+        expect(slow.col).toBe(9);
         expect(slow.value).toBe(250);
         expect(slow.count).toBe(4);
         expect(slow.failures).toBe(1);
-        expect(h.grid[0 * 2 + 1]).toBe(-1);
+        expect(slow.failureRate).toBe(0.25);
+        expect(h.grid[0 * 24 + 10]).toBe(-1);
+        expect(h.grid[1 * 24 + 10]).toBeGreaterThanOrEqual(0);
     });
 
-    it("hit-tests cells and dims those with no highlighted rows", () => {
+    it("hit-tests cells", () => {
         const h = buildHeatmap(t, { rows: "action", columns: "hour", measure: "p50", maxRows: 10 });
-        const g = heatmapGeometry(h, 400, 300, 100, 20, 40);
-        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 0.5, 20 + g.cellHeight * 0.5)).toBe(h.grid[0]);
-        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 1.5, 20 + g.cellHeight * 0.5)).toBe(-1);
+        const g = heatmapGeometry(h, 1000, 300, 100, 20, 40);
+        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 9.5, 20 + g.cellHeight * 0.5)).toBe(h.grid[9]);
+        expect(h.grid[9]).toBeGreaterThanOrEqual(0);
+        expect(hitTestHeatmap(h, g, 100 + g.cellWidth * 10.5, 20 + g.cellHeight * 0.5)).toBe(-1);
         expect(hitTestHeatmap(h, g, 50, 30)).toBe(-1);
-        const highlighted = new Uint8Array(t.count);
-        highlighted[Array.from({ length: t.count }, (_, i) => i).find((i) => text(t.action, i) === "Fast")!] = 1;
-        expect(Array.from(dimmedCells(h, highlighted)!)).toEqual(h.cells.map((c) => (h.rowLabels[c.row] === "Fast" ? 0 : 1)));
-        expect(dimmedCells(h, null)).toBeNull();
     });
 
     it("supports failure rate, count, mean, p95 and weekday/date/machine columns", () => {
         expect(buildHeatmap(t, { rows: "action", columns: "weekday", measure: "failureRate", maxRows: 10 }).cells[0].value).toBe(0.25);
-        expect(buildHeatmap(t, { rows: "action", columns: "weekday", measure: "failureRate", maxRows: 10 }).columnKeys).toEqual([0]);
+        expect(buildHeatmap(t, { rows: "action", columns: "weekday", measure: "failureRate", maxRows: 10 }).columnKeys).toEqual([0, 1, 2, 3, 4, 5, 6]);
         expect(buildHeatmap(t, { rows: "action", columns: "date", measure: "count", maxRows: 10 }).cells.map((c) => c.value)).toEqual([4, 2]);
         expect(buildHeatmap(t, { rows: "flow", columns: "machine", measure: "mean", maxRows: 10 }).cells[0].value).toBeCloseTo(1030 / 6);
         expect(buildHeatmap(t, { rows: "action", columns: "hour", measure: "p95", maxRows: 1 }).hiddenRows).toBe(1);
@@ -198,6 +254,6 @@ describe("layoutTimeline", () => {
         expect(l.laneCount).toBe(2);
         expect(l.span).toBe(t.runFinish[1] - t.runStart[1]);
         const g = { width: 1100, height: 400, labelWidth: 100, axisHeight: 20, laneHeight: 10 };
-        expect(hitTestTimeline(t, l, g, { t0: 0, t1: l.span, scrollY: 0 }, 101, 35)).toBe(t.runFirst[1]);
+        expect(hitTestTimeline(t, l, g, { t0: 0, t1: l.span, scrollY: 0 }, 101, 35)).toBe(t.order[t.runFirst[1]]);
     });
 });

@@ -2,7 +2,8 @@ import powerbi from "powerbi-visuals-api";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createVisualHost } from "powerbi-visuals-utils-testutils";
 import { Visual } from "../../../visual/src/visual.js";
-import { hourlyRoles, runRows, tableDataView } from "./helpers.js";
+import { ActionRow, Role, hourlyRoles, runRows, tableDataView } from "./helpers.js";
+import { ActionTable, text } from "../../../visual/src/model/actionTable.js";
 
 import IVisualHost = powerbi.extensibility.visual.IVisualHost;
 import DataView = powerbi.DataView;
@@ -111,9 +112,10 @@ describe("padlens visual", () => {
         h.update(tableDataView(several, undefined, { view: { mode: "timeline" } }));
         expect(h.root.dataset.view).toBe("timeline");
         expect(h.root.dataset.lanes).toBe("2");
-        // Bands are labelled with the run and its start, in the report's locale.
+        // Bands are labelled by flow and start first (in the report's locale), then the run; ordered by start.
         const layout = (h.visual as unknown as { layout: { laneLabel: (l: number) => string } }).layout;
-        expect(layout.laneLabel(1)).toMatch(/^b · 01\/06\/2026, \d\d:00:00\.000/);
+        expect(layout.laneLabel(0)).toMatch(/^Invoices · 01\/05\/2026, \d\d:00 · a$/);
+        expect(layout.laneLabel(1)).toMatch(/^Invoices · 01\/06\/2026, \d\d:00 · b$/);
     });
 
     it("selects an action on click, adds with Ctrl-click, and clears on empty space", () => {
@@ -211,9 +213,11 @@ describe("padlens visual", () => {
         expect(h.root.dataset.view).toBe("heatmap");
         expect(h.root.dataset.cells).toBe("1");
         const items = h.visual.tooltipFor(0);
-        expect(items).toContainEqual(expect.objectContaining({ displayName: "Value", value: "≈ 1.25 s" }));
+        // The tooltip names the measure, and gives the failure rate too.
+        expect(items[0]).toMatchObject({ displayName: "p95 duration", value: "≈ 1.25 s", header: "Export · 09" });
         expect(items).toContainEqual({ displayName: "Executions", value: "40" });
         expect(items).toContainEqual({ displayName: "Failures", value: "1" });
+        expect(items).toContainEqual({ displayName: "Failure rate", value: "2.5%" });
         expect(items).toContainEqual({ displayName: "≈", value: "Approximate: executions-weighted mean of 2 pre-aggregated percentiles" });
         h.update(tableDataView(hourly, hourlyRoles, { heatmap: { measure: "count" } }));
         expect(h.visual.tooltipFor(0)[0].value).toBe("40");
@@ -274,8 +278,9 @@ describe("padlens visual", () => {
         h.root.focus();
         const key = (k: string): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); };
         key("ArrowDown");
+        // "Main" is the run's root group: folding it folds the whole run to its header.
         key("Enter");
-        expect(h.root.dataset.lanes).toBe("3");
+        expect(h.root.dataset.lanes).toBe("2");
         key("Enter");
         expect(h.root.dataset.lanes).toBe("5");
     });
@@ -317,13 +322,359 @@ describe("padlens visual", () => {
         expect(h.root.style.color).toMatch(/#ffff00|rgb\(255, 255, 0\)/);
     });
 
-    it("dims actions that another visual does not highlight", () => {
-        const h = harness();
-        const dv = tableDataView(runRows("r", 3));
-        dv.categorical = { values: Object.assign([{ source: { displayName: "d", roles: { durationMs: true } }, values: [1, 2, 3], highlights: [null, 2, null] }], { grouped: () => [] }) } as never;
-        h.update(dv);
-        const table = (h.visual as unknown as { table: { highlighted: Uint8Array | null; sourceRow: Int32Array } }).table;
-        expect(Array.from(table.highlighted!)).toEqual([0, 1, 0]);
+    describe("segments (fetchMoreData)", () => {
+        const loadMore = { dataLimits: { loadMore: true, maxRows: 1_000_000 } };
+        /** Power BI's aggregation mode: every update holds all rows so far; `segment` while more are coming. */
+        function segments(all: ActionRow[], sizes: number[], roles?: Role[], objects: powerbi.DataViewObjects = loadMore): { dv: DataView; operationKind: number }[] {
+            const out: { dv: DataView; operationKind: number }[] = [];
+            let n = 0;
+            sizes.forEach((size, k) => {
+                n += size;
+                out.push({ dv: tableDataView(all.slice(0, n), roles, objects, k < sizes.length - 1), operationKind: k === 0 ? 0 : 1 });
+            });
+            return out;
+        }
+        const send = (h: Harness, s: { dv: DataView; operationKind: number }, type = 2): void =>
+            h.visual.update({ dataViews: [s.dv], viewport, type, operationKind: s.operationKind } as never);
+        const selectedActions = (h: Harness): string[] => {
+            const v = h.visual as unknown as { selected: Set<number>; table: ActionTable };
+            return Array.from(v.selected, (row) => text(v.table.action, row)).sort();
+        };
+        // One run whose DataView rows arrive out of time order: the second segment holds its earlier actions.
+        const run = runRows("r", 12);
+        const shuffled = [...run.slice(6), ...run.slice(0, 6)];
+
+        it("keeps the clicked action selected when a segment with earlier actions arrives", () => {
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const [first, second] = segments(shuffled, [6, 6]);
+            send(h, first);
+            const p = pointOnAction(h, 2); // row 2 of the first segment is "Action 8"
+            h.root.dispatchEvent(mouse("click", p.x, p.y));
+            expect(selectedActions(h)).toEqual(["Action 8"]);
+            send(h, second);
+            expect(h.root.dataset.actions).toBe("12");
+            // Sorted by time, "Action 8" is now the ninth action: still the selected one, and the host's id is still row 2.
+            expect(selectedActions(h)).toEqual(["Action 8"]);
+            expect(h.host.createSelectionManager().getSelectionIds().map((id) => (id as unknown as { key: string }).key)).toEqual(["row2"]);
+        });
+
+        it("keeps zoom, selection and focus after the last segment, and a resize asks for nothing", () => {
+            const h = harness();
+            const fetch = vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const [first, second, last] = segments(shuffled, [4, 4, 4]);
+            send(h, first);
+            expect(fetch).toHaveBeenCalledTimes(1);
+            const loading = h.root.querySelector<HTMLElement>(".padlens-loading")!;
+            expect(loading.hidden).toBe(false);
+            expect(loading.textContent).toBe("Loading more rows: 4");
+            h.root.focus();
+            const key = (k: string): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); };
+            key("ArrowDown"); key("ArrowDown");
+            expect(h.visual.focusedItem()).toBe(0);
+            key("Enter");
+            key("+");
+            // The zoomed window in clock time (the axis is relative to the run's start, which later segments move).
+            const windowOf = (): number[] => {
+                const v = h.visual as unknown as { viewport: { t0: number; t1: number }; layout: { originOfRow: (r: number) => number } };
+                return [v.viewport.t0 + v.layout.originOfRow(0), v.viewport.t1 + v.layout.originOfRow(0)];
+            };
+            const zoomed = windowOf();
+            // A resize while loading carries the same DataView: no second request for the same rows.
+            send(h, first, 4);
+            send(h, { dv: { ...first.dv }, operationKind: 0 }, 2);
+            expect(fetch).toHaveBeenCalledTimes(1);
+            send(h, second);
+            expect(fetch).toHaveBeenCalledTimes(2);
+            expect(loading.textContent).toBe("Loading more rows: 8");
+            send(h, last);
+            expect(fetch).toHaveBeenCalledTimes(2);
+            expect(loading.hidden).toBe(true);
+            expect(h.root.dataset.actions).toBe("12");
+            expect(selectedActions(h)).toEqual(["Action 6"]);
+            expect(windowOf()).toEqual(zoomed);
+            // Focus stayed on the same action although a "Main" group of six lanes now comes before it.
+            expect(text((h.visual as unknown as { table: ActionTable }).table.action, h.visual.focusedItem())).toBe("Action 6");
+            send(h, last, 4);
+            expect(fetch).toHaveBeenCalledTimes(2);
+        });
+
+        it("does not convert the rows again on a resize or a format change", () => {
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const [first, last] = segments(runRows("r", 8), [4, 4]);
+            send(h, first);
+            send(h, last);
+            const table = (h.visual as unknown as { table: ActionTable }).table;
+            send(h, last, 4);
+            // A format change: a new DataView object with the same rows and other objects.
+            send(h, { dv: tableDataView(runRows("r", 8), undefined, { ...loadMore, timeline: { laneHeight: 20 } }), operationKind: 0 });
+            expect((h.visual as unknown as { table: ActionTable }).table).toBe(table);
+            expect(h.root.dataset.lanes).toBe("11");
+            // Other data (a filter changed one value) is converted again.
+            const changed = runRows("r", 8);
+            changed[5] = { ...changed[5], status: "Failed" };
+            send(h, { dv: tableDataView(changed, undefined, loadMore), operationKind: 0 });
+            expect((h.visual as unknown as { table: ActionTable }).table).not.toBe(table);
+            expect(h.root.dataset.failed).toBe("1");
+        });
+
+        it("adds each segment to the heatmap without aggregating earlier rows again, with the same cells as one update", () => {
+            const all: ActionRow[] = [];
+            for (let r = 0; r < 9; r++) all.push(...runRows(`run-${r}`, 10, Date.UTC(2026, 0, 5, 6 + r), r % 3 === 0 ? 4 : -1));
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const parts = segments(all, [30, 30, 30], undefined, { ...loadMore, heatmap: { measure: "p95" } });
+            send(h, parts[0]);
+            const aggregator = (h.visual as unknown as { heatAggregator: unknown }).heatAggregator;
+            send(h, parts[1]);
+            send(h, parts[2]);
+            expect((h.visual as unknown as { heatAggregator: unknown }).heatAggregator).toBe(aggregator);
+            const once = harness();
+            once.update(tableDataView(all, undefined, { heatmap: { measure: "p95" } }));
+            const cells = (v: Visual): unknown => (v as unknown as { heatmap: { cells: { value: number; count: number; failures: number }[] } }).heatmap.cells.map((c) => [c.value, c.count, c.failures]);
+            expect(cells(h.visual)).toEqual(cells(once.visual));
+            expect(h.root.dataset.cells).toBe(once.root.dataset.cells);
+        });
+
+        it("keeps the selection through segments of duration-only rows too (converted whole, same row ids)", () => {
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const roles: Role[] = ["run", "action", "actionIndex", "durationMs"];
+            const [first, last] = segments(runRows("r", 8), [4, 4], roles);
+            send(h, first);
+            const p = pointOnAction(h, 2);
+            h.root.dispatchEvent(mouse("click", p.x, p.y));
+            send(h, last);
+            expect(h.root.dataset.actions).toBe("8");
+            expect(selectedActions(h)).toEqual(["Action 2"]);
+        });
+
+        it("restores a selection the host holds after a reload, also when its row arrives in a later segment", () => {
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const [first, last] = segments(shuffled, [6, 6]);
+            send(h, first);
+            send(h, last);
+            const p = pointOnAction(h, 9); // DataView row 9 is "Action 3", in the second segment
+            h.root.dispatchEvent(mouse("click", p.x, p.y));
+            expect(selectedActions(h)).toEqual(["Action 3"]);
+            // The report is reopened: a new visual, the host still holds the id; the rows come in again.
+            const element = document.createElement("div");
+            const reopened = new Visual({ element, host: h.host } as never);
+            reopened.update({ dataViews: [first.dv], viewport, type: 2, operationKind: 0 } as never);
+            expect((reopened as unknown as { selected: Set<number> }).selected.size).toBe(0);
+            reopened.update({ dataViews: [last.dv], viewport, type: 2, operationKind: 1 } as never);
+            expect(Array.from((reopened as unknown as { selected: Set<number> }).selected)).toEqual([9]);
+            expect(element.querySelector<HTMLElement>(".padlens-root")!.dataset.selected).toBe("1");
+        });
+
+        it("keeps a selected heatmap cell selected as more rows arrive in it", () => {
+            const all: ActionRow[] = [];
+            for (let r = 0; r < 6; r++) all.push(...runRows(`run-${r}`, 4, Date.UTC(2026, 0, 5, 9, r)));
+            const h = harness();
+            vi.spyOn(h.host, "fetchMoreData").mockReturnValue(true);
+            const [first, last] = segments(all, [12, 12]);
+            send(h, first);
+            h.root.focus();
+            h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+            h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+            const m = (): { cells: { members: Int32Array }[]; rowLabels: string[] } => (h.visual as unknown as { heatmap: { cells: { members: Int32Array }[]; rowLabels: string[] } }).heatmap;
+            const focused = h.visual.focusedItem();
+            const label = m().rowLabels[(m().cells[focused] as unknown as { row: number }).row];
+            send(h, last);
+            const cellsSelected = (h.visual as unknown as { selectedCells: () => Set<number> }).selectedCells();
+            expect(cellsSelected.size).toBe(1);
+            const cell = m().cells[[...cellsSelected][0]] as unknown as { row: number; members: Int32Array };
+            expect(m().rowLabels[cell.row]).toBe(label);
+            expect(cell.members.length).toBe(6);
+            // Focus is still on that cell.
+            expect(h.visual.focusedItem()).toBe([...cellsSelected][0]);
+        });
+    });
+
+    describe("big runs, legend and axis", () => {
+        const key = (h: Harness, k: string, init: KeyboardEventInit = {}): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init })); };
+        /** 120 actions, failures at 10, 70 and 110 (110 inside the "Export" half); main, then Export. */
+        const bigRun = (): ActionRow[] => runRows("r", 120).map((r, i) => ([10, 70, 110].includes(i) ? { ...r, status: "Failed", error: "boom" } : r));
+
+        it("jumps from failure to failure with F8 / Shift+F8 and the buttons, scrolling each into view", () => {
+            const h = harness();
+            h.update(tableDataView(bigRun()));
+            const nav = h.root.querySelector<HTMLElement>(".padlens-nav")!;
+            expect(nav.hidden).toBe(false);
+            expect(nav.textContent).toContain("3 failures");
+            h.root.focus();
+            key(h, "F8");
+            expect(text((h.visual as unknown as { table: ActionTable }).table.action, h.visual.focusedItem())).toBe("Action 10");
+            expect(nav.textContent).toContain("Failure 1 of 3");
+            key(h, "F8");
+            expect(h.visual.focusedItem()).toBe(70);
+            // Lane 73 (run, Main, 60 actions, Export, ...) is far below the first screen: it was scrolled to.
+            const v = h.visual as unknown as { viewport: { scrollY: number }; layout: { laneOfRow: Int32Array } };
+            const laneTop = v.layout.laneOfRow[70] * 16 - v.viewport.scrollY;
+            expect(laneTop).toBeGreaterThanOrEqual(0);
+            expect(laneTop).toBeLessThan(400 - 22 - 16);
+            key(h, "F8", { shiftKey: true });
+            expect(h.visual.focusedItem()).toBe(10);
+            key(h, "F8", { shiftKey: true });
+            expect(h.visual.focusedItem()).toBe(110);
+            // The ▶ button does the same; a folded group opens to show its failure.
+            const exportHeader = (h.visual as unknown as { layout: { laneOfRow: Int32Array } }).layout.laneOfRow[60] - 1;
+            h.visual.toggleGroup(exportHeader);
+            expect(h.root.dataset.lanes).toBe(String(2 + 60 + 1));
+            nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+            expect(h.visual.focusedItem()).toBe(10);
+            nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+            nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
+            expect(h.visual.focusedItem()).toBe(110);
+            expect(h.root.dataset.lanes).toBe(String(2 + 120 + 1));
+        });
+
+        it("heads main once and each subflow call once, with a fold count on folded headers", () => {
+            const h = harness();
+            const rows = runRows("r", 9).map((r, i) => ({ ...r, subflow: i < 3 || (i >= 5 && i < 7) ? "main" : i < 5 ? "Login" : "Export" }));
+            h.update(tableDataView(rows));
+            const layout = (): { laneCount: number; laneLabel: (l: number) => string; laneKind: Uint8Array; laneCollapsed: Uint8Array; groupRows: (l: number) => [number, number] } => (h.visual as unknown as { layout: never }).layout;
+            const headers = (): string[] => Array.from({ length: layout().laneCount }, (_, l) => l).filter((l) => layout().laneKind[l] === 1).map((l) => layout().laneLabel(l));
+            // main → Login → main → Export: "main" is not headed again when execution returns to it.
+            expect(headers()).toEqual(["main", "Login", "Export"]);
+            expect(h.root.dataset.lanes).toBe(String(1 + 3 + 9));
+            const login = Array.from({ length: layout().laneCount }, (_, l) => l).find((l) => layout().laneLabel(l) === "Login")!;
+            h.visual.toggleGroup(login);
+            expect(layout().laneCollapsed[login]).toBe(1);
+            expect(layout().groupRows(login)).toEqual([3, 5]);
+            expect(h.root.dataset.lanes).toBe(String(1 + 3 + 7));
+        });
+
+        it("shows the legend for what is on screen, and hides or moves it from the format pane", () => {
+            const h = harness();
+            const rows = bigRun().slice(0, 20);
+            h.update(tableDataView(rows));
+            const items = (): string[] => Array.from(h.root.querySelectorAll(".padlens-legend-item")).map((e) => e.textContent ?? "");
+            expect(items()).toEqual(["Succeeded", "Failed", "Slowest 5 per run", "Subflow span", "Subflow with a failure"]);
+            const strip = h.root.querySelector<HTMLElement>(".padlens-strip")!;
+            const plot = h.root.querySelector<HTMLElement>(".padlens-plot")!;
+            expect(strip.style.top).toBe("0px");
+            expect(plot.style.top).toBe("20px");
+            h.update(tableDataView(rows, undefined, { legend: { position: "bottom" } }));
+            expect(strip.style.bottom).toBe("0px");
+            expect(plot.style.top).toBe("0px");
+            h.update(tableDataView(runRows("r", 5), undefined, { legend: { show: false } }));
+            // No legend and no failure to navigate to: no strip at all, the plot takes the whole height.
+            expect(strip.hidden).toBe(true);
+            expect(plot.style.height).toBe("400px");
+        });
+
+        it("reads clock times on one run's axis, and offsets when asked or for several runs", () => {
+            const h = harness();
+            const ticks = (): string[] => Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent ?? "");
+            h.update(tableDataView(runRows("r", 40)));
+            expect(h.root.dataset.axis).toBe("clock");
+            expect(ticks().length).toBeGreaterThan(2);
+            for (const t of ticks()) expect(t).toMatch(/^\d\d:\d\d:\d\d/);
+            expect(h.root.querySelector(".padlens-axisdate")!.textContent).toMatch(/^\d\d\/\d\d\/2026$/);
+            h.update(tableDataView(runRows("r", 40), undefined, { timeline: { timeAxis: "offset" } }));
+            expect(h.root.dataset.axis).toBe("offset");
+            for (const t of ticks()) expect(t).toMatch(/ (ms|s)$/);
+            const several = [...runRows("a", 4), ...runRows("b", 4, Date.UTC(2026, 0, 6, 13))];
+            h.update(tableDataView(several, undefined, { view: { mode: "timeline" } }));
+            expect(h.root.dataset.axis).toBe("offset");
+        });
+
+        it("orders bands by start, by duration or failed first", () => {
+            const h = harness();
+            const t0 = Date.UTC(2026, 0, 5, 9);
+            const runs = [...runRows("early-short", 2, t0), ...runRows("late-long", 8, t0 + 3_600_000), ...runRows("middle-failed", 3, t0 + 1_800_000, 1)];
+            const labels = (): string[] => {
+                const l = (h.visual as unknown as { layout: { laneCount: number; laneLabel: (l: number) => string } }).layout;
+                return Array.from({ length: l.laneCount }, (_, i) => l.laneLabel(i).split(" · ").pop()!);
+            };
+            h.update(tableDataView(runs, undefined, { view: { mode: "timeline" } }));
+            expect(labels()).toEqual(["early-short", "middle-failed", "late-long"]);
+            h.update(tableDataView(runs, undefined, { view: { mode: "timeline" }, timeline: { bandOrder: "duration" } }));
+            expect(labels()).toEqual(["late-long", "middle-failed", "early-short"]);
+            h.update(tableDataView(runs, undefined, { view: { mode: "timeline" }, timeline: { bandOrder: "status" } }));
+            expect(labels()).toEqual(["middle-failed", "early-short", "late-long"]);
+        });
+    });
+
+    describe("robustness", () => {
+        it("takes implausible times as unknown for their row, never failing the render or stretching the axis", () => {
+            const h = harness();
+            const rows: ActionRow[] = runRows("r", 5);
+            const t0 = (rows[0].start as Date).getTime();
+            rows.push(
+                // An integer column in ticks read as ms, and Excel's zero date: no place on the axis.
+                { run: "r", subflow: "Main", action: "Ticks", start: 1e20 as never, durationMs: 5, status: "Succeeded" },
+                { run: "r", subflow: "Main", action: "Excel zero", start: new Date(Date.UTC(1899, 11, 30)), durationMs: 5, status: "Succeeded" },
+                // A sentinel end, with and without the huge duration computed from it: the end is unknown.
+                { run: "r", subflow: "Export", action: "Sentinel", start: new Date(t0 + 700), end: new Date(Date.UTC(9999, 11, 31)), durationMs: null, status: "Running" },
+                { run: "r", subflow: "Export", action: "Sentinel 2", start: new Date(t0 + 710), end: new Date(Date.UTC(9999, 11, 31)), durationMs: Date.UTC(9999, 11, 31) - t0, status: "Running" },
+            );
+            h.update(tableDataView(rows));
+            expect(h.host.eventService.renderingFailed).not.toHaveBeenCalled();
+            expect(h.root.dataset).toMatchObject({ view: "timeline", actions: "7", dropped: "2", openEnded: "2", ignored: "2" });
+            const layout = (h.visual as unknown as { layout: { span: number } }).layout;
+            expect(layout.span).toBeLessThan(2000);
+            const note = h.root.querySelector<HTMLElement>(".padlens-note")!;
+            expect(note.hidden).toBe(false);
+            expect(note.textContent).toBe("2 rows ignored");
+            expect(note.title.split("\n")).toEqual([
+                "2 without a start time to place them at",
+                "4 with a time before 1970, after 2200 or a duration over a year, taken as unknown",
+                "2 without an end, drawn open to the end of their run",
+            ]);
+            // Clean data: no note.
+            h.update(tableDataView(runRows("r", 5)));
+            expect(note.hidden).toBe(true);
+        });
+
+        it("says how many rows it repaired and why", () => {
+            const h = harness();
+            const rows = runRows("r", 3);
+            rows[1] = { ...rows[1], end: new Date((rows[1].start as Date).getTime() - 10), durationMs: null };
+            rows.push({ ...rows[2] }, { ...rows[0], action: null });
+            h.update(tableDataView(rows));
+            const note = h.root.querySelector<HTMLElement>(".padlens-note")!;
+            expect(note.textContent).toBe("2 rows ignored, 1 repaired");
+            expect(note.title).toContain("1 without an action name");
+            expect(note.title).toContain("1 duplicates of another row");
+            expect(note.title).toContain("1 ending before they start or with a negative duration, drawn with zero length");
+        });
+
+        it("lets no error escape an event handler: stale heatmap focus, a 0x0 viewport, a failing host call", () => {
+            const errors: unknown[] = [];
+            const onError = (e: ErrorEvent): void => { errors.push(e.error ?? e.message); };
+            window.addEventListener("error", onError);
+            try {
+                const h = harness();
+                const several = [...runRows("a", 4), ...runRows("b", 4, Date.UTC(2026, 0, 6, 13))];
+                const key = (k: string, init: KeyboardEventInit = {}): boolean => h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true, ...init }));
+                h.update(tableDataView(several));
+                h.root.focus();
+                key("ArrowRight"); key("ArrowRight"); key("ArrowDown");
+                expect(h.visual.focusedItem()).toBeGreaterThanOrEqual(0);
+                // Columns change under the focused cell: the focus goes, keys keep working.
+                h.update(tableDataView(several, undefined, { heatmap: { columns: "machine" } }));
+                expect(h.visual.focusedItem()).toBe(-1);
+                key("Enter"); key("ArrowDown"); key("Enter");
+                expect(h.visual.focusedItem()).toBeGreaterThanOrEqual(0);
+                h.visual.update({ dataViews: [tableDataView(runRows("r", 4))], viewport: { width: 0, height: 0 }, type: 2 } as never);
+                key("ArrowDown"); key("ArrowDown"); key("Enter"); key("+"); key("Home");
+                h.root.dispatchEvent(mouse("click", 0, 0));
+                h.root.dispatchEvent(new WheelEvent("wheel", { deltaY: 100, ctrlKey: true, bubbles: true, cancelable: true }));
+                vi.spyOn(h.host.tooltipService, "show").mockImplementation(() => { throw new Error("host gone"); });
+                h.update(tableDataView(runRows("r", 4)));
+                const p = pointOnAction(h, 1);
+                h.root.dispatchEvent(new PointerEvent("pointermove", { clientX: p.x, clientY: p.y, bubbles: true }));
+                expect(h.root.dataset.lastError).toBe("host gone");
+                expect(h.host.eventService.renderingFailed).not.toHaveBeenCalled();
+            } finally {
+                window.removeEventListener("error", onError);
+            }
+            expect(errors).toEqual([]);
+        });
     });
 
     it("asks for more segments only when the Data limits card allows it", () => {
@@ -336,11 +687,11 @@ describe("padlens visual", () => {
         expect(h.root.textContent).toContain("Loading more rows: 3");
     });
 
-    it("builds the formatting model with the five cards", () => {
+    it("builds the formatting model with the six cards", () => {
         const h = harness();
         h.update(tableDataView(runRows("r", 3), undefined, { heatmap: { measure: "failureRate" } }));
         const model = h.visual.getFormattingModel();
-        expect(model.cards.map((c) => ("uid" in c ? c.uid : "").replace(/-card$/, ""))).toEqual(["view", "timeline", "heatmap", "colors", "dataLimits"]);
+        expect(model.cards.map((c) => ("uid" in c ? c.uid : "").replace(/-card$/, ""))).toEqual(["view", "timeline", "heatmap", "legend", "colors", "dataLimits"]);
         const settings = (h.visual as unknown as { settings: { heatmap: { measure: { value: { value: string } } } } }).settings;
         expect(settings.heatmap.measure.value.value).toBe("failureRate");
     });

@@ -2,22 +2,30 @@ import powerbi from "powerbi-visuals-api";
 import { Roles } from "./roles";
 
 import DataView = powerbi.DataView;
+import DataViewTableRow = powerbi.DataViewTableRow;
 import PrimitiveValue = powerbi.PrimitiveValue;
 
-/** Dictionary-encoded text column: `codes[i]` indexes `values`, -1 means missing. */
+/** Dictionary-encoded text column: `codes[row]` indexes `values`, -1 means missing. */
 export interface TextColumn {
     codes: Int32Array;
     values: string[];
 }
 
 /**
- * Column-oriented action rows, sorted by run then start time, duplicates removed.
- * Typed arrays keep one million rows to a few tens of MB with no per-row objects.
+ * Column-oriented action rows. A row id is the row's index in the DataView's table: it never changes while
+ * later segments (fetchMoreData) are appended, so selection, focus and collapsed groups are kept by it, and
+ * it is what a selection id is built from. Dropped rows and duplicates keep their slot but are not in
+ * `order`. Typed arrays keep one million rows to a few tens of MB with no per-row objects.
  */
 export interface ActionTable {
+    /** DataView rows converted so far: every column is indexed by row id below `size`. */
+    size: number;
+    /** Kept rows (neither dropped nor duplicates) by run, start, line and the rest of their identity. */
+    order: Int32Array;
+    /** Length of `order`. */
     count: number;
-    /** Index of the row in the DataView's table (selection ids and tooltips go back to it). */
-    sourceRow: Int32Array;
+    /** Position of each row id in `order`; -1 when the row is not kept. */
+    position: Int32Array;
     run: TextColumn;
     flow: TextColumn;
     subflow: TextColumn;
@@ -37,6 +45,9 @@ export interface ActionTable {
     end: Float64Array;
     /** Duration in ms; NaN when the end is unknown (`endUnknown`), so no duration statistic counts it. */
     duration: Float64Array;
+    /** Local calendar day (days since 1970-01-01 in the viewer's time zone) and hour of the start, for heatmap columns. */
+    localDay: Int32Array;
+    localHour: Uint8Array;
     /** 1 for every failed action, handled or not. */
     failed: Uint8Array;
     /**
@@ -68,9 +79,7 @@ export interface ActionTable {
     p50: Float64Array | null;
     /** The action's p95 in ms: the timeline emphasises actions above it; pre-aggregated, the row's p95. */
     p95: Float64Array | null;
-    /** 1 when highlighted by another visual; null when nothing is highlighted. */
-    highlighted: Uint8Array | null;
-    /** Per run code: first row in the sorted table and one past its last. */
+    /** Per run code: first position in `order` and one past its last (-1 when the run has no kept row). */
     runFirst: Int32Array;
     runEnd: Int32Array;
     runStart: Float64Array;
@@ -79,11 +88,22 @@ export interface ActionTable {
 }
 
 export interface ConversionIssues {
-    /**
-     * Rows without an action name or any time information, or with Start bound but blank (unknown) for the
-     * row: such rows have no place on a time axis.
-     */
+    /** Rows left out: the sum of the three reasons below. */
     dropped: number;
+    /** Rows without an action name. */
+    droppedNoAction: number;
+    /**
+     * Rows that cannot be placed on a time axis: Start bound but blank or implausible for the row, or neither
+     * a start nor a duration.
+     */
+    droppedNoStart: number;
+    /** Pre-aggregated rows standing for no execution. */
+    droppedNoExecutions: number;
+    /**
+     * Times outside 1970-2200 or not finite (an integer column in ticks, 9999-12-31 or 1899-12-30 sentinels),
+     * and durations over a year: taken as unknown for their row (the row is dropped when it was its start).
+     */
+    badTime: number;
     duplicates: number;
     /** Negative durations or ends before starts that were clamped to zero. */
     repaired: number;
@@ -124,21 +144,27 @@ export function toEpochMs(value: PrimitiveValue | undefined): number {
     if (value === null || value === undefined) return NaN;
     if (value instanceof Date) return value.getTime();
     if (typeof value === "number") return value;
-    if (typeof value === "string") {
-        const t = Date.parse(value);
-        return t;
-    }
+    if (typeof value === "string") return Date.parse(value);
     return NaN;
 }
 
+/** 2200-01-01T00:00:00Z: anything later is a sentinel (9999-12-31) or a number in another unit (ticks, ns). */
+export const LATEST_TIME = 7_258_118_400_000;
+
 /**
- * Timestamps before 1970 stand for "unknown" (the contract writes those as null; other sources may send
- * 0001-01-01): one of them would stretch the time axis over two thousand years.
+ * Plausible timestamps only: before 1970 (0001-01-01, Excel's 1899-12-30), after 2200 (9999-12-31, ticks or
+ * nanoseconds read as ms) or not finite mean "unknown". One of them would otherwise stretch the axis over
+ * centuries or fail every date computation.
  */
-function toTime(value: PrimitiveValue | undefined): number {
-    const t = toEpochMs(value);
-    return t < 0 ? NaN : t;
+function plausibleTime(t: number): boolean {
+    return t >= 0 && t <= LATEST_TIME;
 }
+
+/**
+ * No desktop-flow action lasts a year (a cloud flow, and so its desktop run, stops after 30 days): a longer
+ * duration comes from a sentinel end and would squash every other action of its run into one pixel.
+ */
+const LONGEST_DURATION = 366 * 86_400_000;
 
 /** 1 true, 0 false, -1 blank or not a boolean. Accepts booleans, 0/1 and "true"/"false" text. */
 function toFlag(value: PrimitiveValue | undefined): number {
@@ -151,29 +177,11 @@ function toFlag(value: PrimitiveValue | undefined): number {
     return -1;
 }
 
-/** A boolean column by role: 1, 0 or -1 (blank); null when the role is not bound. */
-function flagColumn(rows: powerbi.DataViewTableRow[], column: number | undefined): Int8Array | null {
-    if (column === undefined) return null;
-    const out = new Int8Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = toFlag(rows[i][column]);
-    return out;
-}
-
 function toNumber(value: PrimitiveValue | undefined): number {
     if (value === null || value === undefined || value === "") return NaN;
     if (typeof value === "number") return value;
     if (typeof value === "string") return Number(value);
-    if (typeof value === "boolean") return NaN;
-    if (value instanceof Date) return NaN;
     return NaN;
-}
-
-/** A numeric measure column by role, NaN where blank; null when the role is not bound. */
-function numberColumn(rows: powerbi.DataViewTableRow[], column: number | undefined): Float64Array | null {
-    if (column === undefined) return null;
-    const out = new Float64Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = toNumber(rows[i][column]);
-    return out;
 }
 
 /** True when the rows are pre-aggregated (Executions bound): each row stands for many actions. */
@@ -181,260 +189,448 @@ export function isPreAggregated(t: ActionTable): boolean {
     return t.executions !== null;
 }
 
-function encodeText(rows: powerbi.DataViewTableRow[], column: number | undefined): TextColumn {
-    const codes = new Int32Array(rows.length).fill(-1);
-    const values: string[] = [];
-    if (column === undefined) return { codes, values };
-    const dict = new Map<PrimitiveValue, number>();
-    for (let i = 0; i < rows.length; i++) {
-        const v = rows[i][column];
-        if (v === null || v === undefined || v === "") continue;
-        let code = dict.get(v);
-        if (code === undefined) {
-            code = values.length;
-            values.push(v instanceof Date ? v.toISOString() : String(v));
-            dict.set(v, code);
-        }
-        codes[i] = code;
-    }
-    return { codes, values };
-}
-
 const failedStatus = /fail|error|fault|abort/i;
+const DAY = 86_400_000;
 
-/**
- * Converts a table DataView into an ActionTable. Pure: no host, no DOM.
- * `highlights` (one entry per table row, non-null = highlighted) comes from the host when another
- * visual highlights part of this one.
- */
-export function convertActions(dataView: DataView | undefined, highlights?: ArrayLike<PrimitiveValue> | null): ActionTable | null {
-    const rows = dataView?.table?.rows;
-    const idx = roleIndexes(dataView);
-    if (!rows || missingRoles(idx).length > 0) return null;
-    const n = rows.length;
+/** Grows a typed array to `capacity`, keeping its first `used` entries. */
+function grow<T extends Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, capacity: number, used: number, fill?: number): T {
+    if (a.length >= capacity) return a;
+    const b = new (a.constructor as new (n: number) => T)(capacity);
+    b.set(a.subarray(0, used));
+    if (fill !== undefined) b.fill(fill, used);
+    return b;
+}
 
-    const run = encodeText(rows, idx[Roles.run]);
-    const flow = encodeText(rows, idx[Roles.flow]);
-    const subflow = encodeText(rows, idx[Roles.subflow]);
-    const action = encodeText(rows, idx[Roles.action]);
-    const machine = encodeText(rows, idx[Roles.machine]);
-    const status = encodeText(rows, idx[Roles.status]);
-    const error = encodeText(rows, idx[Roles.error]);
-    const module = encodeText(rows, idx[Roles.module]);
-    const containerIn = flagColumn(rows, idx[Roles.isContainer]);
-    const handlingIn = flagColumn(rows, idx[Roles.insideErrorHandling]);
+/** A text column being filled: codes by row id and the dictionary from DataView value to code. */
+class TextBuilder {
+    codes = new Int32Array(0);
+    readonly values: string[] = [];
+    private readonly dict = new Map<PrimitiveValue, number>();
+    constructor(private readonly column: number | undefined) {}
 
-    const start = new Float64Array(n);
-    const end = new Float64Array(n);
-    const duration = new Float64Array(n);
-    const actionIndex = new Float64Array(n);
-    const iStart = idx[Roles.start], iEnd = idx[Roles.end], iDur = idx[Roles.durationMs], iIdx = idx[Roles.actionIndex];
-    const issues: ConversionIssues = { dropped: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 };
-    const measures = {
-        executions: numberColumn(rows, idx[Roles.executions]),
-        failureCount: numberColumn(rows, idx[Roles.failures]),
-        handledCount: numberColumn(rows, idx[Roles.handledFailures]),
-        totalMs: numberColumn(rows, idx[Roles.totalMs]),
-        p50: numberColumn(rows, idx[Roles.p50Ms]),
-        p95: numberColumn(rows, idx[Roles.p95Ms]),
-    };
-    // An end can only be unknown when a field could have told it; pre-aggregated rows have no end of their own.
-    const endKnowable = (iEnd !== undefined || iDur !== undefined) && measures.executions === null;
-    const endUnknown = new Uint8Array(n);
-    const keep = new Uint8Array(n);
-    let kept = 0;
-    for (let i = 0; i < n; i++) {
-        const row = rows[i];
-        const s = iStart === undefined ? NaN : toTime(row[iStart]);
-        const e = iEnd === undefined ? NaN : toTime(row[iEnd]);
-        let d = iDur === undefined ? NaN : toNumber(row[iDur]);
-        // A pre-aggregated row standing for no execution carries nothing to show.
-        const ex = measures.executions ? measures.executions[i] : 1;
-        // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
-        // previous action would invent a time.
-        if (action.codes[i] < 0 || (iStart !== undefined && Number.isNaN(s)) || (Number.isNaN(s) && Number.isNaN(d)) || !(ex > 0)) {
-            issues.dropped++;
-            continue;
-        }
-        if (Number.isNaN(d) && !Number.isNaN(s) && !Number.isNaN(e)) d = e - s;
-        if (Number.isNaN(d)) {
-            if (endKnowable) {
-                endUnknown[i] = 1;
-                issues.openEnded++;
-            } else d = 0;
-        }
-        if (d < 0) {
-            d = 0;
-            issues.repaired++;
-        } else if (!Number.isNaN(s) && !Number.isNaN(e) && e < s) {
-            issues.repaired++;
-        }
-        start[i] = s;
-        duration[i] = d;
-        end[i] = Number.isNaN(s) ? NaN : endUnknown[i] ? s : s + d;
-        actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
-        keep[i] = 1;
-        kept++;
+    grow(capacity: number, used: number): void {
+        this.codes = grow(this.codes, capacity, used, -1);
     }
 
-    // Sort by run, start, action index, then the rest of the identity so that duplicates end up adjacent.
-    const order = new Int32Array(kept);
-    for (let i = 0, k = 0; i < n; i++) if (keep[i]) order[k++] = i;
-    const runCodes = run.codes;
-    const cmpNum = (a: number, b: number): number => (a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b);
-    const measureColumns = Object.values(measures).filter((col): col is Float64Array => col !== null);
-    const flagColumns = [containerIn, handlingIn].filter((col): col is Int8Array => col !== null);
-    const compareFlags = (a: number, b: number): number => {
-        for (const col of flagColumns) if (col[a] !== col[b]) return col[a] - col[b];
-        return 0;
-    };
-    const compareMeasures = (a: number, b: number): number => {
-        for (const col of measureColumns) { const c = cmpNum(col[a], col[b]); if (c) return c; }
-        return 0;
-    };
-    order.sort((a, b) =>
-        runCodes[a] - runCodes[b]
-        || cmpNum(start[a], start[b])
-        || cmpNum(actionIndex[a], actionIndex[b])
-        || subflow.codes[a] - subflow.codes[b]
-        || action.codes[a] - action.codes[b]
-        || cmpNum(duration[a], duration[b])
-        || status.codes[a] - status.codes[b]
-        || module.codes[a] - module.codes[b]
-        || compareFlags(a, b)
-        || machine.codes[a] - machine.codes[b]
-        || flow.codes[a] - flow.codes[b]
-        || compareMeasures(a, b)
-        || a - b);
-
-    // Pre-aggregated rows differ by machine, flow or their measures, so those are part of the identity too.
-    const same = (a: number, b: number): boolean =>
-        runCodes[a] === runCodes[b] && machine.codes[a] === machine.codes[b] && flow.codes[a] === flow.codes[b] && compareMeasures(a, b) === 0
-        && cmpNum(start[a], start[b]) === 0 && cmpNum(actionIndex[a], actionIndex[b]) === 0
-        && subflow.codes[a] === subflow.codes[b] && action.codes[a] === action.codes[b] && cmpNum(duration[a], duration[b]) === 0
-        && status.codes[a] === status.codes[b] && module.codes[a] === module.codes[b] && compareFlags(a, b) === 0 && !Number.isNaN(start[a]);
-
-    const sorted = new Int32Array(kept);
-    let m = 0;
-    for (let k = 0; k < kept; k++) {
-        const r = order[k];
-        if (m > 0 && same(sorted[m - 1], r)) {
-            issues.duplicates++;
-            continue;
-        }
-        sorted[m++] = r;
-    }
-
-    const order2 = sorted.subarray(0, m);
-    const out = permute(order2, { run, flow, subflow, action, machine, status, error, module }, { actionIndex, start, end, duration });
-    const pick = (col: Float64Array | null): Float64Array | null => (col ? Float64Array.from(order2, (r) => col[r]) : null);
-    out.executions = pick(measures.executions);
-    out.failureCount = pick(measures.failureCount);
-    out.handledCount = pick(measures.handledCount);
-    out.totalMs = pick(measures.totalMs);
-    out.p50 = pick(measures.p50);
-    out.p95 = pick(measures.p95);
-    const statusFailed = status.values.map((s) => failedStatus.test(s));
-    for (let i = 0; i < m; i++) {
-        const r = order2[i];
-        const sc = out.status.codes[i];
-        out.failed[i] = (sc >= 0 && statusFailed[sc]) || (sc < 0 && out.error.codes[i] >= 0) || (out.failureCount !== null && out.failureCount[i] > 0) ? 1 : 0;
-        if (out.failureCount !== null) {
-            const hc = out.handledCount?.[i] ?? NaN;
-            out.handled[i] = out.failureCount[i] > 0 && hc >= out.failureCount[i] ? 1 : 0;
-        } else out.handled[i] = out.failed[i] && handlingIn?.[r] === 1 ? 1 : 0;
-        out.endUnknown[i] = endUnknown[r];
-        // The pipeline decides containers from the log's structure: when bound, that answer replaces the guess.
-        if (containerIn) out.container[i] = containerIn[r] === 1 ? 1 : 0;
-    }
-    out.containerSource = containerIn ? "field" : "guess";
-    out.handlingKnown = out.failureCount !== null ? out.handledCount !== null : handlingIn !== null;
-    if (highlights) {
-        const h = new Uint8Array(m);
-        let any = false;
-        for (let i = 0; i < m; i++) {
-            const v = highlights[out.sourceRow[i]];
-            if (v !== null && v !== undefined) {
-                h[i] = 1;
-                any = true;
+    fill(rows: DataViewTableRow[], from: number, to: number): void {
+        const col = this.column;
+        if (col === undefined) { this.codes.fill(-1, from, to); return; }
+        // Neighbouring rows mostly repeat a value (run, flow, machine, status): skip the dictionary for them.
+        let last: PrimitiveValue | undefined = undefined, lastCode = -1;
+        for (let i = from; i < to; i++) {
+            const v = rows[i][col];
+            if (v === last && lastCode >= 0) { this.codes[i] = lastCode; continue; }
+            if (v === null || v === undefined || v === "") { this.codes[i] = -1; continue; }
+            let code = this.dict.get(v);
+            if (code === undefined) {
+                code = this.values.length;
+                this.values.push(v instanceof Date ? v.toISOString() : String(v));
+                this.dict.set(v, code);
             }
+            this.codes[i] = code;
+            last = v;
+            lastCode = code;
         }
-        out.highlighted = any ? h : null;
     }
-    computeRuns(out, issues);
-    out.issues = issues;
-    return out;
-}
 
-function permute(
-    order: Int32Array,
-    text: Record<"run" | "flow" | "subflow" | "action" | "machine" | "status" | "error" | "module", TextColumn>,
-    nums: Record<"actionIndex" | "start" | "end" | "duration", Float64Array>,
-): ActionTable {
-    const m = order.length;
-    const t = (c: TextColumn): TextColumn => {
-        const codes = new Int32Array(m);
-        for (let i = 0; i < m; i++) codes[i] = c.codes[order[i]];
-        return { codes, values: c.values };
-    };
-    const f = (a: Float64Array): Float64Array => {
-        const o = new Float64Array(m);
-        for (let i = 0; i < m; i++) o[i] = a[order[i]];
-        return o;
-    };
-    return {
-        count: m,
-        sourceRow: Int32Array.from(order),
-        run: t(text.run), flow: t(text.flow), subflow: t(text.subflow), action: t(text.action),
-        machine: t(text.machine), status: t(text.status), error: t(text.error), module: t(text.module),
-        actionIndex: f(nums.actionIndex), start: f(nums.start), end: f(nums.end), duration: f(nums.duration),
-        failed: new Uint8Array(m), handled: new Uint8Array(m), handlingKnown: false, endUnknown: new Uint8Array(m),
-        container: new Uint8Array(m), containerSource: "guess", highlighted: null,
-        executions: null, failureCount: null, handledCount: null, totalMs: null, p50: null, p95: null,
-        runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
-        issues: { dropped: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 },
-    };
+    view(size: number): TextColumn {
+        return { codes: this.codes.subarray(0, size), values: this.values };
+    }
 }
 
 /**
- * Run extents; rows of a run without a start are chained after the previous action of that run. Without the
- * Is container field, containers are guessed here. Open-ended rows (end unknown) then reach to their run's end.
+ * Local time of a timestamp without a Date per row: the time zone offset is looked up once per UTC hour
+ * (offsets change on the hour in every zone that matters), so a million rows cost a few hundred lookups.
  */
-function computeRuns(t: ActionTable, issues: ConversionIssues): void {
-    const guess = t.containerSource === "guess";
-    // Rows without a run value form one extra pseudo-run (code = values.length).
-    const runCount = t.run.values.length + 1;
-    t.runFirst = new Int32Array(runCount).fill(-1);
-    t.runEnd = new Int32Array(runCount).fill(-1);
-    t.runStart = new Float64Array(runCount).fill(NaN);
-    t.runFinish = new Float64Array(runCount).fill(NaN);
-    let cursor = 0;
-    let prevRun = -2;
-    for (let i = 0; i < t.count; i++) {
-        const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
-        if (r !== prevRun) {
-            t.runFirst[r] = i;
-            prevRun = r;
-            cursor = Number.isNaN(t.start[i]) ? 0 : t.start[i];
+class LocalClock {
+    private readonly offsets = new Map<number, number>();
+    /** Local ms since 1970-01-01 00:00 local. */
+    local(t: number): number {
+        const hour = Math.floor(t / 3_600_000);
+        let off = this.offsets.get(hour);
+        if (off === undefined) {
+            off = -new Date(hour * 3_600_000).getTimezoneOffset() * 60_000;
+            this.offsets.set(hour, off);
         }
-        if (Number.isNaN(t.start[i])) {
-            t.start[i] = cursor;
-            t.end[i] = cursor + t.duration[i];
-            issues.placed++;
+        return t + off;
+    }
+}
+
+const TEXT_ROLES = ["run", "flow", "subflow", "action", "machine", "status", "error", "module"] as const;
+type TextRole = (typeof TEXT_ROLES)[number];
+const MEASURE_ROLES = ["executions", "failureCount", "handledCount", "totalMs", "p50", "p95"] as const;
+type MeasureRole = (typeof MEASURE_ROLES)[number];
+const MEASURE_ROLE_NAMES: Record<MeasureRole, string> = {
+    executions: Roles.executions, failureCount: Roles.failures, handledCount: Roles.handledFailures,
+    totalMs: Roles.totalMs, p50: Roles.p50Ms, p95: Roles.p95Ms,
+};
+
+/** What an append changed, for consumers that aggregate incrementally (the heatmap). */
+export interface AppendResult {
+    /** Row ids kept by this append (new rows that are neither dropped nor duplicates). */
+    added: Int32Array;
+    /** Earlier rows whose container guess flipped because a new row now follows them. */
+    containerChanged: Int32Array;
+}
+
+/** Full-capacity buffers behind the table's columns (the table holds views of their first `size` rows). */
+interface Buffers {
+    actionIndex: Float64Array; start: Float64Array; end: Float64Array; duration: Float64Array;
+    localDay: Int32Array; localHour: Uint8Array; position: Int32Array;
+    failed: Uint8Array; handled: Uint8Array; endUnknown: Uint8Array; container: Uint8Array;
+}
+
+/**
+ * Converts a table DataView into an ActionTable, and appends later segments of the same table to it without
+ * converting earlier rows again. Pure: no host, no DOM.
+ */
+export class ActionTableBuilder {
+    readonly table: ActionTable;
+    /** The columns' query names and roles: a segment of another table cannot be appended. */
+    readonly signature: string;
+    private readonly idx: RoleIndexes;
+    private readonly text: Record<TextRole, TextBuilder>;
+    private readonly measures: Record<MeasureRole, Float64Array | null>;
+    private containerIn: Int8Array | null;
+    private handlingIn: Int8Array | null;
+    private readonly clock = new LocalClock();
+    private capacity = 0;
+    private buf: Buffers;
+    private readonly statusFailed: boolean[] = [];
+    private readonly openEnded: number[] = [];
+    private spareOrder: Int32Array = new Int32Array(0);
+
+    private constructor(dataView: DataView, idx: RoleIndexes) {
+        this.idx = idx;
+        this.signature = tableSignature(dataView);
+        this.text = {} as Record<TextRole, TextBuilder>;
+        for (const r of TEXT_ROLES) this.text[r] = new TextBuilder(idx[Roles[r]]);
+        this.measures = {} as Record<MeasureRole, Float64Array | null>;
+        for (const m of MEASURE_ROLES) this.measures[m] = idx[MEASURE_ROLE_NAMES[m]] === undefined ? null : new Float64Array(0);
+        this.containerIn = idx[Roles.isContainer] === undefined ? null : new Int8Array(0);
+        this.handlingIn = idx[Roles.insideErrorHandling] === undefined ? null : new Int8Array(0);
+        this.buf = {
+            actionIndex: new Float64Array(0), start: new Float64Array(0), end: new Float64Array(0), duration: new Float64Array(0),
+            localDay: new Int32Array(0), localHour: new Uint8Array(0), position: new Int32Array(0),
+            failed: new Uint8Array(0), handled: new Uint8Array(0), endUnknown: new Uint8Array(0), container: new Uint8Array(0),
+        };
+        this.table = {
+            size: 0, order: new Int32Array(0), count: 0, ...this.buf,
+            run: this.text.run.view(0), flow: this.text.flow.view(0), subflow: this.text.subflow.view(0), action: this.text.action.view(0),
+            machine: this.text.machine.view(0), status: this.text.status.view(0), error: this.text.error.view(0), module: this.text.module.view(0),
+            handlingKnown: this.measures.failureCount !== null ? this.measures.handledCount !== null : this.handlingIn !== null,
+            containerSource: this.containerIn ? "field" : "guess",
+            executions: null, failureCount: null, handledCount: null, totalMs: null, p50: null, p95: null,
+            runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
+            issues: { dropped: 0, droppedNoAction: 0, droppedNoStart: 0, droppedNoExecutions: 0, badTime: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 },
+        };
+    }
+
+    /** A builder holding the DataView's rows, or null while Action or a time field is missing. */
+    static from(dataView: DataView | undefined): ActionTableBuilder | null {
+        const rows = dataView?.table?.rows;
+        const idx = roleIndexes(dataView);
+        if (!dataView || !rows || missingRoles(idx).length > 0) return null;
+        const b = new ActionTableBuilder(dataView, idx);
+        b.append(dataView);
+        return b;
+    }
+
+    /**
+     * Whether `dataView` can continue this builder's table: the same columns and at least as many rows. The
+     * caller knows from the host (operationKind, segment metadata) that earlier rows were not replaced.
+     */
+    canAppend(dataView: DataView | undefined): boolean {
+        const rows = dataView?.table?.rows;
+        // Without Start, rows are chained after the previous action of their run: a late row would move
+        // every later row of its run, so such tables are converted whole.
+        return !!rows && rows.length >= this.table.size && this.idx[Roles.start] !== undefined && tableSignature(dataView) === this.signature;
+    }
+
+    /** Converts rows [size, rows.length) and merges them into the order. */
+    append(dataView: DataView): AppendResult {
+        const rows = dataView.table?.rows ?? [];
+        const t = this.table;
+        const from = t.size, to = rows.length;
+        if (to <= from) return { added: new Int32Array(0), containerChanged: new Int32Array(0) };
+        this.ensureCapacity(to);
+        const tb = this.text;
+        for (const r of TEXT_ROLES) tb[r].fill(rows, from, to);
+        this.publish(to);
+        for (const m of MEASURE_ROLES) {
+            const col = this.measures[m], ci = this.idx[MEASURE_ROLE_NAMES[m]];
+            if (col && ci !== undefined) for (let i = from; i < to; i++) col[i] = toNumber(rows[i][ci]);
         }
-        cursor = Math.max(cursor, t.end[i]);
-        // Sorted by start, so a container is followed by its first child before it ends. An action whose
-        // end is unknown cannot be told apart from a container this way: it is not guessed to be one.
-        if (guess && i > 0 && r === prevRun && t.run.codes[i - 1] === t.run.codes[i] && !t.endUnknown[i - 1] && t.start[i] < t.end[i - 1] && t.start[i] >= t.start[i - 1]) t.container[i - 1] = 1;
-        t.runEnd[r] = i + 1;
-        if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
-        if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];
+        if (this.containerIn) { const ci = this.idx[Roles.isContainer]; for (let i = from; i < to; i++) this.containerIn[i] = toFlag(rows[i][ci]); }
+        if (this.handlingIn) { const ci = this.idx[Roles.insideErrorHandling]; for (let i = from; i < to; i++) this.handlingIn[i] = toFlag(rows[i][ci]); }
+        for (let s = this.statusFailed.length; s < tb.status.values.length; s++) this.statusFailed.push(failedStatus.test(tb.status.values[s]));
+
+        const kept = this.convertTimes(rows, from, to);
+        // Power BI sends rows grouped by run and mostly in time order: sort only when they are not.
+        // Identity-equal rows compare 0: the row id breaks the tie so the earlier row is the one kept.
+        let sorted = true;
+        for (let k = 1; k < kept.length && sorted; k++) sorted = this.compare(kept[k - 1], kept[k]) <= 0;
+        if (!sorted) kept.sort((a, b) => this.compare(a, b) || a - b);
+        const result = this.merge(kept);
+        this.computeRuns();
+        return result;
     }
-    for (let i = 0; i < t.count; i++) {
-        if (!t.endUnknown[i]) continue;
-        const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
-        t.end[i] = Math.max(t.start[i], t.runFinish[r]);
+
+    private ensureCapacity(n: number): void {
+        if (n <= this.capacity) return;
+        // Grow by half at least: a million rows arrive in 34 segments. Each growth copies every column and
+        // leaves the old buffers to the GC; doubling would keep up to twice the memory for good.
+        const cap = Math.max(n, Math.ceil(this.capacity * 1.5));
+        const used = this.table.size;
+        for (const r of TEXT_ROLES) this.text[r].grow(cap, used);
+        for (const m of MEASURE_ROLES) { const c = this.measures[m]; if (c) this.measures[m] = grow(c, cap, used); }
+        if (this.containerIn) this.containerIn = grow(this.containerIn, cap, used);
+        if (this.handlingIn) this.handlingIn = grow(this.handlingIn, cap, used);
+        const b = this.buf;
+        this.buf = {
+            actionIndex: grow(b.actionIndex, cap, used), start: grow(b.start, cap, used), end: grow(b.end, cap, used), duration: grow(b.duration, cap, used),
+            localDay: grow(b.localDay, cap, used), localHour: grow(b.localHour, cap, used), position: grow(b.position, cap, used, -1),
+            failed: grow(b.failed, cap, used), handled: grow(b.handled, cap, used), endUnknown: grow(b.endUnknown, cap, used), container: grow(b.container, cap, used),
+        };
+        this.capacity = cap;
     }
+
+    /** Exposes the first `size` rows of every column (views, no copies). */
+    private publish(size: number): void {
+        const t = this.table, b = this.buf;
+        t.size = size;
+        for (const r of TEXT_ROLES) t[r] = this.text[r].view(size);
+        t.actionIndex = b.actionIndex.subarray(0, size); t.start = b.start.subarray(0, size); t.end = b.end.subarray(0, size);
+        t.duration = b.duration.subarray(0, size); t.localDay = b.localDay.subarray(0, size); t.localHour = b.localHour.subarray(0, size);
+        t.position = b.position.subarray(0, size); t.failed = b.failed.subarray(0, size); t.handled = b.handled.subarray(0, size);
+        t.endUnknown = b.endUnknown.subarray(0, size); t.container = b.container.subarray(0, size);
+        for (const m of MEASURE_ROLES) { const c = this.measures[m]; t[m] = c ? c.subarray(0, size) : null; }
+    }
+
+    /** Times, durations and failure flags of rows [from, to); returns the rows that are kept. */
+    private convertTimes(rows: DataViewTableRow[], from: number, to: number): Int32Array {
+        const t = this.table, idx = this.idx, issues = t.issues;
+        const iStart = idx[Roles.start], iEnd = idx[Roles.end], iDur = idx[Roles.durationMs], iIdx = idx[Roles.actionIndex];
+        const ex = this.measures.executions;
+        // An end can only be unknown when a field could have told it; pre-aggregated rows have no end of their own.
+        const endKnowable = (iEnd !== undefined || iDur !== undefined) && ex === null;
+        const kept = new Int32Array(to - from);
+        let k = 0;
+        for (let i = from; i < to; i++) {
+            const row = rows[i];
+            t.position[i] = -1;
+            t.container[i] = this.containerIn ? (this.containerIn[i] === 1 ? 1 : 0) : 0;
+            let s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
+            let e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
+            let d = iDur === undefined ? NaN : toNumber(row[iDur]);
+            let bad = false;
+            if (!Number.isNaN(s) && !plausibleTime(s)) { s = NaN; bad = true; }
+            if (!Number.isNaN(e) && !plausibleTime(e)) { e = NaN; bad = true; }
+            if (!Number.isNaN(d) && !(Math.abs(d) <= LONGEST_DURATION)) { d = NaN; bad = true; }
+            if (bad) issues.badTime++;
+            // A pre-aggregated row standing for no execution carries nothing to show.
+            const executions = ex ? ex[i] : 1;
+            if (this.text.action.codes[i] < 0) { issues.dropped++; issues.droppedNoAction++; continue; }
+            // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
+            // previous action would invent a time.
+            if ((iStart !== undefined && Number.isNaN(s)) || (Number.isNaN(s) && Number.isNaN(d)) || !(executions > 0)) {
+                issues.dropped++;
+                if (executions > 0) issues.droppedNoStart++;
+                else issues.droppedNoExecutions++;
+                continue;
+            }
+            if (Number.isNaN(d) && !Number.isNaN(s) && !Number.isNaN(e)) d = e - s;
+            let open = 0;
+            if (Number.isNaN(d)) {
+                if (endKnowable) {
+                    open = 1;
+                    issues.openEnded++;
+                    this.openEnded.push(i);
+                } else d = 0;
+            }
+            if (d < 0) {
+                d = 0;
+                issues.repaired++;
+            } else if (!Number.isNaN(s) && !Number.isNaN(e) && e < s) {
+                issues.repaired++;
+            }
+            t.endUnknown[i] = open;
+            t.start[i] = s;
+            t.duration[i] = d;
+            t.end[i] = Number.isNaN(s) ? NaN : open ? s : s + d;
+            t.actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
+            if (!Number.isNaN(s)) this.setLocal(i, s);
+            const sc = t.status.codes[i];
+            t.failed[i] = (sc >= 0 && this.statusFailed[sc]) || (sc < 0 && t.error.codes[i] >= 0) || (t.failureCount !== null && t.failureCount[i] > 0) ? 1 : 0;
+            if (t.failureCount !== null) {
+                const hc = t.handledCount?.[i] ?? NaN;
+                t.handled[i] = t.failureCount[i] > 0 && hc >= t.failureCount[i] ? 1 : 0;
+            } else t.handled[i] = t.failed[i] && this.handlingIn?.[i] === 1 ? 1 : 0;
+            kept[k++] = i;
+        }
+        return kept.subarray(0, k);
+    }
+
+    private setLocal(i: number, s: number): void {
+        const local = this.clock.local(s);
+        const day = Math.floor(local / DAY);
+        this.table.localDay[i] = day;
+        this.table.localHour[i] = Math.floor((local - day * DAY) / 3_600_000);
+    }
+
+    /**
+     * Order of rows: run, start, action index, then the rest of the identity so that duplicates end up
+     * adjacent. Unknown values (NaN) last.
+     */
+    private readonly compare = (a: number, b: number): number => {
+        const t = this.table;
+        return t.run.codes[a] - t.run.codes[b]
+            || cmpNum(t.start[a], t.start[b])
+            || cmpNum(t.actionIndex[a], t.actionIndex[b])
+            || t.subflow.codes[a] - t.subflow.codes[b]
+            || t.action.codes[a] - t.action.codes[b]
+            || cmpNum(t.duration[a], t.duration[b])
+            || t.status.codes[a] - t.status.codes[b]
+            || t.module.codes[a] - t.module.codes[b]
+            || this.compareFlags(a, b)
+            || t.machine.codes[a] - t.machine.codes[b]
+            || t.flow.codes[a] - t.flow.codes[b]
+            || this.compareMeasures(a, b);
+    };
+
+    private compareFlags(a: number, b: number): number {
+        const c = this.containerIn, h = this.handlingIn;
+        if (c && c[a] !== c[b]) return c[a] - c[b];
+        if (h && h[a] !== h[b]) return h[a] - h[b];
+        return 0;
+    }
+
+    private compareMeasures(a: number, b: number): number {
+        for (const m of MEASURE_ROLES) {
+            const col = this.measures[m];
+            if (col) { const c = cmpNum(col[a], col[b]); if (c) return c; }
+        }
+        return 0;
+    }
+
+    /**
+     * Merges the sorted new rows into the order, dropping duplicates (rows equal in every field to one kept
+     * before them; the DataView's earlier row is the one kept). Earlier rows never move in memory: only
+     * their position in the order changes.
+     */
+    private merge(incoming: Int32Array): AppendResult {
+        const t = this.table;
+        const old = t.order;
+        const n = old.length + incoming.length;
+        // Two buffers take turns: the merge reads the old order from one and writes into the other.
+        const out = this.spareOrder.length >= n ? this.spareOrder : new Int32Array(Math.ceil(n * 1.5));
+        const added: number[] = [];
+        const newPositions: number[] = [];
+        let a = 0, b = 0, m = 0, lastNew = false;
+        if (old.length === 0 || incoming.length === 0 || this.compare(old[old.length - 1], incoming[0]) < 0) {
+            // Fast path: the new rows all sort after the old ones (typically later runs); only they need checking.
+            out.set(old);
+            m = a = old.length;
+        }
+        while (a < old.length || b < incoming.length) {
+            const takeOld = b >= incoming.length || (a < old.length && this.compare(old[a], incoming[b]) <= 0);
+            const next = takeOld ? old[a++] : incoming[b++];
+            // Rows of the old order are already unique: only a new row can duplicate, or be duplicated by, its neighbour.
+            const prev = m > 0 ? out[m - 1] : -1;
+            if (prev >= 0 && (!takeOld || lastNew) && t.start[prev] === t.start[next] && t.run.codes[prev] === t.run.codes[next] && this.compare(prev, next) === 0) {
+                t.issues.duplicates++;
+                continue;
+            }
+            if (!takeOld) { newPositions.push(m); added.push(next); }
+            lastNew = !takeOld;
+            out[m++] = next;
+        }
+        this.spareOrder = new Int32Array(old.buffer);
+        t.order = out.subarray(0, m);
+        t.count = m;
+        for (let k = 0; k < m; k++) t.position[out[k]] = k;
+        return { added: Int32Array.from(added), containerChanged: this.guessContainers(newPositions) };
+    }
+
+    /**
+     * Without the Is container field: an action is a container when the next action of its run starts before
+     * it ends. Only the new rows and the rows just before them can change; returns earlier rows that flipped.
+     */
+    private guessContainers(newPositions: number[]): Int32Array {
+        const t = this.table;
+        if (this.containerIn) return new Int32Array(0);
+        const isNew = new Set<number>();
+        for (const k of newPositions) isNew.add(t.order[k]);
+        const changed = new Set<number>();
+        const check = (k: number): void => {
+            if (k < 0 || k >= t.count) return;
+            const i = t.order[k], j = k + 1 < t.count ? t.order[k + 1] : -1;
+            // Sorted by start, so a container is followed by its first child before it ends. An action whose
+            // end is unknown cannot be told apart from a container this way: it is never guessed to be one.
+            const now = j >= 0 && t.run.codes[i] === t.run.codes[j] && !t.endUnknown[i] && t.start[j] < t.end[i] && t.start[j] >= t.start[i] ? 1 : 0;
+            if (t.container[i] !== now) {
+                t.container[i] = now;
+                if (!isNew.has(i)) changed.add(i);
+            }
+        };
+        for (const k of newPositions) { check(k - 1); check(k); }
+        return Int32Array.from(changed);
+    }
+
+    /** Run extents (positions and times); open-ended rows then reach to their run's end. */
+    private computeRuns(): void {
+        const t = this.table;
+        // Rows without a run value form one extra pseudo-run (code = values.length).
+        const runCount = t.run.values.length + 1;
+        if (t.runFirst.length !== runCount) {
+            t.runFirst = new Int32Array(runCount);
+            t.runEnd = new Int32Array(runCount);
+            t.runStart = new Float64Array(runCount);
+            t.runFinish = new Float64Array(runCount);
+        }
+        t.runFirst.fill(-1); t.runEnd.fill(-1); t.runStart.fill(NaN); t.runFinish.fill(NaN);
+        // Without Start (never appended to, see canAppend), rows of a run are chained one after another.
+        const placing = this.idx[Roles.start] === undefined;
+        let cursor = 0, prevRun = -2;
+        for (let k = 0; k < t.count; k++) {
+            const i = t.order[k];
+            const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
+            if (r !== prevRun) {
+                t.runFirst[r] = k;
+                prevRun = r;
+                cursor = 0;
+            }
+            if (placing) {
+                t.start[i] = cursor;
+                t.end[i] = cursor + t.duration[i];
+                this.setLocal(i, cursor);
+                t.issues.placed++;
+            }
+            cursor = Math.max(cursor, t.end[i]);
+            t.runEnd[r] = k + 1;
+            if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
+            if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];
+        }
+        for (const i of this.openEnded) {
+            if (t.position[i] < 0) continue;
+            const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
+            t.end[i] = Math.max(t.start[i], t.runFinish[r]);
+        }
+    }
+}
+
+function cmpNum(a: number, b: number): number {
+    return a === b || (Number.isNaN(a) && Number.isNaN(b)) ? 0 : Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b;
+}
+
+/** The columns' query names and roles, in order. */
+export function tableSignature(dataView: DataView | undefined): string {
+    return (dataView?.table?.columns ?? []).map((c) => `${c.queryName ?? c.displayName}:${Object.keys(c.roles ?? {}).filter((k) => c.roles?.[k]).sort().join("+")}`).join("|");
+}
+
+/** Converts a table DataView into an ActionTable. Pure: no host, no DOM. */
+export function convertActions(dataView: DataView | undefined): ActionTable | null {
+    return ActionTableBuilder.from(dataView)?.table ?? null;
 }
 
 /** Run codes that have rows, in table order (the pseudo-run for rows without a run last). */
@@ -444,6 +640,11 @@ export function runsInTable(t: ActionTable): number[] {
     return out;
 }
 
+/** Run code of a row (the pseudo-run for rows without a run). */
+export function runOf(t: ActionTable, row: number): number {
+    return t.run.codes[row] < 0 ? t.run.values.length : t.run.codes[row];
+}
+
 export function runLabel(t: ActionTable, runCode: number): string {
     return runCode < t.run.values.length ? t.run.values[runCode] : "";
 }
@@ -451,4 +652,9 @@ export function runLabel(t: ActionTable, runCode: number): string {
 export function text(c: TextColumn, row: number): string {
     const code = c.codes[row];
     return code < 0 ? "" : c.values[code];
+}
+
+/** Kept row ids in order (for tests and small tables). */
+export function keptRows(t: ActionTable): number[] {
+    return Array.from(t.order);
 }

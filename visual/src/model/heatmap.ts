@@ -27,6 +27,8 @@ export interface HeatCell {
     failures: number;
     /** Failures inside an error handler. */
     handledFailures: number;
+    /** Failures that count for the failure rate / count (handled ones only with includeHandledFailures). */
+    failureRate: number;
     /**
      * True when the value combines several pre-aggregated percentiles (an executions-weighted mean of
      * them): a percentile of the union cannot be recovered from percentiles of the parts.
@@ -34,13 +36,18 @@ export interface HeatCell {
     approximate: boolean;
     /** Source rows combined into the cell (pre-aggregated input: rows of action_hourly). */
     sourceRows: number;
-    /** Indexes into the ActionTable of the rows behind the cell. */
+    /** Row ids of the ActionTable behind the cell. */
     members: Int32Array;
 }
 
 export interface HeatmapModel {
     rowLabels: string[];
-    /** Column keys: hour 0-23, weekday 0-6 (Monday first), date as epoch ms of local midnight, machine code. */
+    /** Per shown row: the code of its text column (-1 for blank), the row's identity across segments. */
+    rowKeys: number[];
+    /**
+     * Column keys: hour 0-23, weekday 0-6 (Monday first), date as epoch ms of local midnight, machine code.
+     * Every hour, weekday and date in the range is a column, with or without data, so gaps show as gaps.
+     */
     columnKeys: number[];
     columns: HeatColumns;
     measure: HeatMeasure;
@@ -53,21 +60,13 @@ export interface HeatmapModel {
     grid: Int32Array;
     min: number;
     max: number;
+    /** Cell values, ascending (for a quantile colour scale and the legend). */
+    sortedValues: Float64Array;
     /** Rows left out by maxRows. */
     hiddenRows: number;
 }
 
 const DAY = 86_400_000;
-
-function columnKey(t: ActionTable, i: number, columns: HeatColumns): number {
-    const s = t.start[i];
-    switch (columns) {
-        case "hour": return new Date(s).getHours();
-        case "weekday": return (new Date(s).getDay() + 6) % 7;
-        case "date": { const d = new Date(s); return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime(); }
-        case "machine": return t.machine.codes[i];
-    }
-}
 
 export function quantile(sorted: Float64Array, q: number): number {
     if (sorted.length === 0) return NaN;
@@ -76,151 +75,295 @@ export function quantile(sorted: Float64Array, q: number): number {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** `durations` holds the known durations only; `count` counts every action (end unknown included). */
-function measureOf(durations: Float64Array, count: number, failures: number, measure: HeatMeasure): number {
-    const n = durations.length;
-    switch (measure) {
-        case "count": return count;
-        case "failureRate": return count === 0 ? 0 : failures / count;
-        case "mean": { let s = 0; for (let i = 0; i < n; i++) s += durations[i]; return n === 0 ? NaN : s / n; }
-        case "p50": return quantile(durations.sort(), 0.5);
-        case "p95": return quantile(durations.sort(), 0.95);
+/** Additive statistics of a set of rows, plus their known durations in ascending order when percentiles are asked for. */
+class Agg {
+    count = 0;
+    failures = 0;
+    handled = 0;
+    sum = 0;
+    known = 0;
+    executions = 0;
+    total = 0;
+    weighted = 0;
+    weight = 0;
+    given = 0;
+    durations: Float64Array | null;
+    members = new Int32Array(4);
+    nMembers = 0;
+    constructor(readonly key: number, readonly colKey: number, percentiles: boolean) {
+        this.durations = percentiles ? new Float64Array(4) : null;
+    }
+
+    addMember(row: number): void {
+        if (this.nMembers === this.members.length) {
+            const m = new Int32Array(this.members.length * 2);
+            m.set(this.members);
+            this.members = m;
+        }
+        this.members[this.nMembers++] = row;
+    }
+
+    removeMember(row: number): void {
+        const k = this.members.subarray(0, this.nMembers).indexOf(row);
+        if (k < 0) return;
+        this.members.copyWithin(k, k + 1, this.nMembers);
+        this.nMembers--;
+    }
+
+    /** Merges ascending `add` into the ascending durations, from the back, in place. */
+    mergeDurations(add: Float64Array): void {
+        if (!this.durations || add.length === 0) return;
+        const n = this.known - add.length; // `known` already counts them
+        let buf = this.durations;
+        if (buf.length < this.known) {
+            const b = new Float64Array(Math.max(this.known, buf.length * 2));
+            b.set(buf.subarray(0, n));
+            buf = this.durations = b;
+        }
+        let i = n - 1, j = add.length - 1, k = this.known - 1;
+        while (j >= 0) buf[k--] = i >= 0 && buf[i] > add[j] ? buf[i--] : add[j--];
+    }
+
+    removeDuration(d: number): void {
+        const buf = this.durations;
+        if (!buf) return;
+        // `known` was already decremented: the array holds known + 1 values.
+        let lo = 0, hi = this.known;
+        while (lo < hi) { const mid = (lo + hi) >> 1; if (buf[mid] < d) lo = mid + 1; else hi = mid; }
+        buf.copyWithin(lo, lo + 1, this.known + 1);
     }
 }
 
-interface CellStats { value: number; count: number; failures: number; handledFailures: number; approximate: boolean }
+interface Stats { value: number; count: number; failures: number; handledFailures: number; failureRate: number; approximate: boolean }
 
 /**
- * Value of a cell from the table rows behind it. Raw rows: computed from their durations. Pre-aggregated
- * rows (Executions bound) are taken as given: count = Σ executions, failure rate = Σ failures / Σ executions,
- * mean = Σ total / Σ executions (needs Total (ms)), p50/p95 = the given percentile when one row is behind the
- * cell, else the executions-weighted mean of the given percentiles, flagged approximate.
+ * Heatmap cells kept up to date as rows arrive: each segment adds its rows to the cells and rows they fall
+ * in (counts, sums, members, and percentile durations merged in order), so a million rows never have to be
+ * aggregated again. Raw rows: values computed from their durations. Pre-aggregated rows (Executions bound)
+ * are taken as given: count = Σ executions, failure rate = Σ failures / Σ executions, mean = Σ total /
+ * Σ executions (needs Total (ms)), p50/p95 = the given percentile when one row is behind the cell, else the
+ * executions-weighted mean of the given percentiles, flagged approximate.
  */
-function cellStats(t: ActionTable, mem: ArrayLike<number>, measure: HeatMeasure, includeHandled: boolean): CellStats {
-    const ex = t.executions;
-    if (!ex) {
-        const d = new Float64Array(mem.length);
-        let known = 0, failures = 0, handled = 0;
-        for (let k = 0; k < mem.length; k++) {
-            const i = mem[k];
-            // Actions whose end is unknown count as actions (and failures) but have no duration to rank.
-            if (!Number.isNaN(t.duration[i])) d[known++] = t.duration[i];
-            if (t.handled[i]) handled++;
-            else failures += t.failed[i];
-        }
-        const value = measureOf(d.subarray(0, known), mem.length, failures + (includeHandled ? handled : 0), measure);
-        return { value, count: mem.length, failures, handledFailures: handled, approximate: false };
+export class HeatmapAggregator {
+    private readonly cells = new Map<number, Agg>();
+    private readonly rows = new Map<number, Agg>();
+    private readonly percentiles: boolean;
+    private readonly includeHandled: boolean;
+
+    constructor(readonly options: HeatmapOptions, private readonly preAggregated: boolean) {
+        this.percentiles = !preAggregated && (options.measure === "p50" || options.measure === "p95");
+        this.includeHandled = options.includeHandledFailures ?? false;
     }
-    let executions = 0, failures = 0, handled = 0, total = 0, weighted = 0, weight = 0, given = 0;
-    const pct = measure === "p50" ? t.p50 : measure === "p95" ? t.p95 : null;
-    for (let k = 0; k < mem.length; k++) {
-        const i = mem[k];
-        executions += ex[i];
+
+    private rowColumn(t: ActionTable): TextColumn {
+        return this.options.rows === "action" ? t.action : this.options.rows === "subflow" ? t.subflow : t.flow;
+    }
+
+    private columnKey(t: ActionTable, i: number): number {
+        switch (this.options.columns) {
+            case "hour": return t.localHour[i];
+            case "weekday": return (((t.localDay[i] + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; Monday is 0
+            case "date": return t.localDay[i];
+            case "machine": return t.machine.codes[i];
+        }
+    }
+
+    private counts(t: ActionTable, i: number): boolean {
+        return this.options.includeContainers || !t.container[i];
+    }
+
+    /** Adds kept rows (row ids) to their cells. */
+    add(t: ActionTable, rowIds: ArrayLike<number>): void {
+        const rc = this.rowColumn(t);
+        const touched = new Map<Agg, number[]>();
+        const touch = (a: Agg, i: number): void => {
+            const list = touched.get(a);
+            if (list) list.push(i); else touched.set(a, [i]);
+        };
+        for (let k = 0; k < rowIds.length; k++) {
+            const i = rowIds[k];
+            if (!this.counts(t, i)) continue;
+            const rk = rc.codes[i];
+            const ck = this.columnKey(t, i);
+            let row = this.rows.get(rk);
+            if (!row) { row = new Agg(rk, 0, this.percentiles); this.rows.set(rk, row); }
+            // Cell keys: row code + 1 in the high part, the column key (at most a few 100,000) in the low part.
+            const key = (rk + 1) * 4_194_304 + (ck + 1);
+            let cell = this.cells.get(key);
+            if (!cell) { cell = new Agg(rk, ck, this.percentiles); this.cells.set(key, cell); }
+            touch(row, i);
+            touch(cell, i);
+        }
+        for (const [agg, list] of touched) {
+            let nd = 0;
+            const d = this.percentiles ? new Float64Array(list.length) : null;
+            for (const i of list) {
+                this.accumulate(t, agg, i, 1);
+                agg.addMember(i);
+                if (d && !Number.isNaN(t.duration[i])) d[nd++] = t.duration[i];
+            }
+            if (d) agg.mergeDurations(d.subarray(0, nd).sort());
+        }
+    }
+
+    /** Rows whose container flag flipped after a later segment: in or out of their cells as they now count. */
+    containersChanged(t: ActionTable, rowIds: ArrayLike<number>): void {
+        if (this.options.includeContainers) return;
+        const into: number[] = [], outOf: number[] = [];
+        for (let k = 0; k < rowIds.length; k++) (t.container[rowIds[k]] ? outOf : into).push(rowIds[k]);
+        this.remove(t, outOf);
+        this.add(t, into);
+    }
+
+    /** Removes rows from their cells. */
+    private remove(t: ActionTable, rowIds: ArrayLike<number>): void {
+        const rc = this.rowColumn(t);
+        for (let k = 0; k < rowIds.length; k++) {
+            const i = rowIds[k];
+            const rk = rc.codes[i];
+            const cell = this.cells.get((rk + 1) * 4_194_304 + (this.columnKey(t, i) + 1));
+            const row = this.rows.get(rk);
+            for (const agg of [cell, row]) {
+                if (!agg || agg.members.subarray(0, agg.nMembers).indexOf(i) < 0) continue;
+                this.accumulate(t, agg, i, -1);
+                agg.removeMember(i);
+                if (!Number.isNaN(t.duration[i])) agg.removeDuration(t.duration[i]);
+            }
+        }
+    }
+
+    /** Adds (sign 1) or takes away (sign -1) one row's contribution to the additive statistics. */
+    private accumulate(t: ActionTable, a: Agg, i: number, sign: number): void {
+        a.count += sign;
+        const ex = t.executions;
+        if (!ex) {
+            if (!Number.isNaN(t.duration[i])) { a.sum += sign * t.duration[i]; a.known += sign; }
+            if (t.handled[i]) a.handled += sign;
+            else a.failures += sign * t.failed[i];
+            return;
+        }
+        a.executions += sign * ex[i];
         // action_hourly.failures includes the handled ones (handled_failures): split them.
         if (t.failureCount && t.failureCount[i] > 0) {
             const h = Math.min(t.failureCount[i], t.handledCount && t.handledCount[i] > 0 ? t.handledCount[i] : 0);
-            failures += t.failureCount[i] - h;
-            handled += h;
+            a.failures += sign * (t.failureCount[i] - h);
+            a.handled += sign * h;
         }
-        if (t.totalMs && !Number.isNaN(t.totalMs[i])) total += t.totalMs[i];
-        if (pct && !Number.isNaN(pct[i])) { weighted += pct[i] * ex[i]; weight += ex[i]; given++; }
+        if (t.totalMs && !Number.isNaN(t.totalMs[i])) a.total += sign * t.totalMs[i];
+        const pct = this.options.measure === "p50" ? t.p50 : this.options.measure === "p95" ? t.p95 : null;
+        if (pct && !Number.isNaN(pct[i])) { a.weighted += sign * pct[i] * ex[i]; a.weight += sign * ex[i]; a.given += sign; }
     }
-    let value: number;
-    switch (measure) {
-        case "count": value = executions; break;
-        case "failureRate": value = executions > 0 ? (failures + (includeHandled ? handled : 0)) / executions : 0; break;
-        case "mean": value = t.totalMs && executions > 0 ? total / executions : NaN; break;
-        default: value = weight > 0 ? weighted / weight : NaN;
+
+    private stats(t: ActionTable, a: Agg): Stats {
+        const m = this.options.measure;
+        if (!t.executions) {
+            const failing = a.failures + (this.includeHandled ? a.handled : 0);
+            const rate = a.count === 0 ? 0 : failing / a.count;
+            const durations = a.durations ? a.durations.subarray(0, a.known) : new Float64Array(0);
+            const value = m === "count" ? a.count : m === "failureRate" ? rate : m === "mean" ? (a.known === 0 ? NaN : a.sum / a.known)
+                : quantile(durations, m === "p50" ? 0.5 : 0.95);
+            return { value, count: a.count, failures: a.failures, handledFailures: a.handled, failureRate: rate, approximate: false };
+        }
+        const rate = a.executions > 0 ? (a.failures + (this.includeHandled ? a.handled : 0)) / a.executions : 0;
+        const value = m === "count" ? a.executions : m === "failureRate" ? rate : m === "mean" ? (t.totalMs && a.executions > 0 ? a.total / a.executions : NaN)
+            : a.weight > 0 ? a.weighted / a.weight : NaN;
+        return { value, count: a.executions, failures: a.failures, handledFailures: a.handled, failureRate: rate, approximate: (m === "p50" || m === "p95") && a.given > 1 };
     }
-    return { value, count: executions, failures, handledFailures: handled, approximate: pct !== null && given > 1 };
+
+    /** The model to draw: rows worst first (capped), every column of the range, cells with a value. */
+    model(t: ActionTable): HeatmapModel {
+        const rc = this.rowColumn(t);
+        const label = (code: number): string => (code >= 0 ? rc.values[code] : "");
+        const rowValue = new Map<number, number>();
+        const present: number[] = [];
+        for (const [key, agg] of this.rows) {
+            if (agg.count <= 0) continue;
+            const v = this.stats(t, agg).value;
+            // A row whose value is unknown (e.g. mean without Total (ms)) sorts last.
+            rowValue.set(key, Number.isNaN(v) ? -Infinity : v);
+            present.push(key);
+        }
+        present.sort((a, b) => rowValue.get(b)! - rowValue.get(a)! || label(a).localeCompare(label(b)));
+        const shown = present.slice(0, Math.max(1, this.options.maxRows));
+        const rowIndex = new Map<number, number>();
+        shown.forEach((k, i) => rowIndex.set(k, i));
+
+        const columnKeys = this.columnKeysOf(t);
+        const colIndex = new Map<number, number>();
+        const dateKey = this.options.columns === "date";
+        columnKeys.forEach((k, i) => colIndex.set(k, i));
+        const nCols = columnKeys.length;
+        const grid = new Int32Array(shown.length * nCols).fill(-1);
+        const cells: HeatCell[] = [];
+        for (const agg of this.cells.values()) {
+            const r = rowIndex.get(agg.key);
+            if (r === undefined || agg.count <= 0) continue;
+            const c = colIndex.get(dateKey ? localMidnight(agg.colKey) : agg.colKey);
+            if (c === undefined) continue;
+            const s = this.stats(t, agg);
+            // Pre-aggregated input can lack the measure asked for (no p95 column): such cells stay empty.
+            if (Number.isNaN(s.value)) continue;
+            cells.push({ row: r, col: c, value: s.value, count: s.count, failures: s.failures, handledFailures: s.handledFailures, failureRate: s.failureRate,
+                approximate: s.approximate, sourceRows: agg.nMembers, members: agg.members.subarray(0, agg.nMembers) });
+        }
+        // Reading order, so keyboard focus and screen readers walk rows left to right.
+        cells.sort((a, b) => a.row - b.row || a.col - b.col);
+        let min = Infinity, max = -Infinity;
+        const sortedValues = new Float64Array(cells.length);
+        cells.forEach((cell, i) => {
+            grid[cell.row * nCols + cell.col] = i;
+            sortedValues[i] = cell.value;
+            if (cell.value < min) min = cell.value;
+            if (cell.value > max) max = cell.value;
+        });
+        sortedValues.sort();
+        return {
+            rowLabels: shown.map(label),
+            rowKeys: shown,
+            columnKeys,
+            columns: this.options.columns,
+            measure: this.options.measure,
+            includeHandledFailures: this.includeHandled,
+            preAggregated: t.executions !== null,
+            cells, grid,
+            min: cells.length ? min : 0,
+            max: cells.length ? max : 0,
+            sortedValues,
+            hiddenRows: present.length - shown.length,
+        };
+    }
+
+    /** All 24 hours, all 7 weekdays, every date from the first to the last, or the machines by name. */
+    private columnKeysOf(t: ActionTable): number[] {
+        const cols = this.options.columns;
+        if (cols === "hour") return Array.from({ length: 24 }, (_, i) => i);
+        if (cols === "weekday") return Array.from({ length: 7 }, (_, i) => i);
+        const keys = new Set<number>();
+        for (const agg of this.cells.values()) if (agg.count > 0 && this.rows.get(agg.key)) keys.add(agg.colKey);
+        if (cols === "machine") {
+            const name = (k: number): string => (k < 0 ? "" : t.machine.values[k]);
+            return Array.from(keys).sort((a, b) => name(a).localeCompare(name(b)) || a - b);
+        }
+        if (keys.size === 0) return [];
+        let lo = Infinity, hi = -Infinity;
+        for (const k of keys) { lo = Math.min(lo, k); hi = Math.max(hi, k); }
+        const out: number[] = [];
+        for (let d = lo; d <= hi; d++) out.push(localMidnight(d));
+        return out;
+    }
 }
 
-/** Aggregates raw action rows into heatmap cells; rows are sorted worst first (highest overall value). */
-export function buildHeatmap(t: ActionTable, options: HeatmapOptions, rowFilter?: Uint8Array | null): HeatmapModel {
-    const includeHandled = options.includeHandledFailures ?? false;
-    const rowCol: TextColumn = options.rows === "action" ? t.action : options.rows === "subflow" ? t.subflow : t.flow;
-    const rowCount = rowCol.values.length + 1; // +1 for blank
-    const colIndex = new Map<number, number>();
-    const colKeys: number[] = [];
-    const cellOf = new Int32Array(t.count);
-    const rowOf = (i: number): number => (rowCol.codes[i] < 0 ? rowCount - 1 : rowCol.codes[i]);
-    for (let i = 0; i < t.count; i++) {
-        if ((rowFilter && !rowFilter[i]) || (!options.includeContainers && t.container[i])) { cellOf[i] = -1; continue; }
-        const k = columnKey(t, i, options.columns);
-        let c = colIndex.get(k);
-        if (c === undefined) { c = colKeys.length; colKeys.push(k); colIndex.set(k, c); }
-        cellOf[i] = c;
-    }
-    // Columns in natural order (hours, weekdays, dates ascending; machines by name).
-    const colOrder = colKeys.map((_, i) => i);
-    if (options.columns === "machine") {
-        const name = (k: number): string => (k < 0 ? "" : t.machine.values[k]);
-        colOrder.sort((a, b) => name(colKeys[a]).localeCompare(name(colKeys[b])));
-    } else colOrder.sort((a, b) => colKeys[a] - colKeys[b]);
-    const colRank = new Int32Array(colKeys.length);
-    colOrder.forEach((c, rank) => { colRank[c] = rank; });
-    const nCols = colKeys.length;
+/** Epoch ms of the local midnight that starts local day `day` (days since 1970-01-01, local). */
+export function localMidnight(day: number): number {
+    const d = new Date(day * DAY);
+    return new Date(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()).getTime();
+}
 
-    // Counting sort of rows by (row, column) so each cell's members are contiguous.
-    const cellCount = rowCount * nCols;
-    const counts = new Int32Array(cellCount + 1);
-    const rowTotals = new Int32Array(rowCount);
-    for (let i = 0; i < t.count; i++) {
-        if (cellOf[i] < 0) continue;
-        const cell = rowOf(i) * nCols + colRank[cellOf[i]];
-        cellOf[i] = cell;
-        counts[cell + 1]++;
-        rowTotals[rowOf(i)]++;
-    }
-    for (let c = 0; c < cellCount; c++) counts[c + 1] += counts[c];
-    const members = new Int32Array(counts[cellCount]);
-    const fill = counts.slice(0, cellCount);
-    for (let i = 0; i < t.count; i++) if (cellOf[i] >= 0) members[fill[cellOf[i]]++] = i;
-
-    // Overall value per row decides the order (worst first).
-    const rowValue = new Float64Array(rowCount).fill(-Infinity);
-    for (let r = 0; r < rowCount; r++) {
-        if (rowTotals[r] === 0) continue;
-        const v = cellStats(t, members.subarray(counts[r * nCols], counts[(r + 1) * nCols]), options.measure, includeHandled).value;
-        // A row whose value is unknown (e.g. mean without Total (ms)) sorts last.
-        rowValue[r] = Number.isNaN(v) ? -Infinity : v;
-    }
-    const rowsPresent: number[] = [];
-    for (let r = 0; r < rowCount; r++) if (rowTotals[r] > 0) rowsPresent.push(r);
-    const label = (r: number): string => (r < rowCol.values.length ? rowCol.values[r] : "");
-    rowsPresent.sort((a, b) => rowValue[b] - rowValue[a] || label(a).localeCompare(label(b)));
-    const shown = rowsPresent.slice(0, Math.max(1, options.maxRows));
-
-    const cells: HeatCell[] = [];
-    const grid = new Int32Array(shown.length * nCols).fill(-1);
-    let min = Infinity, max = -Infinity;
-    shown.forEach((r, outRow) => {
-        for (let c = 0; c < nCols; c++) {
-            const cell = r * nCols + c;
-            const from = counts[cell], to = counts[cell + 1];
-            if (to === from) continue;
-            const mem = members.subarray(from, to);
-            const { value, count, failures, handledFailures, approximate } = cellStats(t, mem, options.measure, includeHandled);
-            // Pre-aggregated input can lack the measure asked for (no p95 column): such cells stay empty.
-            if (Number.isNaN(value)) continue;
-            grid[outRow * nCols + c] = cells.length;
-            cells.push({ row: outRow, col: c, value, count, failures, handledFailures, approximate, sourceRows: mem.length, members: mem });
-            if (value < min) min = value;
-            if (value > max) max = value;
-        }
-    });
-    return {
-        rowLabels: shown.map(label),
-        columnKeys: colOrder.map((c) => colKeys[c]),
-        columns: options.columns,
-        measure: options.measure,
-        includeHandledFailures: includeHandled,
-        preAggregated: t.executions !== null,
-        cells, grid,
-        min: cells.length ? min : 0,
-        max: cells.length ? max : 0,
-        hiddenRows: rowsPresent.length - shown.length,
-    };
+/** Aggregates the table's kept rows into heatmap cells; rows are sorted worst first (highest overall value). */
+export function buildHeatmap(t: ActionTable, options: HeatmapOptions): HeatmapModel {
+    const agg = new HeatmapAggregator(options, t.executions !== null);
+    agg.add(t, t.order);
+    return agg.model(t);
 }
 
 export { DAY };

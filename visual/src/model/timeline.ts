@@ -1,4 +1,4 @@
-import { ActionTable, runLabel, runsInTable, text } from "./actionTable";
+import { ActionTable, runLabel, runOf, runsInTable, text } from "./actionTable";
 
 export enum LaneKind { Run = 0, Subflow = 1, Action = 2 }
 
@@ -8,16 +8,17 @@ export const OPEN_END_MIN_PX = 8;
 /**
  * Lanes of the timeline. Single run: a header lane per run and subflow, then one lane per action in
  * execution order. Several runs: one band per run, all on a time axis relative to each run's start.
+ * Rows are row ids of the ActionTable (stable across segments); "positions" index `ActionTable.order`.
  */
 export interface TimelineLayout {
     mode: "single" | "bands";
     laneCount: number;
     laneKind: Uint8Array;
     laneDepth: Uint8Array;
-    /** Action row for action lanes, run code for run lanes, first action row for subflow lanes. */
+    /** Action row for action lanes, run code for run lanes, the group's first action row for subflow lanes. */
     laneRef: Int32Array;
     laneLabel: (lane: number) => string;
-    /** Lane of each action row. */
+    /** Lane of each action row (-1 for rows not drawn). */
     laneOfRow: Int32Array;
     /** Time origin per row (the run's start in bands mode, the earliest start otherwise). */
     originOfRow: (row: number) => number;
@@ -27,25 +28,45 @@ export interface TimelineLayout {
     emphasised: Uint8Array;
     /** Rows whose duration exceeds the Action p95 (ms) given for them; null when that field is not bound. */
     aboveP95: Uint8Array | null;
-    /** Per lane in bands mode: action rows of that run, sorted by start. */
+    /** Per lane in bands mode: positions [from, to) in the table's order of that run's rows (sorted by start). */
     bandRows: (lane: number) => [number, number];
-    /** For a subflow header lane (single run): its action rows [first, end). */
+    /** For a subflow header lane (single run): positions [from, to) of its action rows (the root group: the whole run). */
     groupRows: (lane: number) => [number, number];
+    /** 1 for a collapsed subflow header lane. */
+    laneCollapsed: Uint8Array;
 }
 
-export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>): TimelineLayout {
+/** Several runs: which run comes first, and whether each band starts at zero or at its clock time. */
+export interface BandOptions {
+    /** "start": as they happened; "duration": longest first; "status": runs with an unhandled failure first. */
+    order?: "start" | "duration" | "status";
+    /** One shared clock axis from the earliest start, instead of every band starting at zero. */
+    absolute?: boolean;
+}
+
+export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>, bands: BandOptions = {}): TimelineLayout {
     const runs = runsInTable(t);
     const emphasised = markSlowest(t, runs, slowestN);
     const aboveP95 = markAboveP95(t, emphasised);
+    const order = t.order;
     if (runs.length > 1 || forceBands) {
-        const laneRef = Int32Array.from(runs);
-        const laneOfRow = new Int32Array(t.count);
-        let span = 0;
-        runs.forEach((r, lane) => {
-            for (let i = t.runFirst[r]; i < t.runEnd[r]; i++) laneOfRow[i] = lane;
-            span = Math.max(span, t.runFinish[r] - t.runStart[r]);
+        const failing = new Uint8Array(t.runFirst.length);
+        if (bands.order === "status") {
+            for (const r of runs) for (let k = t.runFirst[r]; k < t.runEnd[r] && !failing[r]; k++) failing[r] = t.failed[order[k]] & (t.handled[order[k]] ^ 1);
+        }
+        const length = (r: number): number => t.runFinish[r] - t.runStart[r];
+        const laneRef = Int32Array.from(runs).sort((a, b) =>
+            (bands.order === "duration" ? length(b) - length(a) : bands.order === "status" ? failing[b] - failing[a] : 0)
+            || t.runStart[a] - t.runStart[b] || a - b);
+        const laneOfRow = new Int32Array(t.size).fill(-1);
+        let span = 0, first = Infinity, last = -Infinity;
+        laneRef.forEach((r, lane) => {
+            for (let k = t.runFirst[r]; k < t.runEnd[r]; k++) laneOfRow[order[k]] = lane;
+            span = Math.max(span, length(r));
+            first = Math.min(first, t.runStart[r]);
+            last = Math.max(last, t.runFinish[r]);
         });
-        const runOf = (row: number): number => (t.run.codes[row] < 0 ? t.runFirst.length - 1 : t.run.codes[row]);
+        if (bands.absolute && runs.length) span = last - first;
         return {
             mode: "bands",
             laneCount: runs.length,
@@ -54,45 +75,64 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             laneRef,
             laneLabel: (lane) => runLabel(t, laneRef[lane]),
             laneOfRow,
-            originOfRow: (row) => t.runStart[runOf(row)],
+            originOfRow: bands.absolute ? () => first : (row) => t.runStart[runOf(t, row)],
             span,
             emphasised,
             aboveP95,
             bandRows: (lane) => [t.runFirst[laneRef[lane]], t.runEnd[laneRef[lane]]],
             groupRows: () => [0, 0],
+            laneCollapsed: new Uint8Array(runs.length),
         };
     }
-    // Single run: count lanes first so the arrays are allocated once. A collapsed subflow group keeps
-    // only its header lane, keyed by the group's first action row.
-    const isCollapsed = (i: number): boolean => collapsed?.has(i) ?? false;
-    let lanes = 0;
+    // Single run. The run's first subflow (main) is its root group, headed once; each call of another
+    // subflow is a group of its own, nested under the root, named once per call. When execution returns to
+    // main, its actions go on in the root group without a second "main" header. A collapsed group keeps
+    // only its header lane, keyed by the group's first action row; collapsing the root folds the whole run.
+    const isCollapsed = (row: number): boolean => collapsed?.has(row) ?? false;
+    const sub = t.subflow.codes;
+    const n = t.count;
+    const rootCode = n ? sub[order[0]] : -1;
+    const rootCollapsed = n > 0 && isCollapsed(order[0]);
+    let lanes = n ? 2 : 0;
     let hidden = false;
-    for (let i = 0; i < t.count; i++) {
-        if (i === 0) lanes++;
-        if (i === 0 || t.subflow.codes[i] !== t.subflow.codes[i - 1]) { lanes++; hidden = isCollapsed(i); }
+    for (let k = 0; k < n && !rootCollapsed; k++) {
+        const code = sub[order[k]];
+        if (k > 0 && code !== sub[order[k - 1]]) {
+            if (code !== rootCode) { lanes++; hidden = isCollapsed(order[k]); } else hidden = false;
+        }
         if (!hidden) lanes++;
     }
     const laneKind = new Uint8Array(lanes), laneDepth = new Uint8Array(lanes), laneRef = new Int32Array(lanes);
-    const laneOfRow = new Int32Array(t.count);
-    let l = 0;
-    let header = 0;
-    for (let i = 0; i < t.count; i++) {
-        if (i === 0) { laneKind[l] = LaneKind.Run; laneRef[l] = runs[0]; l++; }
-        const sub = t.subflow.codes[i];
-        const nested = sub >= 0 && !/^main$/i.test(t.subflow.values[sub]) ? 1 : 0;
-        if (i === 0 || sub !== t.subflow.codes[i - 1]) {
-            laneKind[l] = LaneKind.Subflow; laneDepth[l] = 1 + nested; laneRef[l] = i; header = l; l++;
-            hidden = isCollapsed(i);
-        }
-        if (hidden) { laneOfRow[i] = header; continue; }
-        laneKind[l] = LaneKind.Action; laneDepth[l] = 2 + nested; laneRef[l] = i; laneOfRow[i] = l; l++;
+    const groupFrom = new Int32Array(lanes), groupTo = new Int32Array(lanes), laneCollapsed = new Uint8Array(lanes);
+    const laneOfRow = new Int32Array(t.size).fill(-1);
+    if (n) {
+        laneKind[0] = LaneKind.Run; laneRef[0] = runs[0];
+        laneKind[1] = LaneKind.Subflow; laneDepth[1] = 1; laneRef[1] = order[0]; groupFrom[1] = 0; groupTo[1] = n; laneCollapsed[1] = rootCollapsed ? 1 : 0;
     }
-    const origin = t.count ? t.runStart[runs[0]] : 0;
-    const span = t.count ? t.runFinish[runs[0]] - origin : 0;
+    let l = 2, header = 1;
+    hidden = false;
+    for (let k = 0; k < n; k++) {
+        const i = order[k];
+        const code = sub[i];
+        if (rootCollapsed) { laneOfRow[i] = 1; continue; }
+        if (k > 0 && code !== sub[order[k - 1]]) {
+            if (code !== rootCode) {
+                laneKind[l] = LaneKind.Subflow; laneDepth[l] = 2; laneRef[l] = i; groupFrom[l] = k; header = l;
+                hidden = isCollapsed(i);
+                laneCollapsed[l] = hidden ? 1 : 0;
+                l++;
+            } else { header = 1; hidden = false; }
+        }
+        if (header !== 1) groupTo[header] = k + 1;
+        if (hidden) { laneOfRow[i] = header; continue; }
+        laneKind[l] = LaneKind.Action; laneDepth[l] = header === 1 ? 2 : 3; laneRef[l] = i; laneOfRow[i] = l; l++;
+    }
+    const origin = n ? t.runStart[runs[0]] : 0;
+    const span = n ? t.runFinish[runs[0]] - origin : 0;
     return {
         mode: "single",
         laneCount: lanes,
-        laneKind, laneDepth, laneRef,
+        laneKind, laneDepth, laneRef, laneCollapsed,
         laneLabel: (lane) => {
             const ref = laneRef[lane];
             switch (laneKind[lane] as LaneKind) {
@@ -107,12 +147,7 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
         emphasised,
         aboveP95,
         bandRows: () => [0, 0],
-        groupRows: (lane) => {
-            const first = laneRef[lane];
-            let last = first;
-            while (last + 1 < t.count && t.subflow.codes[last + 1] === t.subflow.codes[first]) last++;
-            return [first, last + 1];
-        },
+        groupRows: (lane) => [groupFrom[lane], groupTo[lane]],
     };
 }
 
@@ -121,27 +156,33 @@ function markAboveP95(t: ActionTable, emphasised: Uint8Array): Uint8Array | null
     const p95 = t.p95;
     // Pre-aggregated rows are not single actions: their p95 feeds the heatmap, not emphasis.
     if (!p95 || t.executions) return null;
-    const out = new Uint8Array(t.count);
-    for (let i = 0; i < t.count; i++) {
+    const out = new Uint8Array(t.size);
+    for (let k = 0; k < t.count; k++) {
+        const i = t.order[k];
         if (t.duration[i] > p95[i]) { out[i] = 1; emphasised[i] = 1; }
     }
     return out;
 }
 
 function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
-    const out = new Uint8Array(t.count);
+    const out = new Uint8Array(t.size);
     if (n <= 0) return out;
+    // The N longest of each run by insertion into a short list: no sort of every run (a million rows in bands).
+    const best = new Int32Array(n);
     for (const r of runs) {
-        const from = t.runFirst[r], to = t.runEnd[r];
-        const idx = new Int32Array(to - from);
-        for (let i = 0; i < idx.length; i++) idx[i] = from + i;
-        // Unknown durations (end unknown) rank last; they are never emphasised.
-        const d = (i: number): number => (Number.isNaN(t.duration[i]) ? -1 : t.duration[i]);
-        idx.sort((a, b) => d(b) - d(a));
-        let marked = 0;
-        for (let k = 0; k < idx.length && marked < n; k++) {
-            if (t.duration[idx[k]] > 0 && !t.container[idx[k]]) { out[idx[k]] = 1; marked++; }
+        let found = 0;
+        for (let k = t.runFirst[r]; k < t.runEnd[r]; k++) {
+            const i = t.order[k];
+            const d = t.duration[i];
+            // Unknown durations (end unknown), zero durations and containers are never emphasised.
+            if (!(d > 0) || t.container[i]) continue;
+            if (found === n && d <= t.duration[best[n - 1]]) continue;
+            let j = Math.min(found, n - 1);
+            while (j > 0 && t.duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
+            best[j] = i;
+            if (found < n) found++;
         }
+        for (let j = 0; j < found; j++) out[best[j]] = 1;
     }
     return out;
 }
@@ -184,7 +225,8 @@ export function hitTestTimeline(t: ActionTable, layout: TimelineLayout, g: Timel
     }
     const [from, to] = layout.bandRows(lane);
     let best = -1, bestDist = Infinity;
-    for (let i = from; i < to; i++) {
+    for (let k = from; k < to; k++) {
+        const i = t.order[k];
         const o = layout.originOfRow(i);
         const x0 = timeToX(g, v, t.start[i] - o), x1 = barRight(t, i, x0, timeToX(g, v, t.end[i] - o));
         if (x0 - slack > x) break;

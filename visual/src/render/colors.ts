@@ -9,6 +9,14 @@ export interface Palette {
     heatLow: string;
     heatHigh: string;
     selection: string;
+    /** The outline of emphasised (slowest, above p95) bars. */
+    emphasis: string;
+    /** The line under a subflow header spanning its actions. */
+    span: string;
+    /** Hatching of heatmap cells without data. */
+    noData: string;
+    /** Vertical gridlines at the axis ticks. */
+    gridline: string;
     highContrast: boolean;
 }
 

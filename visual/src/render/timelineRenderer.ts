@@ -3,9 +3,19 @@ import { LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, barRight,
 import { Palette } from "./colors";
 
 export interface TimelineDrawState {
-    selected: Uint8Array | null;
+    /** Selected row ids; the others are dimmed while anything is selected. */
+    selected: ReadonlySet<number> | null;
     showLabels: boolean;
+    /** Axis ticks (ms relative to the origin) to draw gridlines at; null for none. */
+    gridlines?: number[] | null;
+    /** A bar's duration as text, drawn inside bars wide enough to hold it; null for none. */
+    durationLabel?: ((row: number) => string) | null;
 }
+
+/** Narrowest a failed action's bar is drawn, in px, so a 6 ms failure in an hour-long run is not lost. */
+export const FAILED_MIN_PX = 3;
+/** Width of the vertical scrollbar drawn at the right edge when the lanes do not fit. */
+export const SCROLLBAR_PX = 8;
 
 /** Draws lanes and bars on a canvas; only the lanes in view are visited. */
 export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState): void {
@@ -18,35 +28,71 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
     ctx.beginPath();
     ctx.rect(0, g.axisHeight, g.width, g.height - g.axisHeight);
     ctx.clip();
-    ctx.font = `${Math.min(12, g.laneHeight - 3)}px "Segoe UI", sans-serif`;
-    ctx.textBaseline = "middle";
     for (let lane = firstLane; lane <= lastLane; lane++) {
-        const y = laneTop(g, v, lane);
         if (lane % 2 === 1 && !p.highContrast) {
             ctx.fillStyle = p.grid;
-            ctx.fillRect(0, y, g.width, g.laneHeight);
+            ctx.fillRect(0, laneTop(g, v, lane), g.width, g.laneHeight);
         }
+    }
+    if (s.gridlines) drawGridlines(ctx, g, v, p, s.gridlines);
+    const size = Math.min(12, g.laneHeight - 3);
+    const fonts = [`600 ${size}px "Segoe UI", sans-serif`, `${size}px "Segoe UI", sans-serif`, `${Math.min(11, barH - 1)}px "Segoe UI", sans-serif`];
+    ctx.textBaseline = "middle";
+    // Setting a font parses it: only when the lane kind (bold header, plain action) changes.
+    let font = -1;
+    const setFont = (f: number): void => { if (f !== font) { ctx.font = fonts[f]; font = f; } };
+    const ok = t.status.values.map((v) => /succe|ok|complete/i.test(v));
+    for (let lane = firstLane; lane <= lastLane; lane++) {
+        const y = laneTop(g, v, lane);
+        const kind = layout.laneKind[lane] as LaneKind;
         if (s.showLabels) {
-            const kind = layout.laneKind[lane] as LaneKind;
             ctx.fillStyle = p.foreground;
-            ctx.font = `${kind === LaneKind.Action ? "" : "600 "}${Math.min(12, g.laneHeight - 3)}px "Segoe UI", sans-serif`;
+            setFont(kind === LaneKind.Action ? 1 : 0);
             const indent = 4 + layout.laneDepth[lane] * 8;
-            fitText(ctx, layout.laneLabel(lane), indent, y + g.laneHeight / 2, g.labelWidth - indent - 4);
+            let label = layout.laneLabel(lane);
+            if (layout.mode === "single" && kind === LaneKind.Subflow) {
+                // A chevron says the header folds; a folded one says how many actions it hides.
+                const [from, to] = layout.groupRows(lane);
+                label = `${layout.laneCollapsed[lane] ? "▸" : "▾"} ${label}${layout.laneCollapsed[lane] ? ` (${to - from})` : ""}`;
+            }
+            const marker = layout.mode === "single" && kind === LaneKind.Action ? barKind(t, layout.laneRef[lane], ok) : "succeeded";
+            const room = g.labelWidth - indent - 4 - (marker === "failed" || marker === "handled" ? 10 : 0);
+            fitText(ctx, label, indent, y + g.laneHeight / 2, room);
+            if (marker === "failed" || marker === "handled") drawMarker(ctx, p, g.labelWidth - 4, y + 2, barH, marker === "failed");
         }
         if (layout.mode === "single") {
-            if (layout.laneKind[lane] === LaneKind.Subflow) drawGroupSpan(ctx, t, layout, g, v, p, lane, y);
-            if (layout.laneKind[lane] !== LaneKind.Action) continue;
-            drawBar(ctx, t, layout, g, v, p, s, layout.laneRef[lane], y + 2, barH);
+            if (kind === LaneKind.Subflow) drawGroupSpan(ctx, t, layout, g, v, p, lane, y);
+            if (kind !== LaneKind.Action) continue;
+            drawBar(ctx, t, layout, g, v, p, s, layout.laneRef[lane], y + 2, barH, ok, setFont);
         } else {
             const [from, to] = layout.bandRows(lane);
-            for (let i = from; i < to; i++) {
+            for (let k = from; k < to; k++) {
+                const i = t.order[k];
                 const o = layout.originOfRow(i);
                 if (t.start[i] - o > v.t1) break;
                 if (t.end[i] - o < v.t0) continue;
-                drawBar(ctx, t, layout, g, v, p, s, i, y + 2, barH);
+                drawBar(ctx, t, layout, g, v, p, s, i, y + 2, barH, ok, setFont);
             }
         }
     }
+    ctx.restore();
+}
+
+/** Vertical lines at the axis ticks, under the bars. */
+function drawGridlines(ctx: CanvasRenderingContext2D, g: TimelineGeometry, v: TimelineViewport, p: Palette, ticks: number[]): void {
+    ctx.save();
+    ctx.strokeStyle = p.gridline;
+    ctx.lineWidth = 1;
+    // Dotted in high contrast: a full line in the foreground colour would read as data.
+    if (p.highContrast) ctx.setLineDash([1, 3]);
+    ctx.beginPath();
+    for (const tick of ticks) {
+        const x = Math.round(timeToX(g, v, tick)) + 0.5;
+        if (x <= g.labelWidth || x >= g.width) continue;
+        ctx.moveTo(x, g.axisHeight);
+        ctx.lineTo(x, g.height);
+    }
+    ctx.stroke();
     ctx.restore();
 }
 
@@ -55,51 +101,116 @@ function drawGroupSpan(ctx: CanvasRenderingContext2D, t: ActionTable, layout: Ti
     const [from, to] = layout.groupRows(lane);
     if (to <= from) return;
     let s = Infinity, e = -Infinity, failed = false;
-    for (let i = from; i < to; i++) { s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1 && t.handled[i] === 0; }
-    const o = layout.originOfRow(from);
+    for (let k = from; k < to; k++) { const i = t.order[k]; s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1 && t.handled[i] === 0; }
+    const o = layout.originOfRow(t.order[from]);
     const x0 = Math.max(g.labelWidth, timeToX(g, v, s - o)), x1 = Math.min(g.width, timeToX(g, v, e - o));
     if (x1 < g.labelWidth || x0 > g.width) return;
-    ctx.fillStyle = failed ? p.failed : p.foreground;
-    ctx.globalAlpha = 0.5;
+    // Solid theme colours (no transparency), so high contrast shows only its own colours.
+    ctx.fillStyle = failed ? p.failed : p.span;
     ctx.fillRect(x0, y + g.laneHeight / 2 - 1, Math.max(1, x1 - x0), 3);
-    ctx.globalAlpha = 1;
 }
 
-/** When zoomed in, a strip along the bottom shows the whole run and the part in view. */
-export function drawOverview(ctx: CanvasRenderingContext2D, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette): void {
+/**
+ * When zoomed in, a strip along the bottom shows the whole extent, the part in view, and where the
+ * failures are. Returns the strip's height (0 when not drawn).
+ */
+export function drawOverview(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, failedRows: ArrayLike<number>): number {
     const span = Math.max(1, layout.span);
-    if (v.t1 - v.t0 >= span) return;
+    if (v.t1 - v.t0 >= span) return 0;
     const w = g.width - g.labelWidth, y = g.height - 8;
     ctx.fillStyle = p.background;
     ctx.fillRect(g.labelWidth, y - 1, w, 9);
     ctx.strokeStyle = p.foreground;
     ctx.lineWidth = 1;
     ctx.strokeRect(g.labelWidth + 0.5, y + 0.5, w - 1, 6);
-    ctx.fillStyle = p.foreground;
+    ctx.fillStyle = p.failed;
+    for (let k = 0; k < failedRows.length; k++) {
+        const r = failedRows[k];
+        const x = g.labelWidth + ((t.start[r] - layout.originOfRow(r)) / span) * w;
+        ctx.fillRect(Math.round(x), y + 1, 1, 5);
+    }
     const x0 = g.labelWidth + (Math.max(0, v.t0) / span) * w;
     const x1 = g.labelWidth + (Math.min(span, v.t1) / span) * w;
-    ctx.fillRect(x0, y + 1, Math.max(2, x1 - x0), 5);
+    ctx.strokeStyle = p.foreground;
+    ctx.lineWidth = 2;
+    ctx.strokeRect(x0, y + 1, Math.max(2, x1 - x0), 5);
+    return 9;
+}
+
+/**
+ * A vertical scrollbar at the right edge when the lanes do not fit: where the view is among all lanes, with a
+ * tick for each lane holding an unhandled failure, so failures off screen are not out of mind.
+ */
+export function drawScrollbar(ctx: CanvasRenderingContext2D, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, failedLanes: ArrayLike<number>, bottom: number): boolean {
+    const total = layout.laneCount * g.laneHeight;
+    const visible = g.height - g.axisHeight - bottom;
+    if (total <= visible || visible <= 0) return false;
+    const x = g.width - SCROLLBAR_PX, top = g.axisHeight;
+    ctx.fillStyle = p.background;
+    ctx.fillRect(x, top, SCROLLBAR_PX, visible);
+    ctx.strokeStyle = p.highContrast ? p.foreground : p.gridline;
+    ctx.lineWidth = 1;
+    ctx.strokeRect(x + 0.5, top + 0.5, SCROLLBAR_PX - 1, visible - 1);
+    const thumbTop = top + (v.scrollY / total) * visible;
+    const thumbH = Math.max(12, (visible / total) * visible);
+    ctx.fillStyle = p.highContrast ? p.foreground : p.span;
+    ctx.fillRect(x + 2, Math.min(thumbTop, top + visible - thumbH), SCROLLBAR_PX - 4, thumbH);
+    ctx.fillStyle = p.failed;
+    for (let k = 0; k < failedLanes.length; k++) {
+        const yy = top + ((failedLanes[k] + 0.5) * g.laneHeight / total) * visible;
+        ctx.fillRect(x, Math.round(yy) - 1, SCROLLBAR_PX, 2);
+    }
+    return true;
 }
 
 /** How an action's bar is drawn: its status, with failures inside an error handler ("handled") apart. */
 export type BarKind = "succeeded" | "other" | "failed" | "handled";
 
-export function barKind(t: ActionTable, row: number): BarKind {
+/** `ok` (per status code: a success status) saves testing each bar's status text. */
+export function barKind(t: ActionTable, row: number, ok?: boolean[]): BarKind {
     if (t.failed[row]) return t.handled[row] ? "handled" : "failed";
     const statusCode = t.status.codes[row];
-    return statusCode < 0 || /succe|ok|complete/i.test(t.status.values[statusCode]) ? "succeeded" : "other";
+    if (statusCode < 0) return "succeeded";
+    return (ok ? ok[statusCode] : /succe|ok|complete/i.test(t.status.values[statusCode])) ? "succeeded" : "other";
 }
 
-function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState, row: number, y: number, h: number): void {
+/** The failure triangle: solid for a failure, outlined for a handled one; its tip at `x`. */
+function drawMarker(ctx: CanvasRenderingContext2D, p: Palette, x: number, y: number, h: number, solid: boolean): void {
+    ctx.beginPath();
+    ctx.moveTo(x, y + h / 2);
+    ctx.lineTo(x - 5, y);
+    ctx.lineTo(x - 5, y + h);
+    ctx.closePath();
+    if (solid) {
+        ctx.fillStyle = p.failed;
+        ctx.fill();
+    } else {
+        ctx.strokeStyle = p.failed;
+        ctx.lineWidth = 1;
+        ctx.stroke();
+    }
+}
+
+function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState, row: number, y: number, h: number, ok: boolean[], setFont: (f: number) => void): void {
     const o = layout.originOfRow(row);
+    const kind = barKind(t, row, ok);
+    const failure = kind === "failed" || kind === "handled";
     const left = timeToX(g, v, t.start[row] - o);
+    let right = barRight(t, row, left, timeToX(g, v, t.end[row] - o));
+    if (failure) right = Math.max(right, left + FAILED_MIN_PX);
     const x0 = Math.max(g.labelWidth, left);
-    const x1 = Math.min(g.width, barRight(t, row, left, timeToX(g, v, t.end[row] - o)));
+    const x1 = Math.min(g.width, right);
     if (x1 < g.labelWidth || x0 > g.width) return;
     const w = Math.max(1, x1 - x0);
-    const dim = (s.selected && !s.selected[row]) || (t.highlighted && !t.highlighted[row]);
-    const kind = barKind(t, row);
-    const color = kind === "failed" || kind === "handled" ? p.failed : kind === "succeeded" ? p.succeeded : p.other;
+    const dim = s.selected !== null && s.selected.size > 0 && !s.selected.has(row);
+    const color = failure ? p.failed : kind === "succeeded" ? p.succeeded : p.other;
+    // High contrast has no half-transparent colours: a dimmed bar is its outline only.
+    if (dim && p.highContrast) {
+        ctx.strokeStyle = color;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x0 + 0.5, y + 0.5, Math.max(0, w - 1), Math.max(0, h - 1));
+        return;
+    }
     const alpha = dim ? 0.3 : 1;
     ctx.globalAlpha = alpha;
     if (t.endUnknown[row]) drawOpenEnd(ctx, p, color, alpha, x0, y, w, h);
@@ -107,29 +218,33 @@ function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: Timeline
     else {
         ctx.fillStyle = color;
         ctx.fillRect(x0, y, w, h);
-    }
-    if (layout.emphasised[row] && kind !== "failed" && kind !== "handled") {
-        ctx.strokeStyle = p.foreground;
-        ctx.lineWidth = 2;
-        ctx.strokeRect(x0, y, w, h);
-    }
-    if (kind === "failed" || kind === "handled") {
-        // A marker left of the bar keeps failures visible even when the bar is a sliver: solid for a failure,
-        // outlined for a handled one.
-        ctx.beginPath();
-        ctx.moveTo(x0 - 1, y + h / 2);
-        ctx.lineTo(x0 - 6, y);
-        ctx.lineTo(x0 - 6, y + h);
-        ctx.closePath();
-        if (kind === "failed") {
-            ctx.fillStyle = p.failed;
-            ctx.fill();
-        } else {
-            ctx.strokeStyle = p.failed;
-            ctx.lineWidth = 1;
-            ctx.stroke();
+        // Back-to-back actions of a band stay apart: a background gap at each bar's start.
+        if (layout.mode === "bands" && w >= 3) {
+            ctx.fillStyle = p.background;
+            ctx.fillRect(x0, y, 1, h);
         }
     }
+    if (layout.emphasised[row] && !failure) {
+        // Outside the bar, with a background gap, so it shows on any bar colour, high contrast included.
+        ctx.strokeStyle = p.background;
+        ctx.lineWidth = 1;
+        ctx.strokeRect(x0 - 0.5, y - 0.5, w + 1, h + 1);
+        ctx.strokeStyle = p.emphasis;
+        ctx.lineWidth = 1.5;
+        ctx.strokeRect(x0 - 1.75, y - 1.75, w + 3.5, h + 3.5);
+    }
+    const label = s.durationLabel && !t.endUnknown[row] && kind !== "handled" && layout.mode === "single" && w > 40 && h >= 9 ? s.durationLabel(row) : "";
+    if (label) {
+        setFont(2);
+        const tw = ctx.measureText(label).width;
+        if (tw + 6 <= w) {
+            ctx.fillStyle = p.background;
+            ctx.fillText(label, x0 + 3, y + h / 2);
+        }
+    }
+    // A marker left of the bar keeps failures visible even when the bar is a sliver: solid for a failure,
+    // outlined for a handled one.
+    if (failure) drawMarker(ctx, p, x0 - 1, y, h, kind === "failed");
     ctx.globalAlpha = 1;
 }
 
