@@ -57,15 +57,9 @@ export function cli(args: string[], options: CliOptions = {}): Promise<Run> {
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateOutput = ajv.compile(JSON.parse(readFileSync(path.resolve("docs", "schemas", "padlens-output.schema.json"), "utf8")) as object);
 
-export interface JsonOutput {
-    status: "ok" | "partial" | "failed" | "usage" | "interrupted";
-    exitCode: number;
-    command: string;
-    version: string;
-    error?: string;
-    problems: string[];
-    [key: string]: unknown;
-}
+/** The one object every command prints with --json (pipeline/cli/outcome.ts). */
+export type { JsonOutput } from "../../pipeline/cli/outcome.js";
+import type { JsonOutput } from "../../pipeline/cli/outcome.js";
 
 /**
  * The one JSON object a --json run prints: stdout must be exactly one line holding one object that
