@@ -78,7 +78,9 @@ describe("reconcileDeletions and deletedRuns", () => {
         await archive(cfg, { build: false });
         const c = openSession(cfg, cfg.environments[0]).client;
         const t0 = new Date();
-        expect(await reconcileAfterPull(c, s, "alpha", { now: t0 })).not.toBeNull();
+        // Never done before: the pull itself reconciled, and recorded when.
+        expect((await readDeletions(s, "alpha")).lastReconciliation).toBeDefined();
+        expect(await reconcileAfterPull(c, s, "alpha", { now: t0 })).toBeNull();
         expect(await reconcileAfterPull(c, s, "alpha", { now: new Date(t0.getTime() + 60_000) })).toBeNull();
         // Someone else's bulk deletion job (modified after the last reconciliation): due again.
         sim.submitBulkDelete("alpha", { QuerySet: [{ EntityName: "flowsession", Criteria: { Conditions: [{ AttributeName: "name", Operator: "Equal", Values: ["no such run"] }] } }], JobName: "someone else's purge" });
