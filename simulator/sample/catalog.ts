@@ -156,7 +156,7 @@ export type Step =
     | { call: string }
     | { if: number; body: Step[] };
 
-/** The alias spellings of the V1 document (design.md §2 alias table): the minority of runs. */
+/** The alias spellings of the V1 document (docs/data-contract.md, "Log shapes"): the minority of runs. */
 export type AliasStyle = Exclude<DocStyle, "real">;
 export const ALIAS_STYLES: readonly AliasStyle[] = ["actions", "Actions", "actionLogs", "logs"];
 

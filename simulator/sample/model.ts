@@ -2,7 +2,7 @@
  * The contract between the sample-data generator and the simulator's HTTP server.
  *
  * The generator produces rows shaped exactly as the Dataverse Web API returns them (column names of
- * design.md §1, lookups as `_x_value`, ISO-8601 UTC timestamps with a trailing `Z`), so the server
+ * docs/pull.md, lookups as `_x_value`, ISO-8601 UTC timestamps with a trailing `Z`), so the server
  * only filters, orders, pages and serialises. Action logs are produced lazily per run (deterministic
  * from the seed and the run id) so a 30-day dataset with 20,000-action runs does not sit in memory.
  */

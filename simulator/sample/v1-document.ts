@@ -1,6 +1,6 @@
 /**
  * Serialises a run's actions into a V1 `additionalcontext` document in one of the alias key
- * spellings (design.md §2 alias table; the real shape is built by real-shape.ts) and wire
+ * spellings (docs/data-contract.md "Log shapes"; the real shape is built by real-shape.ts) and wire
  * encodings, and produces the malformed variants the decoder must quarantine. docs/sample-data.md
  * shows each shape.
  */

@@ -1,7 +1,7 @@
 /**
  * A deliberately simple, strict reference reader for the generated logs, independent of the
  * generator's code: detects gzip / BOM / base64 / JSON, decodes UTF-8 strictly and flattens actions
- * through the alias table of design.md §2. Used by the tests only.
+ * through the alias table (docs/data-contract.md, "Log shapes"). Used by the tests only.
  *
  * Expected structure (parent, depth):
  * - nested alias documents: as nested (children under their container);
