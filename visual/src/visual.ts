@@ -8,14 +8,15 @@ import { ActionTable, ActionTableBuilder, AppendResult, isPreAggregated, missing
 import { HeatColumns, HeatMeasure, HeatRows, HeatmapAggregator, HeatmapModel, HeatmapOptions } from "./model/heatmap";
 import { Roles } from "./model/roles";
 import {
-    LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, hitTestTimeline, laneTop, layoutTimeline, panViewport, timeToX, zoomViewport,
+    Failures, LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, clampScroll, failuresOf, findLane, layoutTimeline,
 } from "./model/timeline";
 import { Formatter } from "./format";
 import { Strings, StringKey } from "./strings";
 import { VisualSettings, enumValue } from "./settings";
 import { Palette } from "./render/colors";
+import { Behavior, Scene, ViewKind } from "./behavior";
 import { BarKind, barKind, drawOverview, drawScrollbar, drawTimeline } from "./render/timelineRenderer";
-import { ColorScale, HeatmapGeometry, drawHeatmap, heatmapGeometry, hitTestHeatmap } from "./render/heatmapRenderer";
+import { ColorScale, HeatmapGeometry, drawHeatmap, heatmapGeometry } from "./render/heatmapRenderer";
 import { AxisMode, drawHeatmapAxes, drawTimelineAxis, timeTicks } from "./render/axes";
 import { LegendEntry, drawHeatmapLegend, drawTimelineLegend } from "./render/legend";
 
@@ -27,11 +28,6 @@ import ISelectionManager = powerbi.extensibility.ISelectionManager;
 import ISelectionId = powerbi.visuals.ISelectionId;
 import DataView = powerbi.DataView;
 import VisualTooltipDataItem = powerbi.extensibility.VisualTooltipDataItem;
-
-type ViewKind = "timeline" | "heatmap";
-
-/** Identities behind one selection; large heatmap cells are capped to keep the host responsive. */
-const MAX_IDS_PER_SELECTION = 20_000;
 
 /** Height kept free below the timeline's lanes for the "rows ignored" note. */
 const NOTE_HEIGHT = 16;
@@ -57,28 +53,6 @@ function summarize(t: ActionTable): TableSummary {
     return out;
 }
 
-/** Unhandled failures in reading order (lane, then time), with their lanes, for navigation and the scrollbar. */
-interface Failures {
-    rows: Int32Array;
-    /** Lane of each entry of `rows`. */
-    lanesOfRows: Int32Array;
-    /** Distinct lanes holding a failure, ascending. */
-    lanes: Int32Array;
-}
-
-function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
-    const rows: number[] = [];
-    for (let k = 0; k < t.count; k++) {
-        const i = t.order[k];
-        if (t.failed[i] && !t.handled[i] && layout.laneOfRow[i] >= 0) rows.push(i);
-    }
-    // Bands may be ordered other than by run: lane first, then time (positions are by time within a run).
-    if (layout.mode === "bands") rows.sort((a, b) => layout.laneOfRow[a] - layout.laneOfRow[b] || t.position[a] - t.position[b]);
-    const lanesOfRows = Int32Array.from(rows, (r) => layout.laneOfRow[r]);
-    const lanes = Int32Array.from(new Set(lanesOfRows)).sort();
-    return { rows: Int32Array.from(rows), lanesOfRows, lanes };
-}
-
 /** VisualUpdateType.Data and VisualDataChangeOperationKind values (const enums of the API, inlined by value). */
 const UPDATE_DATA = 2;
 const OPERATION_CREATE = 0;
@@ -88,11 +62,6 @@ const OPERATION_CREATE = 0;
  * the same rows and a new segment after them (fetchMoreData), or another data set.
  */
 type DataChange = "same" | "append" | "new";
-
-/** What keyboard focus is on, by identity, so it survives new segments, collapsing and re-sorting. */
-type FocusKey =
-    | { kind: "lane"; laneKind: LaneKind; ref: number }
-    | { kind: "cell"; rowKey: number; colKey: number };
 
 export class Visual implements IVisual {
     private readonly host: IVisualHost;
@@ -142,19 +111,12 @@ export class Visual implements IVisual {
     private heatmap: HeatmapModel | null = null;
     private heatModelKey = "";
     private heatGeometry: HeatmapGeometry | null = null;
-    /** Selected rows by row id (the DataView row index), in both views: a cell is selected when a row behind it is. */
-    private readonly selected = new Set<number>();
-    /** Keys of host selection ids not yet found among the converted rows (restored as segments arrive). */
-    private pendingSelection: Set<string> | null = null;
-    /** Keyboard focus: a lane (timeline) or a cell index (heatmap); -1 for none. `focusKey` is its identity. */
-    private focusIndex = -1;
-    private focusKey: FocusKey | null = null;
-    private keyboardFocus = false;
-    private drag: { x: number; y: number; v: TimelineViewport } | null = null;
-    private dragEnded: { x: number; y: number } | null = null;
-    /** Touch points currently down, for pinch zoom. */
-    private readonly pointers = new Map<number, { x: number; y: number }>();
-    private pinch: { distance: number; centre: number; v: TimelineViewport } | null = null;
+    /**
+     * Pointer, wheel, touch, keyboard, selection and focus handling: selection and focus live there; the
+     * visual tells it about new data and layouts, and draws what it selected. Public as the visual's
+     * interaction API (tests drive and query it as a user's input would).
+     */
+    public readonly behavior: Behavior;
     /** Collapsed subflow groups of the single-run timeline, by the group's first action row. */
     private readonly collapsed = new Set<number>();
     private failures: Failures = { rows: new Int32Array(0), lanesOfRows: new Int32Array(0), lanes: new Int32Array(0) };
@@ -202,13 +164,15 @@ export class Visual implements IVisual {
         // Previous / next failure: buttons for the mouse, F8 / Shift+F8 (and n / N) for the keyboard.
         this.nav = document.createElement("div");
         this.nav.className = "padlens-nav";
+        // Wired to the behaviour once it exists (below): a button press is input like a key.
+        const buttons: [HTMLButtonElement, number][] = [];
         const button = (text: string, dir: number, key: StringKey): HTMLButtonElement => {
             const b = document.createElement("button");
             b.type = "button";
             b.textContent = text;
             b.title = this.strings.get(key);
             b.setAttribute("aria-label", this.strings.get(key));
-            b.addEventListener("click", (e) => this.guard(() => { e.stopPropagation(); this.keyboardFocus = true; this.jumpToFailure(dir); this.draw(); }));
+            buttons.push([b, dir]);
             return b;
         };
         this.navLabel = document.createElement("span");
@@ -216,8 +180,25 @@ export class Visual implements IVisual {
         this.strip.append(this.legend, this.nav);
         this.root.append(this.plot, this.strip, this.message, this.loading, this.note, this.status);
         options.element.appendChild(this.root);
-        this.selectionManager.registerOnSelectCallback((ids) => this.guard(() => this.onHostSelection(ids as ISelectionId[])));
-        this.bindEvents();
+        // The behaviour sees the visual only through these callbacks, never its fields.
+        this.behavior = new Behavior({ root: this.root, plot: this.plot, focusRing: this.focusRing, status: this.status }, {
+            selectionManager: this.selectionManager,
+            tooltipService: this.host.tooltipService,
+            strings: this.strings,
+            scene: () => this.scene(),
+            interactive: () => this.host.hostCapabilities?.allowInteractions !== false,
+            setViewport: (v) => this.setViewport(v),
+            scrollTo: (scrollY) => { this.viewport = { ...this.viewport, scrollY }; },
+            resetViewport: () => this.resetViewport(),
+            toggleGroup: (lane) => this.toggleGroup(lane),
+            unfold: (lane) => this.unfold(lane),
+            idForRow: (row) => this.idForRow(row),
+            tooltipFor: (item) => this.tooltipFor(item),
+            focusColor: () => (this.palette.highContrast ? this.palette.selection : ""),
+            draw: () => this.draw(),
+        });
+        for (const [b, dir] of buttons) this.behavior.bindNavButton(b, dir);
+        this.selectionManager.registerOnSelectCallback((ids) => this.behavior.guard(() => this.behavior.onHostSelection(ids as ISelectionId[])));
     }
 
     public update(options: VisualUpdateOptions): void {
@@ -310,7 +291,7 @@ export class Visual implements IVisual {
                     this.table = this.builder?.table ?? null;
                     this.tableVersion++;
                     this.heatAggregator = null;
-                    this.restoreSelection(size);
+                    this.behavior.restoreSelection(size);
                 }
                 return "append";
             }
@@ -323,13 +304,9 @@ export class Visual implements IVisual {
         this.tableVersion++;
         this.heatAggregator = null;
         this.requestedAt = -1;
-        this.selected.clear();
         this.collapsed.clear();
-        this.focusIndex = -1;
-        this.focusKey = null;
-        // Another data set: the host may still hold a selection (a filter changed, the report was reopened).
-        this.pendingSelection = this.hostSelectionKeys();
-        this.restoreSelection(0);
+        // Another data set: selection and focus start over from what the host holds.
+        this.behavior.onNewData();
         return "new";
     }
 
@@ -341,38 +318,7 @@ export class Visual implements IVisual {
             this.heatAggregator.add(t, result.added);
             this.heatAggregator.containersChanged(t, result.containerChanged);
         }
-        this.restoreSelection(from);
-    }
-
-    /** Keys of the selection ids the host holds for this visual, or null when nothing is selected. */
-    private hostSelectionKeys(): Set<string> | null {
-        const ids = (this.selectionManager.getSelectionIds?.() ?? []) as ISelectionId[];
-        return ids.length ? new Set(ids.map(selectionKey)) : null;
-    }
-
-    /**
-     * Finds the rows behind the host's selection among the rows from `from` on, so a selection made before a
-     * reload or before the segment holding its row arrived is shown again. Costs one selection id per new
-     * row, and only while some selected id has not been found.
-     */
-    private restoreSelection(from: number): void {
-        const pending = this.pendingSelection;
-        const t = this.table;
-        if (!pending || pending.size === 0 || !t || !this.dataView?.table) return;
-        for (let i = from; i < t.size && pending.size > 0; i++) {
-            if (t.position[i] < 0) continue;
-            const key = selectionKey(this.idForRow(i));
-            if (pending.delete(key)) this.selected.add(i);
-        }
-        if (pending.size === 0) this.pendingSelection = null;
-    }
-
-    /** The host changed the selection (a bookmark, another visual, Esc in the report). */
-    private onHostSelection(ids: ISelectionId[]): void {
-        this.selected.clear();
-        this.pendingSelection = ids.length ? new Set(ids.map(selectionKey)) : null;
-        this.restoreSelection(0);
-        if (this.table) this.draw();
+        this.behavior.restoreSelection(from);
     }
 
     /** Loads further segments (fetchMoreData) while the Data limits card allows it, once per row count. */
@@ -513,8 +459,8 @@ export class Visual implements IVisual {
         const i = t.issues;
         this.geometry.height = this.placePlot(t, i.dropped + i.duplicates + i.repaired > 0 ? NOTE_HEIGHT : 0);
         if (reset) this.resetViewport();
-        this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
-        this.resolveFocus();
+        this.viewport = { ...this.viewport, scrollY: clampScroll(this.layout, this.geometry, this.viewport.scrollY) };
+        this.behavior.resolveFocus();
     }
 
     private resetViewport(): void {
@@ -576,18 +522,7 @@ export class Visual implements IVisual {
         const left = Math.min(220, Math.max(80, this.geometry.width * 0.25));
         this.geometry.height = this.placePlot(t, 0);
         this.heatGeometry = heatmapGeometry(this.heatmap, this.geometry.width, this.geometry.height, left, 24, 8);
-        this.resolveFocus();
-    }
-
-    /** Cells with a selected row behind them. */
-    private selectedCells(): Set<number> {
-        const out = new Set<number>();
-        const m = this.heatmap;
-        if (!m || this.selected.size === 0) return out;
-        m.cells.forEach((c, i) => {
-            for (let k = 0; k < c.members.length; k++) if (this.selected.has(c.members[k])) { out.add(i); return; }
-        });
-        return out;
+        this.behavior.resolveFocus();
     }
 
     /** Counts over the table's rows, computed once per table version (a million rows are not counted per frame). */
@@ -639,7 +574,7 @@ export class Visual implements IVisual {
             const ticks = timeTicks(this.viewport, width - this.geometry.labelWidth, mode);
             if (ctx) {
                 drawTimeline(ctx, t, layout, this.geometry, this.viewport, p, {
-                    selected: this.selected,
+                    selected: this.behavior.selected,
                     showLabels: this.settings.timeline.showLabels.value,
                     gridlines: this.settings.timeline.gridlines.value ? ticks : null,
                     durationLabel: (row) => this.formatter.duration(t.duration[row]),
@@ -660,7 +595,7 @@ export class Visual implements IVisual {
         } else if (this.heatmap && this.heatGeometry) {
             const m = this.heatmap;
             const scale = enumValue(this.settings.heatmap.colorScale) as ColorScale;
-            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, p, this.selectedCells(), scale);
+            if (ctx) drawHeatmap(ctx, m, this.heatGeometry, p, this.behavior.selectedCells(), scale);
             drawHeatmapAxes(this.labels, m, this.heatGeometry, (k) => this.columnLabel(k));
             this.legend.hidden = !showLegend;
             if (showLegend) {
@@ -678,9 +613,9 @@ export class Visual implements IVisual {
             delete this.root.dataset.lanes;
             this.root.setAttribute("aria-label", this.strings.get("Summary_Heatmap", this.formatter.count(m.rowLabels.length), this.formatter.count(m.columnKeys.length)));
         }
-        this.root.dataset.selected = String(this.selected.size);
+        this.root.dataset.selected = String(this.behavior.selected.size);
         this.showIssues(t);
-        this.placeFocusRing();
+        this.behavior.placeFocusRing();
     }
 
     /** "n rows ignored, m repaired", with one line per reason in its tooltip; hidden when nothing was. */
@@ -725,63 +660,10 @@ export class Visual implements IVisual {
         const n = this.failures.rows.length;
         this.nav.hidden = n === 0;
         if (n === 0) return;
-        const current = this.currentFailure();
+        const current = this.behavior.currentFailure();
         this.navLabel.textContent = current >= 0
             ? this.strings.get("Nav_Position", this.formatter.count(current + 1), this.formatter.count(n))
             : n === 1 ? this.strings.get("Nav_CountOne") : this.strings.get("Nav_Count", this.formatter.count(n));
-    }
-
-    /** Index in failures.rows of the failure the keyboard focus is on, or -1. */
-    private currentFailure(): number {
-        const item = this.focusedItem();
-        if (item < 0) return -1;
-        if (this.layout?.mode === "single") return this.failures.rows.indexOf(item);
-        // Bands: the first failure of the focused run.
-        return this.failures.lanesOfRows.indexOf(this.focusIndex);
-    }
-
-    /**
-     * Moves keyboard focus to the next (dir 1) or previous (-1) unhandled failure, scrolls its lane into view,
-     * opens its group when folded, and pans the time window to it when it is outside.
-     */
-    private jumpToFailure(dir: number): void {
-        const layout = this.layout, t = this.table;
-        const rows = this.failures.rows;
-        if (this.view !== "timeline" || !layout || !t || rows.length === 0) return;
-        const n = rows.length;
-        let k = this.currentFailure();
-        if (layout.mode === "bands" && k >= 0 && dir > 0) {
-            // Past the other failures of the same run.
-            while (k + 1 < n && this.failures.lanesOfRows[k + 1] === this.focusIndex) k++;
-        }
-        k = k < 0 ? (dir > 0 ? 0 : n - 1) : (k + dir + n) % n;
-        const row = rows[k];
-        let lane = layout.laneOfRow[row];
-        if (layout.mode === "single" && layout.laneKind[lane] !== LaneKind.Action) {
-            // Inside a folded group: unfold it so the failure gets a lane of its own.
-            this.collapsed.delete(layout.laneRef[lane]);
-            if (lane === 1) this.collapsed.delete(t.order[0]);
-            this.layout = this.makeLayout(t, false);
-            lane = this.layout.laneOfRow[row];
-        }
-        this.setFocus(lane);
-        this.scrollIntoView(lane);
-        const l = this.layout!;
-        const o = l.originOfRow(row), v = this.viewport;
-        const s0 = t.start[row] - o, s1 = t.end[row] - o;
-        if (s0 < v.t0 || s1 > v.t1) {
-            const w = v.t1 - v.t0;
-            const t0 = Math.max(-l.span * 0.01, Math.min(s0 - w * 0.2, l.span * 1.01 - w));
-            this.setViewport({ ...v, t0, t1: t0 + w });
-        }
-    }
-
-    private scrollIntoView(lane: number): void {
-        const top = lane * this.geometry.laneHeight;
-        const visible = this.geometry.height - this.geometry.axisHeight;
-        if (top < this.viewport.scrollY || top + this.geometry.laneHeight > this.viewport.scrollY + visible) {
-            this.viewport = { ...this.viewport, scrollY: this.clampScroll(top - visible / 2) };
-        }
     }
 
     private columnLabel(key: number): string {
@@ -796,202 +678,39 @@ export class Visual implements IVisual {
         }
     }
 
-    // ---- focus by identity ---------------------------------------------------------------------
+    // ---- what the behaviour may ask of the visual (see BehaviorHost) -------------------------------
 
-    /** The identity of what the focus index points at. */
-    private keyOfFocus(): FocusKey | null {
-        if (this.focusIndex < 0) return null;
-        if (this.view === "heatmap") {
-            const m = this.heatmap, c = m?.cells[this.focusIndex];
-            return m && c ? { kind: "cell", rowKey: m.rowKeys[c.row], colKey: m.columnKeys[c.col] } : null;
-        }
-        const l = this.layout;
-        if (!l || this.focusIndex >= l.laneCount) return null;
-        return { kind: "lane", laneKind: l.laneKind[this.focusIndex] as LaneKind, ref: l.laneRef[this.focusIndex] };
-    }
-
-    /** Finds the focused item again after the layout or the heatmap was rebuilt; drops it when it is gone. */
-    private resolveFocus(): void {
-        const key = this.focusKey;
-        this.focusIndex = -1;
-        if (!key) return;
-        if (key.kind === "cell" && this.view === "heatmap" && this.heatmap) {
-            const m = this.heatmap;
-            const r = m.rowKeys.indexOf(key.rowKey), c = m.columnKeys.indexOf(key.colKey);
-            if (r >= 0 && c >= 0) this.focusIndex = m.grid[r * m.columnKeys.length + c];
-        } else if (key.kind === "lane" && this.view === "timeline" && this.layout) {
-            this.focusIndex = findLane(this.layout, key.laneKind, key.ref);
-        }
-        if (this.focusIndex < 0) this.focusKey = null;
-    }
-
-    private setFocus(index: number): void {
-        this.focusIndex = index;
-        this.focusKey = this.keyOfFocus();
-    }
-
-    // ---- interaction -------------------------------------------------------------------------
-
-    /**
-     * Runs an event handler so that nothing escapes into the report: a failed click or key press leaves the
-     * visual as it was. The last message is kept on the root element for support (there is no rendering
-     * cycle to report it to).
-     */
-    private guard(fn: () => void): void {
-        try {
-            fn();
-        } catch (e) {
-            this.root.dataset.lastError = e instanceof Error ? e.message : String(e);
-        }
-    }
-
-    private bindEvents(): void {
-        const root = this.root;
-        const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void, opts?: AddEventListenerOptions): void =>
-            root.addEventListener(type, (e) => this.guard(() => fn(e)), opts);
-        on("click", (e) => this.onClick(e));
-        on("contextmenu", (e) => {
-            e.preventDefault();
-            const p = this.point(e);
-            this.showContextMenu(this.idsAt(p.x, p.y)[0], e.clientX, e.clientY);
-        });
-        on("pointermove", (e) => this.onPointerMove(e));
-        on("pointerleave", () => this.host.tooltipService.hide({ immediately: false, isTouchEvent: false }));
-        on("pointerdown", (e) => {
-            this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-            if (this.view === "timeline" && this.pointers.size === 2) {
-                this.drag = null;
-                this.pinch = { ...this.pinchGeometry(), v: this.viewport };
-            } else if (this.view === "timeline" && e.button === 0) this.drag = { x: e.clientX, y: e.clientY, v: this.viewport };
-        });
-        const release = (e: PointerEvent): void => {
-            this.pointers.delete(e.pointerId);
-            if (this.pointers.size < 2) this.pinch = null;
-            if (e.type !== "pointerup") this.drag = null;
+    /** What the behaviour reads of the current view. */
+    private scene(): Scene {
+        return {
+            view: this.view, table: this.table, layout: this.layout, heatmap: this.heatmap, heatGeometry: this.heatGeometry,
+            geometry: this.geometry, viewport: this.viewport, failures: this.failures,
         };
-        on("pointerup", (e) => { release(e); this.dragEnded = this.drag; this.drag = null; });
-        on("pointercancel", release);
-        on("wheel", (e) => this.onWheel(e), { passive: false });
-        on("keydown", (e) => this.onKey(e));
-        on("focus", () => { this.keyboardFocus = true; this.placeFocusRing(); });
-        on("blur", () => { this.keyboardFocus = false; this.placeFocusRing(); });
-        on("mousedown", () => { this.keyboardFocus = false; });
     }
 
-    /** A pointer position in the plot's coordinates (the legend strip may sit above it). */
-    private point(e: MouseEvent): { x: number; y: number } {
-        const r = this.plot.getBoundingClientRect();
-        return { x: e.clientX - r.left, y: e.clientY - r.top };
+    private idForRow(row: number): ISelectionId | null {
+        const table = this.dataView?.table;
+        return table ? this.host.createSelectionIdBuilder().withTable(table, row).createSelectionId() : null;
     }
 
-    /** Item under a point: an action row id (timeline) or a cell index (heatmap); -1 for empty space. */
-    public hitTest(x: number, y: number): number {
-        if (!this.table) return -1;
-        if (this.view === "timeline" && this.layout) return hitTestTimeline(this.table, this.layout, this.geometry, this.viewport, x, y);
-        if (this.heatmap && this.heatGeometry) return hitTestHeatmap(this.heatmap, this.heatGeometry, x, y);
-        return -1;
-    }
-
-    private idsAt(x: number, y: number): ISelectionId[] {
-        const hit = this.hitTest(x, y);
-        return hit < 0 ? [] : this.idsFor(hit);
-    }
-
-    private idForRow(row: number): ISelectionId {
-        return this.host.createSelectionIdBuilder().withTable(this.dataView!.table!, row).createSelectionId();
-    }
-
-    /** Rows behind an item: the action itself (timeline) or the rows of a cell (heatmap, capped). */
-    private rowsFor(item: number): number[] {
-        if (this.view === "timeline") return [item];
-        return Array.from(this.heatmap?.cells[item]?.members.subarray(0, MAX_IDS_PER_SELECTION) ?? []);
-    }
-
-    private idsFor(item: number): ISelectionId[] {
-        if (!this.table || !this.dataView?.table) return [];
-        return this.rowsFor(item).map((r) => this.idForRow(r));
-    }
-
-    /** False in hosts that show the visual read-only (e.g. some dashboards and exports). */
-    private get interactive(): boolean {
-        return this.host.hostCapabilities?.allowInteractions !== false;
-    }
-
-    private onClick(e: MouseEvent): void {
-        const drag = this.dragEnded;
-        this.dragEnded = null;
-        if (!this.interactive) return;
-        if (drag && (Math.abs(e.clientX - drag.x) > 3 || Math.abs(e.clientY - drag.y) > 3)) return;
-        const p = this.point(e);
-        const header = this.subflowHeaderAt(p.y);
-        if (header >= 0) {
-            this.toggleGroup(header);
-            return;
-        }
-        const hit = this.hitTest(p.x, p.y);
-        this.keyboardFocus = false;
-        if (hit < 0) {
-            this.clearSelection();
-            return;
-        }
-        this.selectItem(hit, e.ctrlKey || e.metaKey);
-    }
-
-    /** The subflow header lane at a height of the single-run timeline, or -1. */
-    private subflowHeaderAt(y: number): number {
-        const l = this.layout;
-        if (this.view !== "timeline" || !l || l.mode !== "single" || y < this.geometry.axisHeight) return -1;
-        const lane = Math.floor((y - this.geometry.axisHeight + this.viewport.scrollY) / this.geometry.laneHeight);
-        return lane >= 0 && lane < l.laneCount && l.laneKind[lane] === LaneKind.Subflow ? lane : -1;
-    }
-
-    /** Collapses or expands a subflow group; keyboard focus stays on its header. */
-    public toggleGroup(lane: number): void {
-        const l = this.layout;
-        const t = this.table;
-        if (!l || !t || lane < 0 || lane >= l.laneCount) return;
+    /** Folds or unfolds a subflow group and lays the lanes out again, keeping the scroll within them. */
+    private toggleGroup(lane: number): void {
+        const l = this.layout, t = this.table;
+        if (!l || !t) return;
         const first = l.laneRef[lane];
         if (this.collapsed.has(first)) this.collapsed.delete(first);
         else this.collapsed.add(first);
         this.layout = this.makeLayout(t, false);
-        this.resolveFocus();
-        this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY) };
-        this.draw();
+        this.viewport = { ...this.viewport, scrollY: clampScroll(this.layout, this.geometry, this.viewport.scrollY) };
     }
 
-    private selectItem(item: number, multi: boolean): void {
-        const t = this.table;
-        if (!t || !this.interactive) return;
-        const rows = this.rowsFor(item);
-        void this.selectionManager.select(this.idsFor(item), multi);
-        this.pendingSelection = null;
-        // Ctrl on something already selected takes it out, as the host does with its ids.
-        const already = multi && rows.some((r) => this.selected.has(r));
-        if (!multi) this.selected.clear();
-        for (const r of rows) {
-            if (already) this.selected.delete(r);
-            else this.selected.add(r);
-        }
-        this.draw();
-    }
-
-    private clearSelection(): void {
-        void this.selectionManager.clear();
-        this.pendingSelection = null;
-        this.selected.clear();
-        if (this.table) this.draw();
-    }
-
-    private showContextMenu(id: ISelectionId | undefined, x: number, y: number): void {
-        if (!this.interactive) return;
-        void this.selectionManager.showContextMenu(id ?? {}, { x, y });
-    }
-
-    /** Distance between two touch points and their centre, as time under the centre. */
-    private pinchGeometry(): { distance: number; centre: number } {
-        const [a, b] = Array.from(this.pointers.values());
-        const left = this.plot.getBoundingClientRect().left;
-        return { distance: Math.max(1, Math.abs(a.x - b.x)), centre: this.xToTime((a.x + b.x) / 2 - left) };
+    /** Unfolds the group a folded lane stands for (folding main folds the run: lane 1 unfolds that too). */
+    private unfold(lane: number): void {
+        const l = this.layout, t = this.table;
+        if (!l || !t) return;
+        this.collapsed.delete(l.laneRef[lane]);
+        if (lane === 1) this.collapsed.delete(t.order[0]);
+        this.layout = this.makeLayout(t, false);
     }
 
     private setViewport(v: TimelineViewport): void {
@@ -999,37 +718,8 @@ export class Visual implements IVisual {
         this.fullView = false;
     }
 
-    private onPointerMove(e: PointerEvent): void {
-        if (this.pointers.has(e.pointerId)) this.pointers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-        if (this.pinch && this.layout && this.pointers.size === 2) {
-            const { distance } = this.pinchGeometry();
-            this.setViewport(zoomViewport(this.pinch.v, this.pinch.centre, this.pinch.distance / distance, this.layout.span));
-            this.draw();
-            return;
-        }
-        if (this.drag && this.layout && (e.buttons & 1)) {
-            const msPerPx = (this.drag.v.t1 - this.drag.v.t0) / Math.max(1, this.geometry.width - this.geometry.labelWidth);
-            const v = panViewport(this.drag.v, (this.drag.x - e.clientX) * msPerPx, this.layout.span);
-            this.setViewport({ ...v, scrollY: this.clampScroll(this.drag.v.scrollY + (this.drag.y - e.clientY)) });
-            this.draw();
-            return;
-        }
-        const p = this.point(e);
-        const hit = this.hitTest(p.x, p.y);
-        if (hit < 0) {
-            this.host.tooltipService.hide({ immediately: false, isTouchEvent: false });
-            return;
-        }
-        this.host.tooltipService.show({
-            coordinates: [e.clientX, e.clientY],
-            isTouchEvent: e.pointerType === "touch",
-            dataItems: this.tooltipFor(hit),
-            identities: this.idsFor(hit).slice(0, 1),
-        });
-    }
-
-    /** Tooltip lines for an action row (timeline) or a cell (heatmap). */
-    public tooltipFor(item: number): VisualTooltipDataItem[] {
+    /** Tooltip lines for an action row (timeline) or a cell (heatmap); the behaviour shows them. */
+    private tooltipFor(item: number): VisualTooltipDataItem[] {
         const t = this.table;
         if (!t) return [];
         const f = this.formatter;
@@ -1086,173 +776,6 @@ export class Visual implements IVisual {
         });
         return out;
     }
-
-    private onWheel(e: WheelEvent): void {
-        if (this.view !== "timeline" || !this.layout) return;
-        e.preventDefault();
-        const p = this.point(e);
-        if (e.ctrlKey || e.metaKey) {
-            const at = this.xToTime(p.x);
-            this.setViewport(zoomViewport(this.viewport, at, e.deltaY > 0 ? 1.25 : 0.8, this.layout.span));
-        } else if (e.shiftKey) {
-            const msPerPx = (this.viewport.t1 - this.viewport.t0) / Math.max(1, this.geometry.width - this.geometry.labelWidth);
-            this.setViewport(panViewport(this.viewport, e.deltaY * msPerPx, this.layout.span));
-        } else {
-            this.viewport = { ...this.viewport, scrollY: this.clampScroll(this.viewport.scrollY + e.deltaY) };
-        }
-        this.draw();
-    }
-
-    private xToTime(x: number): number {
-        const g = this.geometry, v = this.viewport;
-        return v.t0 + ((x - g.labelWidth) / Math.max(1, g.width - g.labelWidth)) * (v.t1 - v.t0);
-    }
-
-    private clampScroll(y: number): number {
-        const total = (this.layout?.laneCount ?? 0) * this.geometry.laneHeight;
-        return Math.max(0, Math.min(y, total - (this.geometry.height - this.geometry.axisHeight)));
-    }
-
-    private onKey(e: KeyboardEvent): void {
-        if (!this.table) return;
-        this.keyboardFocus = true;
-        const layout = this.view === "timeline" ? this.layout : null;
-        const count = layout ? layout.laneCount : this.heatmap?.cells.length ?? 0;
-        let handled = true;
-        switch (e.key) {
-            case "+": case "=":
-                if (layout) this.setViewport(zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 0.5, layout.span));
-                break;
-            case "-": case "_":
-                if (layout) this.setViewport(zoomViewport(this.viewport, (this.viewport.t0 + this.viewport.t1) / 2, 2, layout.span));
-                break;
-            case "ArrowLeft": case "ArrowRight": {
-                const dir = e.key === "ArrowLeft" ? -1 : 1;
-                if (layout) this.setViewport(panViewport(this.viewport, dir * (this.viewport.t1 - this.viewport.t0) * 0.1, layout.span));
-                else this.moveFocus(dir, count);
-                break;
-            }
-            case "ArrowDown": case "ArrowUp": {
-                const dir = e.key === "ArrowUp" ? -1 : 1;
-                if (layout) this.moveFocus(dir, count);
-                else this.moveFocus(dir * Math.max(1, this.heatmap?.columnKeys.length ?? 1), count, true);
-                break;
-            }
-            case "Home":
-                if (layout) this.resetViewport();
-                break;
-            case "Enter": case " ": {
-                if (layout && layout.mode === "single" && this.focusIndex >= 0 && layout.laneKind[this.focusIndex] === LaneKind.Subflow) {
-                    this.toggleGroup(this.focusIndex);
-                    break;
-                }
-                const item = this.focusedItem();
-                if (item >= 0) this.selectItem(item, e.ctrlKey || e.metaKey);
-                break;
-            }
-            case "Escape":
-                this.clearSelection();
-                break;
-            case "F8": case "n": case "N":
-                if (layout) this.jumpToFailure(e.shiftKey || e.key === "N" ? -1 : 1);
-                break;
-            case "ContextMenu": {
-                const item = this.focusedItem();
-                const r = this.focusRing.getBoundingClientRect();
-                this.showContextMenu(item >= 0 ? this.idsFor(item)[0] : undefined, r.left, r.bottom);
-                break;
-            }
-            default:
-                handled = false;
-        }
-        if (handled) {
-            e.preventDefault();
-            this.draw();
-        }
-    }
-
-    /** Moves keyboard focus; in the heatmap, up/down jumps by a row of the grid. */
-    private moveFocus(delta: number, count: number, byGridRow = false): void {
-        if (count === 0) return;
-        if (this.view === "heatmap" && this.heatmap) {
-            const m = this.heatmap;
-            const cols = m.columnKeys.length;
-            const current = this.focusIndex >= 0 ? m.cells[this.focusIndex] : undefined;
-            let pos = current ? current.row * cols + current.col : -1;
-            // Walk the grid to the next non-empty cell in that direction.
-            for (let k = 0; k < m.grid.length; k++) {
-                pos = pos < 0 ? 0 : pos + delta;
-                if (pos < 0 || pos >= m.grid.length) return;
-                if (m.grid[pos] >= 0) { this.setFocus(m.grid[pos]); return; }
-                if (byGridRow && k > m.rowLabels.length) return;
-            }
-            return;
-        }
-        const layout = this.layout;
-        if (!layout) return;
-        let lane = this.focusIndex < 0 ? (delta > 0 ? -1 : layout.laneCount) : this.focusIndex;
-        do lane += delta; while (lane >= 0 && lane < layout.laneCount && layout.mode === "single" && layout.laneKind[lane] === LaneKind.Run);
-        if (lane < 0 || lane >= layout.laneCount) return;
-        this.setFocus(lane);
-        this.scrollIntoView(lane);
-    }
-
-    /** The item the keyboard focus is on: an action row (timeline) or a cell (heatmap). */
-    public focusedItem(): number {
-        if (this.focusIndex < 0) return -1;
-        if (this.view === "heatmap") return this.heatmap && this.focusIndex < this.heatmap.cells.length ? this.focusIndex : -1;
-        const layout = this.layout, t = this.table;
-        if (!layout || !t || this.focusIndex >= layout.laneCount) return -1;
-        if (layout.mode === "single") return layout.laneKind[this.focusIndex] === LaneKind.Action ? layout.laneRef[this.focusIndex] : -1;
-        const [from, to] = layout.bandRows(this.focusIndex);
-        if (to <= from) return -1;
-        // A band stands for its run: pick the slowest action so Enter selects something meaningful.
-        let best = t.order[from];
-        for (let k = from; k < to; k++) if (t.duration[t.order[k]] > t.duration[best]) best = t.order[k];
-        return best;
-    }
-
-    private placeFocusRing(): void {
-        const ring = this.focusRing;
-        const item = this.focusedItem();
-        const l = this.layout;
-        if (this.keyboardFocus && this.view === "timeline" && l?.mode === "single" && this.focusIndex >= 0 && this.focusIndex < l.laneCount && l.laneKind[this.focusIndex] === LaneKind.Subflow) {
-            // A subflow header: the ring spans the lane; Enter collapses or expands it.
-            Object.assign(ring.style, { display: "block", left: "0px", width: `${this.geometry.width}px`, top: `${laneTop(this.geometry, this.viewport, this.focusIndex)}px`, height: `${this.geometry.laneHeight}px` });
-            this.status.textContent = `${this.strings.get("Role_Subflow")}: ${l.laneLabel(this.focusIndex)}`;
-            return;
-        }
-        if (!this.keyboardFocus || item < 0 || !this.table) {
-            ring.style.display = "none";
-            this.root.removeAttribute("aria-activedescendant");
-            return;
-        }
-        let x = 0, y = 0, w = 0, h = 0;
-        if (this.view === "timeline" && this.layout) {
-            const g = this.geometry, v = this.viewport, t = this.table;
-            const o = this.layout.originOfRow(item);
-            y = laneTop(g, v, this.focusIndex);
-            h = g.laneHeight;
-            x = this.layout.mode === "single" ? Math.max(g.labelWidth, timeToX(g, v, t.start[item] - o)) - 2 : g.labelWidth;
-            w = this.layout.mode === "single" ? Math.max(4, Math.min(g.width, timeToX(g, v, t.end[item] - o)) - x + 2) : g.width - g.labelWidth;
-        } else if (this.heatmap && this.heatGeometry) {
-            const c = this.heatmap.cells[item], g = this.heatGeometry;
-            x = g.left + c.col * g.cellWidth; y = g.top + c.row * g.cellHeight; w = g.cellWidth; h = g.cellHeight;
-        }
-        ring.style.display = "block";
-        ring.style.left = `${x}px`;
-        ring.style.top = `${y}px`;
-        ring.style.width = `${w}px`;
-        ring.style.height = `${h}px`;
-        ring.style.outlineColor = this.palette.highContrast ? this.palette.selection : "";
-        this.status.textContent = this.tooltipFor(item).map((i) => `${i.displayName}: ${i.value}`).join(", ");
-    }
-}
-
-/** A stable text key of a selection id, to find it again among the rows of a later update. */
-function selectionKey(id: ISelectionId): string {
-    const withKey = id as ISelectionId & { getKey?: () => string };
-    return withKey.getKey ? withKey.getKey() : JSON.stringify(id.getSelector());
 }
 
 /**
@@ -1278,14 +801,4 @@ function sameRow(x: powerbi.DataViewTableRow, y: powerbi.DataViewTableRow): bool
         return false;
     }
     return true;
-}
-
-/** The lane of a kind showing a reference (an action row, a group's first row, a run code), or -1. */
-function findLane(l: TimelineLayout, kind: LaneKind, ref: number): number {
-    if (kind === LaneKind.Action) {
-        const lane = ref < l.laneOfRow.length ? l.laneOfRow[ref] : -1;
-        return lane >= 0 && l.laneKind[lane] === LaneKind.Action ? lane : -1;
-    }
-    for (let lane = 0; lane < l.laneCount; lane++) if (l.laneKind[lane] === kind && l.laneRef[lane] === ref) return lane;
-    return -1;
 }

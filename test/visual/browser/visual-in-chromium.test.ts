@@ -269,10 +269,10 @@ describe("packaged visual in Chromium", () => {
         })(${JSON.stringify({ all, sizes, objects })})`) as Promise<Record<string, string>>;
     }
 
-    /** A point (page coordinates) on the bar of a row id, found through the visual's own hit test. */
+    /** A point (page coordinates) on the bar of a row id, found through the visual's own hit test (its behaviour's). */
     async function pointOnRow(row: number): Promise<{ x: number; y: number } | null> {
         return page.evaluate((row) => {
-            const v = (window as unknown as { __visual: { hitTest: (x: number, y: number) => number } }).__visual;
+            const v = (window as unknown as { __visual: { behavior: { hitTest: (x: number, y: number) => number } } }).__visual.behavior;
             const plot = document.querySelector(".padlens-plot")!.getBoundingClientRect();
             // The middle of the hit area (hits reach a few px past a thin bar).
             const xs: number[] = [], ys: number[] = [];

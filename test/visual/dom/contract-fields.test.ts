@@ -286,14 +286,14 @@ describe("padlens visual with the contract's new fields", () => {
         const h = harness();
         h.update(tableDataView(handledRun(), contractRoles));
         expect(h.root.dataset.view).toBe("timeline");
-        const click = h.visual.tooltipFor(1);
+        const click = h.visual.behavior.tooltipFor(1);
         expect(click).toContainEqual({ displayName: "Status", value: "Failed (handled)" });
         expect(click).toContainEqual({ displayName: "Module", value: "UIAutomation" });
         expect(click).toContainEqual({ displayName: "Error", value: "Element not found" });
-        expect(h.visual.tooltipFor(3)).toContainEqual({ displayName: "Status", value: "Failed" });
+        expect(h.visual.behavior.tooltipFor(3)).toContainEqual({ displayName: "Status", value: "Failed" });
         // Without the Module field, no Module line.
         h.update(tableDataView(handledRun(), contractRoles.filter((r) => r !== "module")));
-        expect(h.visual.tooltipFor(1).map((i) => i.displayName)).not.toContain("Module");
+        expect(h.visual.behavior.tooltipFor(1).map((i) => i.displayName)).not.toContain("Module");
     });
 
     it("counts only unhandled failures as failed, and names the handled ones", () => {
@@ -335,15 +335,15 @@ describe("padlens visual with the contract's new fields", () => {
         const rows = [...handledRun(), ...handledRun().map((r) => ({ ...r, run: "s", start: new Date((r.start as Date).getTime() + 1000), end: new Date((r.end as Date).getTime() + 1000) }))];
         h.update(tableDataView(rows, contractRoles, { heatmap: { rows: "flow", measure: "failureRate" } }));
         expect(h.root.dataset.view).toBe("heatmap");
-        const items = h.visual.tooltipFor(0);
+        const items = h.visual.behavior.tooltipFor(0);
         expect(items).toContainEqual(expect.objectContaining({ displayName: "Failure rate", value: "25%" }));
         expect(items).toContainEqual({ displayName: "Failures", value: "2" });
         expect(items).toContainEqual({ displayName: "Handled failures", value: "2" });
         h.update(tableDataView(rows, contractRoles, { heatmap: { rows: "flow", measure: "failureRate", includeHandledFailures: true } }));
-        expect(h.visual.tooltipFor(0)).toContainEqual(expect.objectContaining({ displayName: "Failure rate", value: "50%" }));
+        expect(h.visual.behavior.tooltipFor(0)).toContainEqual(expect.objectContaining({ displayName: "Failure rate", value: "50%" }));
         // Unknown which failures were handled: no Handled failures line.
         h.update(tableDataView(rows, contractRoles.filter((r) => r !== "insideErrorHandling"), { heatmap: { rows: "flow", measure: "failureRate" } }));
-        expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("Handled failures");
+        expect(h.visual.behavior.tooltipFor(0).map((i) => i.displayName)).not.toContain("Handled failures");
     });
 
     it("drops rows with no start without squashing the timeline, and counts them", () => {
@@ -361,7 +361,7 @@ describe("padlens visual with the contract's new fields", () => {
         const rows = handledRun().map((r, i) => (i === 2 ? { ...r, end: null, durationMs: null } : r));
         h.update(tableDataView(rows, contractRoles));
         expect(h.root.dataset.openEnded).toBe("1");
-        expect(h.visual.tooltipFor(2)).toContainEqual({ displayName: "Duration", value: "End unknown" });
+        expect(h.visual.behavior.tooltipFor(2)).toContainEqual({ displayName: "Duration", value: "End unknown" });
         const top = h.barTop(2);
         const dashed = h.rec.calls.filter((c) => c.op === "moveTo" && c.dash.length > 0 && Math.abs(c.args[1] - (top + 0.75)) < 1);
         expect(dashed).toHaveLength(1);

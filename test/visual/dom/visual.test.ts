@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createVisualHost } from "powerbi-visuals-utils-testutils";
 import { Visual } from "../../../visual/src/visual.js";
 import { ActionRow, Role, hourlyRoles, runRows, tableDataView } from "./helpers.js";
-import { ActionTable, text } from "../../../visual/src/model/actionTable.js";
+import { ActionTable } from "../../../visual/src/model/actionTable.js";
 
 import IVisualHost = powerbi.extensibility.visual.IVisualHost;
 import DataView = powerbi.DataView;
@@ -56,10 +56,15 @@ function mouse(type: string, x: number, y: number, extra: MouseEventInit = {}): 
     return new MouseEvent(type, { clientX: x, clientY: y, bubbles: true, cancelable: true, ...extra });
 }
 
+/** The action name of a row, as its tooltip shows it. */
+function actionOf(visual: Visual, row: number): string {
+    return String(visual.behavior.tooltipFor(row).find((i) => i.displayName === "Action")?.value ?? "");
+}
+
 /** A point on the bar of the k-th action of a single run laid out with default settings. */
 function pointOnAction(h: Harness, row: number): { x: number; y: number } {
     for (let y = 23; y < 400; y += 4) {
-        for (let x = 200; x < 800; x += 2) if (h.visual.hitTest(x, y) === row) return { x, y };
+        for (let x = 200; x < 800; x += 2) if (h.visual.behavior.hitTest(x, y) === row) return { x, y };
     }
     throw new Error(`action ${row} not on screen`);
 }
@@ -121,7 +126,7 @@ describe("padlens visual", () => {
     it("selects an action on click, adds with Ctrl-click, and clears on empty space", () => {
         const h = harness();
         h.update(tableDataView(runRows("r", 4)));
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const select = vi.spyOn(sm, "select");
         const clear = vi.spyOn(sm, "clear");
         const p1 = pointOnAction(h, 1);
@@ -138,7 +143,7 @@ describe("padlens visual", () => {
         const h = harness();
         Object.defineProperty(h.host, "hostCapabilities", { value: { allowInteractions: false }, configurable: true });
         h.update(tableDataView(runRows("r", 4)));
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const select = vi.spyOn(sm, "select");
         const p = pointOnAction(h, 1);
         h.root.dispatchEvent(mouse("click", p.x, p.y));
@@ -149,7 +154,7 @@ describe("padlens visual", () => {
         const h = harness();
         const rows = [...runRows("a", 2), ...runRows("b", 2)];
         h.update(tableDataView(rows));
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const select = vi.spyOn(sm, "select");
         h.root.focus();
         h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
@@ -162,7 +167,7 @@ describe("padlens visual", () => {
     it("opens the context menu on a data point and on empty space", () => {
         const h = harness();
         h.update(tableDataView(runRows("r", 3)));
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const menu = vi.spyOn(sm, "showContextMenu");
         const p = pointOnAction(h, 0);
         h.root.dispatchEvent(mouse("contextmenu", p.x, p.y));
@@ -197,8 +202,8 @@ describe("padlens visual", () => {
         const p = pointOnAction(h, 1);
         h.root.dispatchEvent(new PointerEvent("pointermove", { clientX: p.x, clientY: p.y, bubbles: true }));
         expect(show.mock.calls[0][0].dataItems).toContainEqual({ displayName: "Above p95", value: "400 ms" });
-        expect(h.visual.tooltipFor(0)).toContainEqual({ displayName: "Action p95 (ms)", value: "50 ms" });
-        expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("Above p95");
+        expect(h.visual.behavior.tooltipFor(0)).toContainEqual({ displayName: "Action p95 (ms)", value: "50 ms" });
+        expect(h.visual.behavior.tooltipFor(0).map((i) => i.displayName)).not.toContain("Above p95");
     });
 
     it("shows pre-aggregated hourly rows as a heatmap of executions, flagging combined percentiles as approximate", () => {
@@ -212,7 +217,7 @@ describe("padlens visual", () => {
         h.update(tableDataView(hourly, hourlyRoles));
         expect(h.root.dataset.view).toBe("heatmap");
         expect(h.root.dataset.cells).toBe("1");
-        const items = h.visual.tooltipFor(0);
+        const items = h.visual.behavior.tooltipFor(0);
         // The tooltip names the measure, and gives the failure rate too.
         expect(items[0]).toMatchObject({ displayName: "p95 duration", value: "≈ 1.25 s", header: "Export · 09" });
         expect(items).toContainEqual({ displayName: "Executions", value: "40" });
@@ -220,8 +225,8 @@ describe("padlens visual", () => {
         expect(items).toContainEqual({ displayName: "Failure rate", value: "2.5%" });
         expect(items).toContainEqual({ displayName: "≈", value: "Approximate: executions-weighted mean of 2 pre-aggregated percentiles" });
         h.update(tableDataView(hourly, hourlyRoles, { heatmap: { measure: "count" } }));
-        expect(h.visual.tooltipFor(0)[0].value).toBe("40");
-        expect(h.visual.tooltipFor(0).map((i) => i.displayName)).not.toContain("≈");
+        expect(h.visual.behavior.tooltipFor(0)[0].value).toBe("40");
+        expect(h.visual.behavior.tooltipFor(0).map((i) => i.displayName)).not.toContain("≈");
     });
 
     it("adds the fields of the Tooltips well to an action's tooltip", () => {
@@ -231,14 +236,14 @@ describe("padlens visual", () => {
         dv.table!.columns.push(col as never);
         dv.table!.rows!.forEach((r, i) => r.push(i === 0 ? 1234.5 : (null as unknown as number)));
         h.update(dv);
-        expect(h.visual.tooltipFor(0)).toContainEqual({ displayName: "Robot cost", value: "1,234.5" });
-        expect(h.visual.tooltipFor(1).map((i) => i.displayName)).not.toContain("Robot cost");
+        expect(h.visual.behavior.tooltipFor(0)).toContainEqual({ displayName: "Robot cost", value: "1,234.5" });
+        expect(h.visual.behavior.tooltipFor(1).map((i) => i.displayName)).not.toContain("Robot cost");
     });
 
     it("formats numbers and dates by the report locale", () => {
         const h = harness({ locale: "de-DE" });
         h.update(tableDataView(runRows("r", 2, undefined, -1, [1234.5, 20])));
-        const items = h.visual.tooltipFor(0);
+        const items = h.visual.behavior.tooltipFor(0);
         expect(items).toContainEqual({ displayName: "Duration", value: "1,235 s" });
         expect(items.find((i) => i.displayName === "Start")!.value).toMatch(/05\.01\.2026/);
     });
@@ -253,16 +258,16 @@ describe("padlens visual", () => {
         expect(ring.style.display).toBe("block");
         expect(h.root.querySelector(".padlens-status")!.textContent).toBe("Subflow: Main");
         key("ArrowDown");
-        expect(h.visual.focusedItem()).toBe(0);
+        expect(h.visual.behavior.focusedItem()).toBe(0);
         // Lanes: run, Main, a0, a1, Export, a2, a3.
         key("ArrowDown"); key("ArrowDown"); key("ArrowDown");
-        expect(h.visual.focusedItem()).toBe(2);
+        expect(h.visual.behavior.focusedItem()).toBe(2);
         expect(h.root.querySelector(".padlens-status")!.textContent).toContain("Action 2");
         const ticksBefore = Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent);
         h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "+", bubbles: true }));
         const ticksAfter = Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent);
         expect(ticksAfter).not.toEqual(ticksBefore);
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const select = vi.spyOn(sm, "select");
         h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
         expect(select).toHaveBeenCalledWith([expect.objectContaining({ key: "row2" })], false);
@@ -298,7 +303,7 @@ describe("padlens visual", () => {
         h.root.dispatchEvent(pe("pointerup", 1, 400));
         expect(ticks()).not.toEqual(before);
 
-        const sm = (h.visual as unknown as { selectionManager: powerbi.extensibility.ISelectionManager }).selectionManager;
+        const sm = h.host.createSelectionManager();
         const select = vi.spyOn(sm, "select");
         const clear = vi.spyOn(sm, "clear");
         const p = pointOnAction(h, 1);
@@ -336,10 +341,7 @@ describe("padlens visual", () => {
         }
         const send = (h: Harness, s: { dv: DataView; operationKind: number }, type = 2): void =>
             h.visual.update({ dataViews: [s.dv], viewport, type, operationKind: s.operationKind } as never);
-        const selectedActions = (h: Harness): string[] => {
-            const v = h.visual as unknown as { selected: Set<number>; table: ActionTable };
-            return Array.from(v.selected, (row) => text(v.table.action, row)).sort();
-        };
+        const selectedActions = (h: Harness): string[] => Array.from(h.visual.behavior.selected, (row) => actionOf(h.visual, row)).sort();
         // One run whose DataView rows arrive out of time order: the second segment holds its earlier actions.
         const run = runRows("r", 12);
         const shuffled = [...run.slice(6), ...run.slice(0, 6)];
@@ -371,7 +373,7 @@ describe("padlens visual", () => {
             h.root.focus();
             const key = (k: string): void => { h.root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true })); };
             key("ArrowDown"); key("ArrowDown");
-            expect(h.visual.focusedItem()).toBe(0);
+            expect(h.visual.behavior.focusedItem()).toBe(0);
             key("Enter");
             key("+");
             // The zoomed window in clock time (the axis is relative to the run's start, which later segments move).
@@ -394,7 +396,7 @@ describe("padlens visual", () => {
             expect(selectedActions(h)).toEqual(["Action 6"]);
             expect(windowOf()).toEqual(zoomed);
             // Focus stayed on the same action although a "Main" group of six lanes now comes before it.
-            expect(text((h.visual as unknown as { table: ActionTable }).table.action, h.visual.focusedItem())).toBe("Action 6");
+            expect(actionOf(h.visual, h.visual.behavior.focusedItem())).toBe("Action 6");
             send(h, last, 4);
             expect(fetch).toHaveBeenCalledTimes(2);
         });
@@ -463,9 +465,9 @@ describe("padlens visual", () => {
             const element = document.createElement("div");
             const reopened = new Visual({ element, host: h.host } as never);
             reopened.update({ dataViews: [first.dv], viewport, type: 2, operationKind: 0 } as never);
-            expect((reopened as unknown as { selected: Set<number> }).selected.size).toBe(0);
+            expect(reopened.behavior.selected.size).toBe(0);
             reopened.update({ dataViews: [last.dv], viewport, type: 2, operationKind: 1 } as never);
-            expect(Array.from((reopened as unknown as { selected: Set<number> }).selected)).toEqual([9]);
+            expect(Array.from(reopened.behavior.selected)).toEqual([9]);
             expect(element.querySelector<HTMLElement>(".padlens-root")!.dataset.selected).toBe("1");
         });
 
@@ -479,17 +481,17 @@ describe("padlens visual", () => {
             h.root.focus();
             h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
             h.root.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
-            const m = (): { cells: { members: Int32Array }[]; rowLabels: string[] } => (h.visual as unknown as { heatmap: { cells: { members: Int32Array }[]; rowLabels: string[] } }).heatmap;
-            const focused = h.visual.focusedItem();
-            const label = m().rowLabels[(m().cells[focused] as unknown as { row: number }).row];
+            // A cell's row label heads its tooltip ("row · column"); its count says how many actions are behind it.
+            const rowLabel = (cell: number): string => (h.visual.behavior.tooltipFor(cell)[0].header ?? "").split(" · ")[0];
+            const label = rowLabel(h.visual.behavior.focusedItem());
             send(h, last);
-            const cellsSelected = (h.visual as unknown as { selectedCells: () => Set<number> }).selectedCells();
+            const cellsSelected = h.visual.behavior.selectedCells();
             expect(cellsSelected.size).toBe(1);
-            const cell = m().cells[[...cellsSelected][0]] as unknown as { row: number; members: Int32Array };
-            expect(m().rowLabels[cell.row]).toBe(label);
-            expect(cell.members.length).toBe(6);
+            const cell = [...cellsSelected][0];
+            expect(rowLabel(cell)).toBe(label);
+            expect(h.visual.behavior.tooltipFor(cell)).toContainEqual({ displayName: "Actions", value: "6" });
             // Focus is still on that cell.
-            expect(h.visual.focusedItem()).toBe([...cellsSelected][0]);
+            expect(h.visual.behavior.focusedItem()).toBe([...cellsSelected][0]);
         });
     });
 
@@ -506,28 +508,28 @@ describe("padlens visual", () => {
             expect(nav.textContent).toContain("3 failures");
             h.root.focus();
             key(h, "F8");
-            expect(text((h.visual as unknown as { table: ActionTable }).table.action, h.visual.focusedItem())).toBe("Action 10");
+            expect(actionOf(h.visual, h.visual.behavior.focusedItem())).toBe("Action 10");
             expect(nav.textContent).toContain("Failure 1 of 3");
             key(h, "F8");
-            expect(h.visual.focusedItem()).toBe(70);
+            expect(h.visual.behavior.focusedItem()).toBe(70);
             // Lane 73 (run, Main, 60 actions, Export, ...) is far below the first screen: it was scrolled to.
             const v = h.visual as unknown as { viewport: { scrollY: number }; layout: { laneOfRow: Int32Array } };
             const laneTop = v.layout.laneOfRow[70] * 16 - v.viewport.scrollY;
             expect(laneTop).toBeGreaterThanOrEqual(0);
             expect(laneTop).toBeLessThan(400 - 22 - 16);
             key(h, "F8", { shiftKey: true });
-            expect(h.visual.focusedItem()).toBe(10);
+            expect(h.visual.behavior.focusedItem()).toBe(10);
             key(h, "F8", { shiftKey: true });
-            expect(h.visual.focusedItem()).toBe(110);
+            expect(h.visual.behavior.focusedItem()).toBe(110);
             // The ▶ button does the same; a folded group opens to show its failure.
             const exportHeader = (h.visual as unknown as { layout: { laneOfRow: Int32Array } }).layout.laneOfRow[60] - 1;
-            h.visual.toggleGroup(exportHeader);
+            h.visual.behavior.toggleGroup(exportHeader);
             expect(h.root.dataset.lanes).toBe(String(2 + 60 + 1));
             nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
-            expect(h.visual.focusedItem()).toBe(10);
+            expect(h.visual.behavior.focusedItem()).toBe(10);
             nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
             nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
-            expect(h.visual.focusedItem()).toBe(110);
+            expect(h.visual.behavior.focusedItem()).toBe(110);
             expect(h.root.dataset.lanes).toBe(String(2 + 120 + 1));
         });
 
@@ -541,7 +543,7 @@ describe("padlens visual", () => {
             expect(headers()).toEqual(["main", "Login", "Export"]);
             expect(h.root.dataset.lanes).toBe(String(1 + 3 + 9));
             const login = Array.from({ length: layout().laneCount }, (_, l) => l).find((l) => layout().laneLabel(l) === "Login")!;
-            h.visual.toggleGroup(login);
+            h.visual.behavior.toggleGroup(login);
             expect(layout().laneCollapsed[login]).toBe(1);
             expect(layout().groupRows(login)).toEqual([3, 5]);
             expect(h.root.dataset.lanes).toBe(String(1 + 3 + 7));
@@ -654,12 +656,12 @@ describe("padlens visual", () => {
                 h.update(tableDataView(several));
                 h.root.focus();
                 key("ArrowRight"); key("ArrowRight"); key("ArrowDown");
-                expect(h.visual.focusedItem()).toBeGreaterThanOrEqual(0);
+                expect(h.visual.behavior.focusedItem()).toBeGreaterThanOrEqual(0);
                 // Columns change under the focused cell: the focus goes, keys keep working.
                 h.update(tableDataView(several, undefined, { heatmap: { columns: "machine" } }));
-                expect(h.visual.focusedItem()).toBe(-1);
+                expect(h.visual.behavior.focusedItem()).toBe(-1);
                 key("Enter"); key("ArrowDown"); key("Enter");
-                expect(h.visual.focusedItem()).toBeGreaterThanOrEqual(0);
+                expect(h.visual.behavior.focusedItem()).toBeGreaterThanOrEqual(0);
                 h.visual.update({ dataViews: [tableDataView(runRows("r", 4))], viewport: { width: 0, height: 0 }, type: 2 } as never);
                 key("ArrowDown"); key("ArrowDown"); key("Enter"); key("+"); key("Home");
                 h.root.dispatchEvent(mouse("click", 0, 0));

@@ -257,3 +257,46 @@ export function panViewport(v: TimelineViewport, deltaMs: number, span: number):
     const t0 = Math.max(-span * 0.01, Math.min(v.t0 + deltaMs, span * 1.01 - width));
     return { ...v, t0, t1: t0 + width };
 }
+
+/** Time (ms relative to the origin) at a horizontal position of the plot. */
+export function xToTime(g: TimelineGeometry, v: TimelineViewport, x: number): number {
+    return v.t0 + ((x - g.labelWidth) / Math.max(1, g.width - g.labelWidth)) * (v.t1 - v.t0);
+}
+
+/** A lane scroll position kept within the lanes: never above the first, never past the last screenful. */
+export function clampScroll(layout: TimelineLayout | null, g: TimelineGeometry, y: number): number {
+    const total = (layout?.laneCount ?? 0) * g.laneHeight;
+    return Math.max(0, Math.min(y, total - (g.height - g.axisHeight)));
+}
+
+/** The lane of a kind showing a reference (an action row, a group's first row, a run code), or -1. */
+export function findLane(l: TimelineLayout, kind: LaneKind, ref: number): number {
+    if (kind === LaneKind.Action) {
+        const lane = ref < l.laneOfRow.length ? l.laneOfRow[ref] : -1;
+        return lane >= 0 && l.laneKind[lane] === LaneKind.Action ? lane : -1;
+    }
+    for (let lane = 0; lane < l.laneCount; lane++) if (l.laneKind[lane] === kind && l.laneRef[lane] === ref) return lane;
+    return -1;
+}
+
+/** Unhandled failures in reading order (lane, then time), with their lanes, for navigation and the scrollbar. */
+export interface Failures {
+    rows: Int32Array;
+    /** Lane of each entry of `rows`. */
+    lanesOfRows: Int32Array;
+    /** Distinct lanes holding a failure, ascending. */
+    lanes: Int32Array;
+}
+
+export function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
+    const rows: number[] = [];
+    for (let k = 0; k < t.count; k++) {
+        const i = t.order[k];
+        if (t.failed[i] && !t.handled[i] && layout.laneOfRow[i] >= 0) rows.push(i);
+    }
+    // Bands may be ordered other than by run: lane first, then time (positions are by time within a run).
+    if (layout.mode === "bands") rows.sort((a, b) => layout.laneOfRow[a] - layout.laneOfRow[b] || t.position[a] - t.position[b]);
+    const lanesOfRows = Int32Array.from(rows, (r) => layout.laneOfRow[r]);
+    const lanes = Int32Array.from(new Set(lanesOfRows)).sort();
+    return { rows: Int32Array.from(rows), lanesOfRows, lanes };
+}
