@@ -7,7 +7,7 @@
  *
  * The demo calls writeReportPreview() after writeReportProject(): one PNG per page's visual, next to its own.
  */
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlString } from "../../pipeline/load/duckdb.js";
@@ -15,7 +15,7 @@ import { TABLES, type DuckType, type TableName } from "../../pipeline/load/schem
 import { parquetTable } from "../../pipeline/serve/parquet-source.js";
 import { takeScreenshots } from "../../demo/preview/screenshots.js";
 import { readPbiviz, type PbivizContent } from "../../demo/preview/pbiviz-package.js";
-import { reportSourceDir } from "./report-dir.js";
+import { renderScenePage } from "../../demo/preview/scene-page.js";
 import { PADLENS_VISUALS, PAGES, type Field, type PadlensVisual } from "./report-pages.js";
 
 type RoleType = "text" | "integer" | "numeric" | "bool" | "dateTime" | "localDateTime";
@@ -113,10 +113,6 @@ export async function buildReportScenes(con: DuckDBConnection, out: string): Pro
     return scenes;
 }
 
-/** JSON that is safe inside a <script> element whatever the data says. */
-const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, "\\u003c");
-const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
-
 /** Size of a page's padlens visual in the preview: the visual container's size on the page. */
 function sceneSize(id: string): { width: number; height: number } {
     const visual = PADLENS_VISUALS.find((v) => id === `report-${v.page}-${v.name}`)!;
@@ -126,69 +122,9 @@ function sceneSize(id: string): { width: number; height: number } {
 
 /** A self-contained page rendering each scene with the packaged visual and the stand-in host; no network. */
 export async function renderReportPreviewHtml(visual: PbivizContent, scenes: ReportScene[]): Promise<string> {
-    const fakeHost = await readFile(path.join(path.dirname(reportSourceDir()), "demo", "preview", "fake-host.js"), "utf8");
-    const sections = scenes
-        .map((s) => {
-            const size = sceneSize(s.id);
-            return `<section><h2>${escapeHtml(s.title)}</h2><p>${escapeHtml(s.description)} (${s.rows.length.toLocaleString("en-US")} rows)</p>
-<div class="scene" id="scene-${escapeHtml(s.id)}" style="width:${size.width}px;height:${size.height}px"></div></section>`;
-        })
-        .join("\n");
-    return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>padlens report pages</title>
-<style>
-body { font-family: "Segoe UI", system-ui, sans-serif; margin: 24px; color: #252423; background: #f3f2f1; }
-section { background: #fff; margin: 0 0 24px; padding: 12px 16px 16px; box-shadow: 0 1px 3px rgba(0,0,0,.12); width: fit-content; }
-h2 { font-size: 18px; margin: 4px 0; font-weight: 600; } p { margin: 0 0 8px; color: #605e5c; }
-.scene { position: relative; overflow: hidden; }
-</style>
-<style>${visual.css}</style>
-</head><body>
-<h1>padlens report: the padlens visual of each page</h1>
-${sections}
-<script>${fakeHost}</script>
-<script>window.powerbi = window.powerbi || { visuals: { plugins: {} } };</script>
-<script>${visual.js.replace(/<\/script/gi, "<\\/script")}</script>
-<script type="application/json" id="scenes">${scriptJson({ guid: visual.guid, scenes })}</script>
-<script>
-(function () {
-    var spec = JSON.parse(document.getElementById("scenes").textContent);
-    var plugin = window.powerbi.visuals.plugins[spec.guid];
-    window.padlensPreview = { hosts: {}, errors: [] };
-    var types = {
-        text: { text: true }, integer: { numeric: true, integer: true }, numeric: { numeric: true }, bool: { bool: true },
-        dateTime: { dateTime: true }, localDateTime: { dateTime: true }
-    };
-    spec.scenes.forEach(function (scene) {
-        var element = document.getElementById("scene-" + scene.id);
-        try {
-            var host = window.padlensFakeHost("en-US");
-            window.padlensPreview.hosts[scene.id] = host;
-            var visual = plugin.create({ element: element, host: host });
-            var columns = scene.roles.map(function (r, i) {
-                var roles = {}; roles[r.role] = true;
-                return { displayName: r.column.split(".")[1], queryName: r.column, index: i, roles: roles, type: types[r.type] };
-            });
-            // Wall-clock times carry no zone: parsed as the viewer's local time, as Power BI shows a datetime column.
-            var rows = scene.rows.map(function (row) {
-                return row.map(function (v, i) { var t = scene.roles[i].type; return (t === "dateTime" || t === "localDateTime") && v !== null ? new Date(v) : v; });
-            });
-            var objects = {};
-            Object.keys(scene.objects).forEach(function (o) { objects[o] = scene.objects[o]; });
-            var dataView = { metadata: { columns: columns, objects: objects }, table: { columns: columns, rows: rows } };
-            visual.update({ dataViews: [dataView], viewport: { width: element.clientWidth, height: element.clientHeight }, type: 2, operationKind: 0 });
-            var failed = host.events.filter(function (e) { return e.indexOf("failed:") === 0; });
-            if (failed.length) throw new Error("the visual reported " + failed.join("; "));
-        } catch (e) {
-            window.padlensPreview.errors.push(scene.id + ": " + (e && e.stack || e));
-            console.error(e);
-        }
-    });
-    window.padlensPreview.done = true;
-})();
-</script>
-</body></html>
-`;
+    return renderScenePage(visual, "padlens report: the padlens visual of each page", scenes.map((s) => ({
+        id: s.id, title: s.title, description: s.description, rowsLabel: "rows", size: sceneSize(s.id), roles: s.roles, objects: s.objects, rows: s.rows,
+    })));
 }
 
 export interface ReportPreview {
