@@ -64,7 +64,9 @@ describe("tokens and the request queue", () => {
     it("a burst of 401s that all carried the same expired token costs one token refresh, not one per request", async () => {
         const out = path.join(tmp, "burst");
         let atSkew: Record<string, number> | undefined;
-        sim.setLatency(30);
+        // Slow enough responses that several requests are in flight when the clock jumps, however busy the
+        // machine: the burst of 401s this test is about must really happen (checked below).
+        sim.setLatency(250);
         sim.resetCounters();
         try {
             const summary = await pullAll(makeConfig(sim, out, { envConcurrency: 1, concurrency: 8 }), {
