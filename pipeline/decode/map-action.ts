@@ -1,35 +1,23 @@
-import { DEFAULT_MAX_VALUE_CHARS, type DecodeOptions } from "./action-record.js";
+import { DEFAULT_MAX_VALUE_CHARS, type ActionRecord, type DecodeOptions } from "./action-record.js";
 import { mapKeyNames } from "./aliases.js";
 import { FieldProblem, parseBoolean, parseDuration, parseInstant, parseInt32, parseText, typeName, wellFormed, type Instant } from "./values.js";
 
 /** What PAD calls the main subflow; any spelling of it is written this way so one subflow is one group. */
 export const MAIN_SUBFLOW = "main";
 
-/** The fields of one action object mapped through the alias table; structure (seq, parent, depth) is the caller's. */
-export interface MappedAction {
+/**
+ * The fields of one action object mapped through the alias table: the contract row's fields except structure
+ * (seq, parent, depth, container: the caller's) and times, which stay Instants (100 ns) until ordered.
+ */
+export type MappedAction = Omit<ActionRecord, "seq" | "parentSeq" | "depth" | "isContainer" | "startedOn" | "endedOn"> & {
     /** At least one key of the object mapped to a field: an object that maps nothing is not an action. */
     mapped: boolean;
     start: Instant | null;
     end: Instant | null;
-    durationMs: number | null;
-    actionIndex: number | null;
-    subflow: string;
-    actionName: string | null;
-    systemActionName: string | null;
-    module: string | null;
-    status: string | null;
-    level: string | null;
-    insideErrorHandling: boolean | null;
-    errorCode: string | null;
-    errorMessage: string | null;
-    errorCorrelationId: string | null;
-    inputsJson: string | null;
-    outputsJson: string | null;
     children: unknown[] | null;
     /** Tree position as an older flat shape states it; real logs state none (structure comes from spans). */
     flat: { sequence: number | null; parentSequence: number | null; depth: number | null };
-    warning: string | null;
-}
+};
 
 export function emptyAction(subflow: string, warning: string | null): MappedAction {
     return {
