@@ -27,7 +27,7 @@ export function unwrap(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): U
                 // Bounded: a gzip bomb stops at the ceiling instead of taking the machine's memory.
                 buf = gunzipBounded(buf, maxBytes);
             } catch (e) {
-                if ((e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError) {
+                if (isOverCeiling(e)) {
                     throw new QuarantineError(tooLarge(null, maxBytes, " after gzip"), layers.join("+"));
                 }
                 throw new QuarantineError(`truncated or corrupt gzip (${(e as Error).message})`, layers.join("+"));
@@ -79,7 +79,13 @@ export function gunzipBounded(gz: Buffer, maxBytes: number): Buffer {
     return gunzipSync(gz, { maxOutputLength: limit, chunkSize });
 }
 
-function tooLarge(size: number | null, maxBytes: number, where = ""): string {
+/** gunzipBounded stopped at its ceiling (rather than meeting corrupt data). */
+export function isOverCeiling(e: unknown): boolean {
+    return (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError;
+}
+
+/** The quarantine reason for a log over the size ceiling; `where` says at which layer. */
+export function tooLarge(size: number | null, maxBytes: number, where = ""): string {
     const mb = (n: number) => `${Math.round(n / 1024 / 1024)} MB`;
     return `log larger than the ${mb(maxBytes)} ceiling${where}${size === null ? "" : ` (${mb(size)})`}: raise logs.maxLogMegabytes in the config if this log is genuine`;
 }

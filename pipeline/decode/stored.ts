@@ -1,4 +1,4 @@
-import { gunzipBounded } from "./encoding.js";
+import { gunzipBounded, isOverCeiling, tooLarge } from "./encoding.js";
 
 /**
  * The raw store keeps every log gzip-compressed (docs/raw-store.md). The build and `padlens inspect`
@@ -9,13 +9,7 @@ export function unpackStored(gz: Buffer, maxBytes: number): { ok: true; bytes: B
         // Bounded: a log that decompresses past the ceiling is refused, not allowed to take the memory.
         return { ok: true, bytes: gunzipBounded(gz, maxBytes) };
     } catch (e) {
-        const tooLarge = (e as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE" || e instanceof RangeError;
-        return {
-            ok: false,
-            reason: tooLarge
-                ? `log larger than the ${Math.round(maxBytes / 1024 / 1024)} MB ceiling: raise logs.maxLogMegabytes in the config if this log is genuine`
-                : `raw store file unreadable: ${(e as Error).message}`,
-        };
+        return { ok: false, reason: isOverCeiling(e) ? tooLarge(null, maxBytes) : `raw store file unreadable: ${(e as Error).message}` };
     }
 }
 
