@@ -4,7 +4,7 @@ import path from "node:path";
 import { formatInspect, inspectV1, inspectV2, type InspectReport } from "../../decode/inspect.js";
 import { RawStore } from "../../store/raw-store.js";
 import { storedV2Rows, unpackStored } from "../../decode/stored.js";
-import { decodeOptionsOf, loadConfig } from "../../config/config.js";
+import { buildTarget } from "../build-target.js";
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from "../../decode/action-record.js";
 import { ExitCode, UserError } from "../exit-codes.js";
 import { globalOptions } from "../global-options.js";
@@ -12,22 +12,18 @@ import { finish } from "../outcome.js";
 import { terminal } from "../../ui/terminal.js";
 
 /**
- * Output folder and decode options as the build would use them: from the config when there is a valid
- * one (inspect needs no credentials, so a config it cannot fully load only costs its `logs` settings).
+ * Output folder and decode options exactly as `padlens build` resolves them (buildTarget: the config without
+ * its credentials, so an unset env:VAR secret does not cost the config's `logs` settings). With no usable
+ * config, the defaults, and the config's "out" when its JSON at least says one.
  */
 async function targetOf(configFile: string, outFlag: string | undefined): Promise<{ out: string; decode: DecodeOptions }> {
+    const target = await buildTarget(configFile, outFlag).catch(() => null);
+    if (target) return { out: target.out, decode: target.decode ?? DEFAULT_DECODE_OPTIONS };
+    if (outFlag) return { out: path.resolve(outFlag), decode: DEFAULT_DECODE_OPTIONS };
     const text = await readFile(configFile, "utf8").catch(() => null);
-    let decode = DEFAULT_DECODE_OPTIONS;
-    let out = outFlag ? path.resolve(outFlag) : path.resolve("data");
-    if (text) {
-        const config = await loadConfig(configFile, outFlag).catch(() => null);
-        if (config) [decode, out] = [decodeOptionsOf(config.logs), config.out];
-        else if (!outFlag) {
-            const raw = (() => { try { return JSON.parse(text.replace(/^\uFEFF/, "")) as { out?: unknown }; } catch { return {}; } })();
-            out = path.resolve(path.dirname(path.resolve(configFile)), typeof raw.out === "string" ? raw.out : "data");
-        }
-    }
-    return { out, decode };
+    if (!text) return { out: path.resolve("data"), decode: DEFAULT_DECODE_OPTIONS };
+    const raw = (() => { try { return JSON.parse(text.replace(/^\uFEFF/, "")) as { out?: unknown }; } catch { return {}; } })();
+    return { out: path.resolve(path.dirname(path.resolve(configFile)), typeof raw.out === "string" ? raw.out : "data"), decode: DEFAULT_DECODE_OPTIONS };
 }
 
 /** A file is read as a V1 document; `<env>/<run-id>` looks the run up in the raw store and inspects every log it has. */
@@ -39,7 +35,7 @@ async function inspectTarget(target: string, configFile: string, outFlag: string
     if (!m) throw new UserError(`inspect: ${target} is neither a file nor <env>/<run-id>`, ExitCode.Usage);
     const [, env, runId] = m;
     const store = new RawStore(out);
-    const run = await store.readRun(env, runId.toLowerCase()) ?? await store.readRun(env, runId);
+    const run = await store.readRun(env, runId.toLowerCase());
     if (!run) throw new UserError(`inspect: no run ${runId} in environment ${env} of ${path.join(store.root, "raw")}`, ExitCode.Usage);
     const reports: InspectReport[] = [];
     const id = String(run.row.flowsessionid ?? runId);
