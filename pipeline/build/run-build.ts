@@ -14,6 +14,7 @@ import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader, type ParquetCompression } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, runRow, str, ts } from "../load/rows.js";
 import { deletedRuns } from "../store/deletions.js";
+import { isFinished } from "../pull/log-plan.js";
 import { TABLES, type TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { RawStore, type Row } from "../store/raw-store.js";
@@ -46,6 +47,15 @@ export interface BuildProgress {
     runsTotal: number;
 }
 
+export interface NewQuarantine {
+    env: string;
+    runId: string;
+    source: LogSource;
+    reason: string;
+}
+
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export interface EnvSummary {
     env: string;
     runs: number;
@@ -61,6 +71,8 @@ export interface BuildSummary {
     runs: number;
     actions: number;
     quarantined: number;
+    /** Logs this build quarantined for the first time (not in the previous quarantine table), by env, run, source. */
+    newQuarantines: NewQuarantine[];
     runsWithWarnings: number;
     recoveredInterruptedCommit: boolean;
     seconds: number;
@@ -106,9 +118,6 @@ const toColumns = (a: ActionRecord) => ({
  * never becomes one huge JSON object that DuckDB must hold whole (read_json's per-object memory).
  */
 const ACTIONS_PER_LINE = 2000;
-
-/** Run ids as the pull stores them; anything else never becomes part of a file path here. */
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Rebuilds every table from the raw store (a full rebuild is cheap and makes re-runs trivially
@@ -195,7 +204,6 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             const deleted = await deletedRuns(store, env);
             const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 };
             for (const [i, runId] of runIds.entries()) {
-                if (!GUID.test(runId)) continue;
                 const files = readRunFiles(store, env, runId);
                 const { stored } = files;
                 if (!stored) continue;
@@ -239,7 +247,8 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
                 run.log_state = actions ? "parsed"
                     : failedSource ? "quarantined"
                     : stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable" ? "unavailable"
-                    : stillRunning(run) ? "pending"
+                    // Still going (or paused, waiting): its log comes when it ends, so pending, not missing.
+                    : !isFinished(stored.row) ? "pending"
                     : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
                 run.action_count = actions?.length ?? 0;
                 run.failed_action_count = failed;
@@ -274,8 +283,11 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
         }
 
         const firstSeen = now().getTime();
+        const newQuarantines: NewQuarantine[] = [];
         for (const q of quarantined) {
-            await writeRow("quarantine", { ...q, first_seen: previousFirstSeen.get(`${q.env}/${q.run_id}/${q.log_source}`) ?? firstSeen });
+            const earlier = previousFirstSeen.get(`${q.env}/${q.run_id}/${q.log_source}`);
+            if (earlier === undefined) newQuarantines.push({ env: q.env, runId: q.run_id, source: q.log_source, reason: q.reason });
+            await writeRow("quarantine", { ...q, first_seen: earlier ?? firstSeen });
         }
         for (const [t, s] of flat) {
             const done = s.finish();
@@ -302,6 +314,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             runs,
             actions: actionsTotal,
             quarantined: quarantined.length,
+            newQuarantines: newQuarantines.sort((a, b) => cmp(a.env, b.env) || cmp(a.runId, b.runId) || cmp(a.source, b.source)),
             runsWithWarnings: summaries.reduce((n, s) => n + s.runsWithWarnings, 0),
             recoveredInterruptedCommit: recovered,
             seconds,
@@ -330,14 +343,6 @@ async function ownerOnly(dir: string): Promise<void> {
             await ownerOnly(p);
         } else await chmod(p, 0o600);
     }
-}
-
-/** Statuses after which a run changes no more (Succeeded, Skipped, Cancelled .. Terminated). */
-const TERMINAL = new Set([4, 5, 7, 8, 9, 10, 11, 12, 13, 14]);
-
-/** A run still going (or paused, waiting, suspended): its log comes when it ends, so it is pending, not missing. */
-function stillRunning(run: Row): boolean {
-    return run.completed_on === null && !TERMINAL.has(run.status_code as number);
 }
 
 async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<void> {

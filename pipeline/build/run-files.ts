@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import type { RawStore, StoredRun } from "../store/raw-store.js";
 
 /** One run's raw-store files as stored (logs still gzip-compressed); null where a file is absent. */
@@ -21,11 +20,10 @@ function readOrNull(file: string): Buffer | null {
  * Reads a run's files synchronously. Measured on the default sample (4,700 small files): fs/promises
  * took 0.8-1.1 s of a 6 s build, readFileSync 0.06 s, and the build has nothing else to do on the main
  * thread meanwhile (DuckDB loads run on their own threads). Same bytes and the same nulls as
- * RawStore.readRun/readV1/readV2; the run file path follows docs/raw-store.md.
+ * RawStore.readRun/readV1/readV2, through the store's own paths.
  */
 export function readRunFiles(store: RawStore, env: string, runId: string): RunFiles {
-    const runFile = path.join(store.envDir(env), "runs", runId.slice(0, 2).toLowerCase(), `${runId}.json`);
-    const text = readOrNull(runFile)?.toString("utf8");
+    const text = readOrNull(store.runFilePath(env, runId))?.toString("utf8");
     const stored = text ? (JSON.parse(text) as StoredRun) : null;
     return {
         stored,

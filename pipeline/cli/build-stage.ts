@@ -1,17 +1,11 @@
 import path from "node:path";
 import type { LockOptions } from "../build/build-lock.js";
-import type { BuildProgress, BuildSummary } from "../build/run-build.js";
+import type { BuildProgress, BuildSummary, NewQuarantine } from "../build/run-build.js";
 import type { DecodeOptions } from "../decode/action-record.js";
-import { sqlPath } from "../load/duckdb.js";
 import { ExitCode } from "./exit-codes.js";
 
 /** A log in the quarantine table, as the summary lists it. */
-export interface QuarantinedLog {
-    env: string;
-    runId: string;
-    source: string;
-    reason: string;
-}
+export type QuarantinedLog = NewQuarantine;
 
 export interface QuarantineNews {
     /** Logs first quarantined by this build: these make the run `partial` (exit 3). */
@@ -22,8 +16,11 @@ export interface QuarantineNews {
     newLogs: QuarantinedLog[];
 }
 
+/** The build's summary as printed and in --json (which logs are new is in `quarantine`). */
+export type StageSummary = Omit<BuildSummary, "newQuarantines">;
+
 export interface BuildStageResult {
-    summary: BuildSummary;
+    summary: StageSummary;
     quarantine: QuarantineNews;
     exitCode: ExitCode;
     problems: string[];
@@ -32,9 +29,8 @@ export interface BuildStageResult {
 const MAX_LISTED = 20;
 
 /**
- * Runs the build with its clock pinned to one instant, then tells new quarantines from old ones by the
- * quarantine table's first_seen (the build keeps an earlier build's first_seen for a log it quarantines
- * again, and stamps new ones with its clock). DuckDB is imported lazily: `pull --no-build` never loads it.
+ * Runs the build and tells new quarantines from those an earlier build already found (the build compares
+ * with the previous quarantine table). The build is imported lazily: `pull --no-build` never loads DuckDB.
  */
 export async function runBuildStage(options: {
     out: string;
@@ -47,41 +43,20 @@ export async function runBuildStage(options: {
     lock?: LockOptions;
 }): Promise<BuildStageResult> {
     const { runBuild } = await import("../build/run-build.js");
-    // Whole milliseconds: first_seen is stored at millisecond precision and compared for equality below.
-    const stamp = new Date(Math.floor(Date.now()));
-    const summary = await runBuild({ ...options, now: () => stamp });
-    const quarantine = summary.quarantined > 0 ? await quarantineNews(summary.out, stamp, summary.quarantined) : { new: 0, earlier: 0, newLogs: [] };
+    // The build knows which quarantines are new (not in the previous table); the summary printed and the
+    // --json keep their shape, and list the first few.
+    const { newQuarantines, ...summary } = await runBuild(options);
+    const quarantine: QuarantineNews = {
+        new: newQuarantines.length,
+        earlier: summary.quarantined - newQuarantines.length,
+        newLogs: newQuarantines.slice(0, MAX_LISTED),
+    };
     const problems = quarantine.newLogs.map((q) => `${q.env}: ${q.source} log of run ${q.runId} quarantined: ${q.reason}`);
     if (quarantine.new > quarantine.newLogs.length) problems.push(`and ${quarantine.new - quarantine.newLogs.length} more newly quarantined logs`);
     return { summary, quarantine, exitCode: quarantine.new > 0 ? ExitCode.Partial : ExitCode.Ok, problems };
 }
 
-async function quarantineNews(out: string, stamp: Date, total: number): Promise<QuarantineNews> {
-    const { DuckDBInstance } = await import("@duckdb/node-api");
-    const file = path.join(out, "quarantine", "data.parquet");
-    const inst = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "256MB" });
-    const con = await inst.connect();
-    try {
-        const r = await con.runAndReadAll(
-            `SELECT env, run_id, log_source, reason FROM read_parquet(${sqlPath(file)}) WHERE epoch_ms(first_seen) = ${stamp.getTime()} ORDER BY env, run_id, log_source`,
-        );
-        const rows = r.getRows();
-        return {
-            new: rows.length,
-            earlier: total - rows.length,
-            newLogs: rows.slice(0, MAX_LISTED).map(([env, runId, source, reason]) => ({ env: String(env), runId: String(runId), source: String(source), reason: String(reason) })),
-        };
-    } catch {
-        // The table was just written by this build; if it cannot be read, count every quarantine as new
-        // rather than hide one (exit 3 is the safe side for a scheduler).
-        return { new: total, earlier: 0, newLogs: [] };
-    } finally {
-        con.closeSync();
-        inst.closeSync();
-    }
-}
-
-export function formatBuildSummary(s: BuildSummary, q: QuarantineNews): string {
+export function formatBuildSummary(s: StageSummary, q: QuarantineNews): string {
     const width = Math.max(16, ...s.environments.map((e) => e.env.length));
     const lines = s.environments.map((e) => `${e.env.padEnd(width)} ${String(e.runs).padStart(8)} runs ${String(e.actions).padStart(10)} actions ${String(e.quarantined).padStart(6)} quarantined ${String(e.runsWithWarnings).padStart(6)} runs with decode warnings`);
     lines.push(`${s.runs} runs, ${s.actions} actions, ${s.quarantined} quarantined -> ${s.out} in ${s.seconds.toFixed(1)} s (${s.actionsPerSecond} actions/s)`);

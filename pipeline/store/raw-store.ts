@@ -111,6 +111,11 @@ export class RawStore {
         if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`refusing run path ${file}: outside ${dir}`);
         return file;
     }
+    /** Path of a run's file, for the build's synchronous reads. */
+    runFilePath(env: string, runId: string): string {
+        return this.runFile(env, runId);
+    }
+
     private runFile(env: string, runId: string): string {
         return this.runPath(env, "runs", runId, ".json");
     }
