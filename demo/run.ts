@@ -50,29 +50,20 @@ export interface DemoResult {
 
 const children = new Set<ChildProcess>();
 
-/** A padlens child process whose stdout we read (its stderr still shows). */
-function runNodeCapture(args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string }> {
+/**
+ * A child node process (killed with the demo on Ctrl-C). Its stdout is shown, hidden ("ignore") or read
+ * ("capture"); its stderr always shows.
+ */
+function runNode(args: string[], env: NodeJS.ProcessEnv, cwd: string, stdout: "show" | "ignore" | "capture"): Promise<{ code: number; stdout: string }> {
     return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", stdout === "show" ? "inherit" : stdout === "ignore" ? "ignore" : "pipe", "inherit"] });
         children.add(child);
-        let stdout = "";
-        child.stdout!.on("data", (d: Buffer) => (stdout += d.toString()));
+        let out = "";
+        child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
         child.once("error", reject);
         child.once("exit", (code, signal) => {
             children.delete(child);
-            resolve({ code: code ?? (signal ? 128 : 1), stdout });
-        });
-    });
-}
-
-function runNode(args: string[], env: NodeJS.ProcessEnv, cwd: string, quiet: boolean): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"] });
-        children.add(child);
-        child.once("error", reject);
-        child.once("exit", (code, signal) => {
-            children.delete(child);
-            resolve(code ?? (signal ? 128 : 1));
+            resolve({ code: code ?? (signal ? 128 : 1), stdout: out });
         });
     });
 }
@@ -125,8 +116,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
         const pullExitCode = await steps.run("Pulling every environment with `padlens pull` (then building Parquet)", async () => {
             steps.pause();
-            const code = await runNode([path.join(root, "lib", "pipeline", "cli", "main.js"), "pull", "--config", started.configFile, ...(quiet ? ["--quiet"] : [])],
-                { ...process.env, NODE_EXTRA_CA_CERTS: started.sim.caFile }, out, false);
+            const { code } = await runNode([path.join(root, "lib", "pipeline", "cli", "main.js"), "pull", "--config", started.configFile, ...(quiet ? ["--quiet"] : [])],
+                { ...process.env, NODE_EXTRA_CA_CERTS: started.sim.caFile }, out, "show");
             // 3 = partial: the sample plants malformed logs on purpose; they are quarantined, not lost.
             if (code !== 0 && code !== 3) throw new Error(`padlens pull exited with ${code}`);
             return code;
@@ -135,8 +126,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         // days" is measured from the end of the sample, not from today, or every sample run would qualify.
         const retention = await steps.run("Planning a retention purge of runs older than 14 days (read-only)", async () => {
             const cutoff = new Date(Date.parse(started.manifest.options.endDate) - 14 * 86_400_000).toISOString();
-            const r = await runNodeCapture([path.join(root, "lib", "pipeline", "cli", "main.js"), "retention", "plan", "--older-than", cutoff, "--config", started.configFile, "--json", "--quiet"],
-                { ...process.env, NODE_EXTRA_CA_CERTS: started.sim.caFile }, out);
+            const r = await runNode([path.join(root, "lib", "pipeline", "cli", "main.js"), "retention", "plan", "--older-than", cutoff, "--config", started.configFile, "--json", "--quiet"],
+                { ...process.env, NODE_EXTRA_CA_CERTS: started.sim.caFile }, out, "capture");
             const parsed = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { data?: { summary?: string }; summary?: string; error?: string };
             const summary = parsed.data?.summary ?? parsed.summary;
             if (r.code !== 0 || !summary) throw new Error(`padlens retention plan exited ${r.code}: ${parsed.error ?? r.stdout.slice(0, 300)}`);
@@ -148,7 +139,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
         const pbiviz = await steps.run("Packaging the Power BI visual", async () => {
             const existing = options.reusePackage ? freshPackage(root) : undefined;
             if (existing) return existing;
-            const code = await runNode([path.join(root, "scripts", "package-visual.mjs")], process.env, root, true);
+            const { code } = await runNode([path.join(root, "scripts", "package-visual.mjs")], process.env, root, "ignore");
             const built = builtPackage(root);
             if (code !== 0 || !built) throw new Error(`packaging the visual failed (exit ${code}); run \`npm run package\` to see why`);
             return built;
