@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { runBuild } from "../pipeline/build/run-build.js";
+import { runBuild } from "../pipeline/builder/run-build.js";
 import { DEFAULT_DECODE_OPTIONS } from "../pipeline/decode/action-record.js";
 import { RawStore } from "../pipeline/store/raw-store.js";
 

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { runBuild } from "../pipeline/build/run-build.js";
+import { runBuild } from "../pipeline/builder/run-build.js";
 import { RawStore } from "../pipeline/store/raw-store.js";
 import { generateDataset } from "../simulator/sample/index.js";
 import { writeSampleToRawStore } from "../simulator/sample/raw-store-writer.js";

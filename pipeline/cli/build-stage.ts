@@ -1,6 +1,6 @@
 import path from "node:path";
-import type { LockOptions } from "../build/build-lock.js";
-import type { BuildProgress, BuildSummary, NewQuarantine } from "../build/run-build.js";
+import type { LockOptions } from "../builder/build-lock.js";
+import type { BuildProgress, BuildSummary, NewQuarantine } from "../builder/run-build.js";
 import type { DecodeOptions } from "../decode/action-record.js";
 import { ExitCode } from "./exit-codes.js";
 
@@ -42,7 +42,7 @@ export async function runBuildStage(options: {
     /** The output-folder lock (wait for a pull or build that holds it, or fail at once). */
     lock?: LockOptions;
 }): Promise<BuildStageResult> {
-    const { runBuild } = await import("../build/run-build.js");
+    const { runBuild } = await import("../builder/run-build.js");
     // The build knows which quarantines are new (not in the previous table); the summary printed and the
     // --json keep their shape, and list the first few.
     const { newQuarantines, ...summary } = await runBuild(options);

@@ -12,9 +12,3 @@ export function unpackStored(gz: Buffer, maxBytes: number): { ok: true; bytes: B
         return { ok: false, reason: isOverCeiling(e) ? tooLarge(null, maxBytes) : `raw store file unreadable: ${(e as Error).message}` };
     }
 }
-
-/** A stored V2 log: one flowlog row per line, as the Web API returned it. Throws on a damaged line. */
-export function storedV2Rows(bytes: Buffer): unknown[] {
-    const text = bytes.toString("utf8");
-    return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as unknown);
-}

@@ -1,5 +1,5 @@
 import type { PadlensConfig } from "../config/config.js";
-import { acquireBuildLock } from "../build/build-lock.js";
+import { acquireBuildLock } from "../builder/build-lock.js";
 import { RawStore } from "../store/raw-store.js";
 import { pullEnvironment, type EnvProgress, type EnvResult } from "./pull-environment.js";
 

@@ -1,4 +1,4 @@
-import { readRunFiles } from "../build/run-files.js";
+
 import type { DecodeOptions } from "../decode/action-record.js";
 import { isFinished } from "../pull/log-plan.js";
 import type { RawStore, StoredRun } from "../store/raw-store.js";
@@ -58,7 +58,7 @@ export async function archiveStatus(store: RawStore, out: string, env: string, r
 }
 
 function verdictOf(store: RawStore, env: string, run: SourceRun, published: { modifiedOnMs: number | null; actionCount: number; logState: string | null } | undefined, decode: DecodeOptions): ArchiveVerdict {
-    const files = readRunFiles(store, env, run.runId);
+    const files = store.readRunFiles(env, run.runId);
     const stored = files.stored;
     const blocked = (blocker: Blocker): ArchiveVerdict => ({ verified: false, blocker });
     if (!stored) return blocked("not-pulled");

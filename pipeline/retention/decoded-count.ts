@@ -1,8 +1,8 @@
 import type { DecodeOptions } from "../decode/action-record.js";
-import { storedV2Rows, unpackStored } from "../decode/stored.js";
+import { unpackStored } from "../decode/stored.js";
 import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
-import type { RunFiles } from "../build/run-files.js";
+import { storedV2Rows, type RunFiles } from "../store/raw-store.js";
 
 /** What a run's stored log decodes to, the way the build decides it. */
 export interface DecodedLog {

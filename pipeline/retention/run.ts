@@ -1,4 +1,4 @@
-import { acquireBuildLock } from "../build/build-lock.js";
+import { acquireBuildLock } from "../builder/build-lock.js";
 import { decodeOptionsOf, type EnvironmentConfig, type PadlensConfig } from "../config/config.js";
 import type { TokenSource } from "../extract/auth.js";
 import { RawStore } from "../store/raw-store.js";

@@ -1,4 +1,5 @@
 import { gunzipSync, gzipSync } from "node:zlib";
+import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
@@ -65,6 +66,27 @@ export interface StoredRun {
     fetch: RunFetchInfo;
 }
 
+/** One run's raw-store files as stored (logs still gzip-compressed); null where a file is absent. */
+export interface RunFiles {
+    stored: StoredRun | null;
+    v1Gz: Buffer | null;
+    v2Gz: Buffer | null;
+}
+
+function readOrNull(file: string): Buffer | null {
+    try {
+        return readFileSync(file);
+    } catch {
+        return null;
+    }
+}
+
+/** A stored V2 log (unpacked): one flowlog row per line, as the Web API returned it. Throws on a damaged line. */
+export function storedV2Rows(bytes: Buffer): unknown[] {
+    const text = bytes.toString("utf8");
+    return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as unknown);
+}
+
 export class RawStore {
     constructor(readonly root: string) {}
 
@@ -111,9 +133,20 @@ export class RawStore {
         if (rel.startsWith("..") || path.isAbsolute(rel)) throw new Error(`refusing run path ${file}: outside ${dir}`);
         return file;
     }
-    /** Path of a run's file, for the build's synchronous reads. */
-    runFilePath(env: string, runId: string): string {
-        return this.runFile(env, runId);
+    /**
+     * Reads a run's files synchronously, logs still gzip-compressed, a log only when its state is fetched
+     * (so null means the file is gone). Measured on the default sample (4,700 small files): fs/promises took
+     * 0.8-1.1 s of a 6 s build, readFileSync 0.06 s, and the build has nothing else to do on the main thread
+     * meanwhile (DuckDB loads run on their own threads).
+     */
+    readRunFiles(env: string, runId: string): RunFiles {
+        const text = readOrNull(this.runFile(env, runId))?.toString("utf8");
+        const stored = text ? (JSON.parse(text) as StoredRun) : null;
+        return {
+            stored,
+            v1Gz: stored?.fetch.v1.state === "fetched" ? readOrNull(this.v1File(env, runId)) : null,
+            v2Gz: stored?.fetch.v2.state === "fetched" ? readOrNull(this.v2File(env, runId)) : null,
+        };
     }
 
     private runFile(env: string, runId: string): string {
@@ -162,8 +195,7 @@ export class RawStore {
     async readV2(env: string, runId: string): Promise<Row[] | null> {
         const gz = await readFile(this.v2File(env, runId)).catch(() => null);
         if (!gz) return null;
-        const text = gunzipSync(gz).toString("utf8");
-        return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as Row);
+        return storedV2Rows(gunzipSync(gz)) as Row[];
     }
 
     /**

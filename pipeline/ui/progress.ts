@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { BuildProgress } from "../build/run-build.js";
+import type { BuildProgress } from "../builder/run-build.js";
 import type { EnvProgress } from "../pull/pull-environment.js";
 import { scrub } from "../extract/secrets.js";
 import { terminal as processTerminal, type Terminal } from "./terminal.js";

@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rawStoreFromSample } from "../support/raw-store-from-sample.js";
-import { syntheticSample } from "../pipeline/build/synthetic-sample.js";
+import { syntheticSample } from "../pipeline/builder/synthetic-sample.js";
 import { cli, onlyJson } from "./helpers.js";
-import { queryParquet } from "../pipeline/build/parquet-query.js";
+import { queryParquet } from "../pipeline/builder/parquet-query.js";
 
 const TABLES = ["action_hourly", "actions", "environments", "flows", "machines", "quarantine", "runs"];
 let tmp: string;

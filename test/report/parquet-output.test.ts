@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../pipeline/build/run-build.js";
+import { runBuild } from "../../pipeline/builder/run-build.js";
 import { TABLES } from "../../pipeline/load/schema.js";
 import { mDeclaredColumnTypes } from "../../report/scripts/m-columns.js";
 import { parquetColumnTypesAsM } from "../../report/scripts/parquet-columns.js";
 // The build's own small, fully known dataset (owned by the build tests), staged as a pull would leave it.
-import { syntheticSample } from "../pipeline/build/synthetic-sample.js";
+import { syntheticSample } from "../pipeline/builder/synthetic-sample.js";
 import { rawStoreFromSample } from "../support/raw-store-from-sample.js";
 
 describe("Power Query types match the Parquet a real build writes", () => {

@@ -5,7 +5,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { builtPackage } from "../../demo/visual-package.js";
 import { CHROMIUM_PATH } from "../../demo/preview/screenshots.js";
-import { runBuild } from "../../pipeline/build/run-build.js";
+import { runBuild } from "../../pipeline/builder/run-build.js";
 import { generateDataset } from "../../simulator/sample/index.js";
 import { buildReportScenes, writeReportPreview } from "../../report/scripts/report-preview.js";
 import { PADLENS_VISUALS } from "../../report/scripts/report-pages.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
-import { BuildLockedError } from "../../build/build-lock.js";
-import type { BuildProgress } from "../../build/run-build.js";
+import { BuildLockedError } from "../../builder/build-lock.js";
+import type { BuildProgress } from "../../builder/run-build.js";
 import { RawStore } from "../../store/raw-store.js";
 import { createBuildProgress } from "../../ui/progress.js";
 import { terminal } from "../../ui/terminal.js";

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { decodeOptionsOf, loadConfig, type PadlensConfig } from "../../config/config.js";
-import { acquireBuildLock, BuildLockedError } from "../../build/build-lock.js";
+import { acquireBuildLock, BuildLockedError } from "../../builder/build-lock.js";
 import { pullAll, type PullSummary } from "../../pull/pull.js";
 import { createBuildProgress, createProgressDisplay, type BuildProgressDisplay } from "../../ui/progress.js";
 import { summaryTable } from "../../ui/summary.js";

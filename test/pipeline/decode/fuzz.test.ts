@@ -2,13 +2,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild, type BuildSummary } from "../../../pipeline/build/run-build.js";
+import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
 import { DEFAULT_DECODE_OPTIONS } from "../../../pipeline/decode/action-record.js";
 import { decodeV1 } from "../../../pipeline/decode/v1.js";
 import { inspectV1, inspectV2, type InspectReport } from "../../../pipeline/decode/inspect.js";
-import { storedV2Rows, unpackStored } from "../../../pipeline/decode/stored.js";
+import { unpackStored } from "../../../pipeline/decode/stored.js";
+import { storedV2Rows } from "../../../pipeline/store/raw-store.js";
 import { RawStore, type Row } from "../../../pipeline/store/raw-store.js";
-import { queryParquet, table } from "../build/parquet-query.js";
+import { queryParquet, table } from "../builder/parquet-query.js";
 import { mutatedV1, mutatedV2, Rng } from "./fuzz/mutate.js";
 
 /**

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, expect, it } from "vitest";
-import { runBuild } from "../../../pipeline/build/run-build.js";
+import { runBuild } from "../../../pipeline/builder/run-build.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
-import { queryParquet, table } from "../build/parquet-query.js";
+import { queryParquet, table } from "../builder/parquet-query.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "padlens-large-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));

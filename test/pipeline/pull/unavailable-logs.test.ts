@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../../pipeline/build/run-build.js";
+import { runBuild } from "../../../pipeline/builder/run-build.js";
 import { pullAll } from "../../../pipeline/pull/pull.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
 import { startSimulator, type SimulatorHandle } from "../../../simulator/server/index.js";
-import { queryParquet, table } from "../build/parquet-query.js";
+import { queryParquet, table } from "../builder/parquet-query.js";
 import { caDir, makeConfig, makeDataset } from "./fixture.js";
 
 /** A run whose log the service always fails to serve must not hold the environment's pulls hostage. */

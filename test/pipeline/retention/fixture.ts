@@ -4,7 +4,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import type { DataverseRow, SampleDataset } from "../../../simulator/sample/model.js";
 import type { SimulatorHandle } from "../../../simulator/server/index.js";
-import { runBuild } from "../../../pipeline/build/run-build.js";
+import { runBuild } from "../../../pipeline/builder/run-build.js";
 import type { PadlensConfig } from "../../../pipeline/config/config.js";
 import { pullAll } from "../../../pipeline/pull/pull.js";
 import { makeDataset, type EnvSpec } from "../pull/fixture.js";

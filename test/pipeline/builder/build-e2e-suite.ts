@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild, type BuildSummary } from "../../../pipeline/build/run-build.js";
+import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
 import { recoverBuild } from "../../../pipeline/load/commit.js";
 import { TABLES } from "../../../pipeline/load/schema.js";
 import type { SampleDataset, SampleEnvironment } from "../../../simulator/sample/model.js";

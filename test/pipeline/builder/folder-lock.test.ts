@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acquireBuildLock, BuildLockedError } from "../../../pipeline/build/build-lock.js";
+import { acquireBuildLock, BuildLockedError } from "../../../pipeline/builder/build-lock.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "padlens-lock-"));
-const lib = path.join(import.meta.dirname, "../../../lib/pipeline/build/build-lock.js");
+const lib = path.join(import.meta.dirname, "../../../lib/pipeline/builder/build-lock.js");
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** Another padlens process holding the folder for `ms`. */

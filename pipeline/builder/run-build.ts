@@ -5,11 +5,10 @@ import path from "node:path";
 import { DEFAULT_DECODE_OPTIONS, type ActionRecord, type DecodeOptions, type DecodeResult, type LogSource } from "../decode/action-record.js";
 import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
-import { storedV2Rows, unpackStored } from "../decode/stored.js";
+import { unpackStored } from "../decode/stored.js";
 import { commitTables, recoverBuild } from "../load/commit.js";
 import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
 import { acquireBuildLock, type LockOptions } from "./build-lock.js";
-import { readRunFiles } from "./run-files.js";
 import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader, type ParquetCompression } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, runRow, str, ts } from "../load/rows.js";
@@ -17,7 +16,7 @@ import { deletedRuns } from "../store/deletions.js";
 import { isFinished } from "../pull/log-plan.js";
 import { TABLES, type TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
-import { RawStore, type Row } from "../store/raw-store.js";
+import { RawStore, storedV2Rows, type Row } from "../store/raw-store.js";
 
 export interface BuildOptions {
     /** Output folder: the raw store is read from <out>/raw, tables are written to <out>/<table>. */
@@ -204,7 +203,7 @@ async function buildLocked(out: string, options: BuildOptions, started: number, 
             const deleted = await deletedRuns(store, env);
             const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 };
             for (const [i, runId] of runIds.entries()) {
-                const files = readRunFiles(store, env, runId);
+                const files = store.readRunFiles(env, runId);
                 const { stored } = files;
                 if (!stored) continue;
                 const run = runRow(env, stored.row, flowName, machineName);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../../pipeline/build/run-build.js";
+import { runBuild } from "../../../pipeline/builder/run-build.js";
 import { RawStore, type Row } from "../../../pipeline/store/raw-store.js";
 
 const run = (id: string): Row => ({

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runBuild, type BuildSummary } from "../../../pipeline/build/run-build.js";
+import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
 import { DEFAULT_DECODE_OPTIONS } from "../../../pipeline/decode/action-record.js";
 import { RawStore, type Row } from "../../../pipeline/store/raw-store.js";
 import { queryParquet, table } from "./parquet-query.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runBuild } from "../../../pipeline/build/run-build.js";
+import { runBuild } from "../../../pipeline/builder/run-build.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
 import { queryParquet, table } from "./parquet-query.js";
 
