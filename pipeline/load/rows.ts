@@ -1,4 +1,4 @@
-import type { Row } from "../store/raw-store.js";
+import { runMonth, type Row } from "../store/raw-store.js";
 import { parseTimestampOrNull } from "../decode/values.js";
 import { RUN_STATUS, UI_FLOW_TYPE } from "./labels.js";
 
@@ -11,7 +11,6 @@ export const str = (v: unknown): string | null => (v === null || v === undefined
 export const id = (v: unknown): string | null => str(v)?.toLowerCase() ?? null;
 export const int = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : null);
 export const ts = (v: unknown): number | null => parseTimestampOrNull(v);
-export const month = (ms: number): string => new Date(ms).toISOString().slice(0, 7);
 
 export function environmentRow(env: string, url: string | null, org: Row | undefined, pulledAt: string | undefined): Row {
     return {
@@ -72,10 +71,9 @@ export function runRow(env: string, s: Row, flowName: Map<string | null, string 
     const ctx = parseContext(s.context);
     const flowId = id(s._regardingobjectid_value);
     const machineId = id(s._machineid_value);
-    const anchor = created ?? started ?? ts(s.modifiedon) ?? 0;
     return {
         env,
-        month: month(anchor),
+        month: runMonth(s),
         run_id: id(s.flowsessionid),
         flow_id: flowId,
         flow_name: flowName.get(flowId) ?? null,

@@ -2,6 +2,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { readFileSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseTimestampOrNull } from "../decode/values.js";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
 import { isEnvName, parseGuid, requireEnvName, requireGuid } from "../util/ids.js";
 import { rmRetrying } from "../util/fs-retry.js";
@@ -85,6 +86,18 @@ function readOrNull(file: string): Buffer | null {
 export function storedV2Rows(bytes: Buffer): unknown[] {
     const text = bytes.toString("utf8");
     return text.length === 0 ? [] : text.split("\n").map((line) => JSON.parse(line) as unknown);
+}
+
+/**
+ * The UTC month (`yyyy-mm`) a run belongs to: of its createdon, else startedon, else modifiedon. The lake's
+ * `month` partition and the raw store's packs use this one rule, so a pack maps to exactly one partition.
+ */
+export function runMonth(row: Row): string {
+    for (const k of ["createdon", "startedon", "modifiedon"]) {
+        const ms = parseTimestampOrNull(row[k]);
+        if (ms !== null) return new Date(ms).toISOString().slice(0, 7);
+    }
+    return "1970-01";
 }
 
 export class RawStore {
