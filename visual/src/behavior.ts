@@ -2,7 +2,7 @@
 
 import powerbi from "powerbi-visuals-api";
 
-import { ActionTable } from "./model/actionTable";
+import { ActionTable, endOf } from "./model/actionTable";
 import { HeatmapModel } from "./model/heatmap";
 import {
     Failures, LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, clampScroll, findLane, hitTestTimeline, laneTop, panViewport, timeToX,
@@ -161,7 +161,7 @@ export class Behavior {
         const t = this.host.scene().table;
         if (!pending || pending.size === 0 || !t) return;
         for (let i = from; i < t.size && pending.size > 0; i++) {
-            if (t.position[i] < 0) continue;
+            if (!t.inOrder[i]) continue;
             const id = this.host.idForRow(i);
             if (!id) return;
             if (pending.delete(selectionKey(id))) this.selectedRows.add(i);
@@ -553,11 +553,10 @@ export class Behavior {
         let x = 0, y = 0, w = 0, h = 0;
         if (s.view === "timeline" && l) {
             const v = s.viewport, t = s.table;
-            const o = l.originOfRow(item);
             y = laneTop(g, v, this.focusIndex);
             h = g.laneHeight;
-            x = l.mode === "single" ? Math.max(g.labelWidth, timeToX(g, v, t.start[item] - o)) - 2 : g.labelWidth;
-            w = l.mode === "single" ? Math.max(4, Math.min(g.width, timeToX(g, v, t.end[item] - o)) - x + 2) : g.width - g.labelWidth;
+            x = l.mode === "single" ? Math.max(g.labelWidth, timeToX(g, v, l.axisTime(item, t.start[item]))) - 2 : g.labelWidth;
+            w = l.mode === "single" ? Math.max(4, Math.min(g.width, timeToX(g, v, l.axisTime(item, endOf(t, item)))) - x + 2) : g.width - g.labelWidth;
         } else if (s.heatmap && s.heatGeometry) {
             const c = s.heatmap.cells[item], hg = s.heatGeometry;
             x = hg.left + c.col * hg.cellWidth; y = hg.top + c.row * hg.cellHeight; w = hg.cellWidth; h = hg.cellHeight;
@@ -610,8 +609,7 @@ export class Behavior {
         this.scrollIntoView(lane);
         const after = this.host.scene();
         const l = after.layout!, v = after.viewport;
-        const o = l.originOfRow(row);
-        const s0 = t.start[row] - o, s1 = t.end[row] - o;
+        const s0 = l.axisTime(row, t.start[row]), s1 = l.axisTime(row, endOf(t, row));
         if (s0 < v.t0 || s1 > v.t1) {
             const w = v.t1 - v.t0;
             const t0 = Math.max(-l.span * 0.01, Math.min(s0 - w * 0.2, l.span * 1.01 - w));

@@ -96,6 +96,7 @@ export const defaultStrings = {
     Obj_TimeAxis: "Time axis",
     Enum_AxisClock: "Clock time",
     Enum_AxisOffset: "Time since start",
+    Enum_AxisFit: "Time since start, each run full width",
     Obj_Gridlines: "Gridlines",
     Obj_BandOrder: "Order of runs",
     Enum_OrderStart: "Start time",

@@ -23,11 +23,15 @@ export class TimelineCard extends Card {
     laneHeight = new formattingSettings.NumUpDown({ name: "laneHeight", displayName: "Lane height", displayNameKey: "Obj_LaneHeight", value: 16, options: { minValue: { type: 0, value: 6 }, maxValue: { type: 1, value: 60 } } });
     slowestN = new formattingSettings.NumUpDown({ name: "slowestN", displayName: "Emphasise slowest", displayNameKey: "Obj_SlowestN", value: 5, options: { minValue: { type: 0, value: 0 }, maxValue: { type: 1, value: 100 } } });
     showLabels = new formattingSettings.ToggleSwitch({ name: "showLabels", displayName: "Labels", displayNameKey: "Obj_ShowLabels", value: true });
-    /** Auto: clock time for one run, time since each run's start for several (so they can be compared). */
+    /**
+     * Auto: clock time for one run; for several, time since each run's start on one scale (so they can be
+     * compared), or each run over the full width when one scale would squeeze most of them (squeezedBands).
+     */
     timeAxis = dropdown("timeAxis", "Obj_TimeAxis", [
         { value: "auto", displayNameKey: "Enum_Auto" },
         { value: "clock", displayNameKey: "Enum_AxisClock" },
         { value: "offset", displayNameKey: "Enum_AxisOffset" },
+        { value: "fit", displayNameKey: "Enum_AxisFit" },
     ], "auto");
     gridlines = new formattingSettings.ToggleSwitch({ name: "gridlines", displayName: "Gridlines", displayNameKey: "Obj_Gridlines", value: true });
     bandOrder = dropdown("bandOrder", "Obj_BandOrder", [

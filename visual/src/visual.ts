@@ -8,14 +8,14 @@ import { ActionTable, ActionTableBuilder, AppendResult, isPreAggregated, missing
 import { HeatColumns, HeatMeasure, HeatRows, HeatmapAggregator, HeatmapModel, HeatmapOptions } from "./model/heatmap";
 import { Roles } from "./model/roles";
 import {
-    Failures, LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, clampScroll, failuresOf, findLane, layoutTimeline,
+    FIT_SPAN, Failures, LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, clampScroll, failuresOf, findLane, layoutTimeline,
 } from "./model/timeline";
 import { Formatter } from "./format";
 import { Strings, StringKey } from "./strings";
 import { VisualSettings, enumValue } from "./settings";
 import { Palette } from "./render/colors";
 import { Behavior, Scene, ViewKind } from "./behavior";
-import { BarKind, barKind, drawOverview, drawScrollbar, drawTimeline } from "./render/timelineRenderer";
+import { drawOverview, drawScrollbar, drawTimeline, isSuccessStatus } from "./render/timelineRenderer";
 import { ColorScale, HeatmapGeometry, drawHeatmap, heatmapGeometry } from "./render/heatmapRenderer";
 import { AxisMode, drawHeatmapAxes, drawTimelineAxis, timeTicks } from "./render/axes";
 import { LegendEntry, drawHeatmapLegend, drawTimelineLegend } from "./render/legend";
@@ -43,13 +43,19 @@ interface TableSummary {
     other: number;
 }
 
+/** As `barKind` for every kept row, counted per status code rather than tested per row. */
 function summarize(t: ActionTable): TableSummary {
     const out: TableSummary = { failed: 0, handled: 0, succeeded: 0, other: 0 };
-    const ok = t.status.values.map((v) => /succe|ok|complete/i.test(v));
+    const values = t.status.values;
+    // Index 0: rows without a status, drawn as succeeded.
+    const byStatus = new Int32Array(values.length + 1);
+    const codes = t.status.codes, order = t.order;
     for (let k = 0; k < t.count; k++) {
-        const kind: BarKind = barKind(t, t.order[k], ok);
-        out[kind === "failed" ? "failed" : kind === "handled" ? "handled" : kind === "succeeded" ? "succeeded" : "other"]++;
+        const i = order[k];
+        if (t.failed[i]) { if (t.handled[i]) out.handled++; else out.failed++; } else byStatus[codes[i] + 1]++;
     }
+    out.succeeded = byStatus[0];
+    for (let c = 0; c < values.length; c++) out[isSuccessStatus(values[c]) ? "succeeded" : "other"] += byStatus[c + 1];
     return out;
 }
 
@@ -421,7 +427,10 @@ export class Visual implements IVisual {
     private axisMode(t: ActionTable, layout: TimelineLayout): AxisMode {
         const option = enumValue(this.settings.timeline.timeAxis);
         const clock = option === "clock" || (option === "auto" && layout.mode === "single");
-        return { clock: clock && (layout.mode === "single" || this.absoluteBands()), origin: t.count ? layout.originOfRow(t.order[0]) : 0 };
+        return {
+            clock: clock && (layout.mode === "single" || this.absoluteBands()), origin: t.count ? layout.originOfRow(t.order[0]) : 0,
+            fraction: layout.fit ? FIT_SPAN : undefined,
+        };
     }
 
     /** Several runs on one clock axis (Time axis: Clock time), rather than each from zero. */
@@ -429,10 +438,16 @@ export class Visual implements IVisual {
         return enumValue(this.settings.timeline.timeAxis) === "clock";
     }
 
+    /** Several runs each over the full width: asked for, or by Auto when one scale would squeeze them. */
+    private fitBands(): boolean | "auto" {
+        const option = enumValue(this.settings.timeline.timeAxis);
+        return option === "fit" ? true : option === "auto" ? "auto" : false;
+    }
+
     private prepareTimeline(t: ActionTable, reset: boolean): void {
         const forceBands = runsInTable(t).length > 1;
         const tl = this.settings.timeline;
-        const key = `${this.tableVersion}|${tl.slowestN.value}|${forceBands}|${enumValue(tl.bandOrder)}|${this.absoluteBands()}`;
+        const key = `${this.tableVersion}|${tl.slowestN.value}|${forceBands}|${enumValue(tl.bandOrder)}|${this.absoluteBands()}|${this.fitBands()}`;
         if (!this.layout || key !== this.layoutKey) {
             const before = this.layout;
             const origin = before && before.mode === "single" && t.count ? before.originOfRow(t.order[0]) : NaN;
@@ -441,6 +456,9 @@ export class Visual implements IVisual {
             const anchor = before && topLane >= 0 && topLane < before.laneCount ? { kind: before.laneKind[topLane], ref: before.laneRef[topLane], offset: this.viewport.scrollY - topLane * this.geometry.laneHeight } : null;
             this.layout = this.makeLayout(t, forceBands);
             this.layoutKey = key;
+            // Auto may switch several runs between one ms scale and one scale per run as runs arrive: a time
+            // window chosen on the one means nothing on the other.
+            if (before && before.fit !== this.layout.fit) reset = true;
             if (!reset && anchor && anchor.kind !== LaneKind.Run) {
                 const lane = findLane(this.layout, anchor.kind, anchor.ref);
                 if (lane >= 0) this.viewport = { ...this.viewport, scrollY: lane * this.geometry.laneHeight + anchor.offset };
@@ -477,6 +495,7 @@ export class Visual implements IVisual {
         const layout = layoutTimeline(t, tl.slowestN.value, forceBands, this.collapsed, {
             order: enumValue(tl.bandOrder) as "start" | "duration" | "status",
             absolute: this.absoluteBands(),
+            fit: this.fitBands(),
         });
         const label = layout.laneLabel;
         layout.laneLabel = (lane) => {
@@ -484,7 +503,9 @@ export class Visual implements IVisual {
             const run = layout.laneRef[lane];
             const first = t.runFirst[run] >= 0 ? t.order[t.runFirst[run]] : -1;
             const flow = first >= 0 ? text(t.flow, first) : "";
-            return [flow, this.formatter.minute(t.runStart[run]), label(lane)].filter((x) => x !== "").join(" · ");
+            // Bands scaled to their own run no longer compare lengths by eye: the label says how long it took.
+            const length = layout.fit ? this.formatter.duration(t.runFinish[run] - t.runStart[run]) : "";
+            return [flow, this.formatter.minute(t.runStart[run]), length, label(lane)].filter((x) => x !== "").join(" · ");
         };
         this.failures = failuresOf(t, layout);
         return layout;
@@ -588,7 +609,7 @@ export class Visual implements IVisual {
             this.updateNav();
             this.root.dataset.lanes = String(layout.laneCount);
             this.root.dataset.actions = String(t.count);
-            this.root.dataset.axis = mode.clock ? "clock" : "offset";
+            this.root.dataset.axis = mode.clock ? "clock" : layout.fit ? "fit" : "offset";
             delete this.root.dataset.cells;
             const summary = this.strings.get("Summary_Timeline", this.formatter.count(t.count), this.formatter.count(runsInTable(t).length), this.formatter.count(sum.failed));
             this.root.setAttribute("aria-label", sum.handled > 0 ? `${summary} ${this.strings.get("Summary_Handled", this.formatter.count(sum.handled))}` : summary);

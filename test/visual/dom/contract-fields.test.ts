@@ -1,7 +1,7 @@
 import powerbi from "powerbi-visuals-api";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createVisualHost } from "powerbi-visuals-utils-testutils";
-import { convertActions, missingRoles, roleIndexes, text } from "../../../visual/src/model/actionTable.js";
+import { convertActions, endOf, missingRoles, roleIndexes, text } from "../../../visual/src/model/actionTable.js";
 import { buildHeatmap } from "../../../visual/src/model/heatmap.js";
 import { OPEN_END_MIN_PX, hitTestTimeline, layoutTimeline } from "../../../visual/src/model/timeline.js";
 import { drawHeatmap, failureCorner, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
@@ -160,7 +160,7 @@ describe("unknown start and end", () => {
     it("still chains duration-only rows when Start is not bound", () => {
         const t = convertActions(tableDataView([{ action: "a", durationMs: 5 }, { action: "b", durationMs: 7 }], ["action", "durationMs"]))!;
         expect(t.issues.placed).toBe(2);
-        expect(Array.from(t.end)).toEqual([5, 12]);
+        expect([endOf(t, 0), endOf(t, 1)]).toEqual([5, 12]);
     });
 
     // A cancelled run: "Type" has no end (and so no duration); "Close" after it has, then "Stop" never ended.
@@ -178,8 +178,8 @@ describe("unknown start and end", () => {
         expect(t.issues.openEnded).toBe(2);
         expect(Number.isNaN(t.duration[1])).toBe(true);
         // To the latest known time of the run; the run's last action has nothing after it: its own start.
-        expect(t.end[1]).toBe(T0 + 400);
-        expect(t.end[3]).toBe(T0 + 400);
+        expect(endOf(t, 1)).toBe(T0 + 400);
+        expect(endOf(t, 3)).toBe(T0 + 400);
         // An open end is not taken for a container, and never ranks among the slowest.
         expect(Array.from(t.container)).toEqual([0, 0, 0, 0]);
         expect(Array.from(layoutTimeline(t, 4).emphasised)).toEqual([1, 0, 1, 0]);

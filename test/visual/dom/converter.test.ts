@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ActionTableBuilder, convertActions, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
+import { ActionTableBuilder, convertActions, endOf, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
 import { HeatmapAggregator, buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
 import { hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
 import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
@@ -45,7 +45,7 @@ describe("convertActions", () => {
         ];
         const t = convertActions(tableDataView(rows))!;
         expect(Array.from(t.duration)).toEqual([0, 0, 0]);
-        expect(Array.from(t.end)).toEqual(Array.from(t.start));
+        expect([0, 1, 2].map((i) => endOf(t, i))).toEqual(Array.from(t.start));
         expect(t.issues.repaired).toBe(2);
     });
 

@@ -599,6 +599,30 @@ describe("padlens visual", () => {
             h.update(tableDataView(runs, undefined, { view: { mode: "timeline" }, timeline: { bandOrder: "status" } }));
             expect(labels()).toEqual(["middle-failed", "early-short", "late-long"]);
         });
+
+        it("keeps short runs readable next to a long one: each band over the full width, its length in the label", () => {
+            const h = harness();
+            const t0 = Date.UTC(2026, 0, 5, 9);
+            // One run of 40 s and three of about a quarter second: on one scale they would be a few pixels wide.
+            const long = runRows("long", 40, t0, -1, Array.from({ length: 40 }, () => 1000));
+            const short = [1, 2, 3].flatMap((k) => runRows(`short-${k}`, 4, t0 + k * 3_600_000));
+            const rows = [...long, ...short];
+            const lastShort = rows.length - 1;
+            const ticks = (): string[] => Array.from(h.root.querySelectorAll(".padlens-tick")).map((e) => e.textContent ?? "");
+            h.update(tableDataView(rows, undefined, { view: { mode: "timeline" } }));
+            expect(h.root.dataset.axis).toBe("fit");
+            // The last action of a short run reaches into the right part of the plot, as the long run's does.
+            expect(pointOnAction(h, lastShort).x).toBeGreaterThan(550);
+            expect(pointOnAction(h, long.length - 1).x).toBeGreaterThan(550);
+            expect(ticks().length).toBeGreaterThan(2);
+            for (const t of ticks()) expect(t).toMatch(/%$/);
+            const layout = (h.visual as unknown as { layout: { laneLabel: (l: number) => string } }).layout;
+            expect(layout.laneLabel(0)).toMatch(/^Invoices · 01\/05\/2026, \d\d:00 · 40\.\d+ s · long$/);
+            // Time since start on one scale, when asked: lengths compare by eye, and the short runs are slivers.
+            h.update(tableDataView(rows, undefined, { view: { mode: "timeline" }, timeline: { timeAxis: "offset" } }));
+            expect(h.root.dataset.axis).toBe("offset");
+            expect(pointOnAction(h, lastShort).x).toBeLessThan(220);
+        });
     });
 
     describe("robustness", () => {

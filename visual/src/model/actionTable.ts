@@ -5,9 +5,13 @@ import DataView = powerbi.DataView;
 import DataViewTableRow = powerbi.DataViewTableRow;
 import PrimitiveValue = powerbi.PrimitiveValue;
 
-/** Dictionary-encoded text column: `codes[row]` indexes `values`, -1 means missing. */
+/**
+ * Dictionary-encoded text column: `codes[row]` indexes `values`, -1 means missing. Codes take 16 bits while
+ * the dictionary is small (runs, flows, actions, statuses nearly always are) and widen to 32 when it is not:
+ * at a million rows that is 16 MB less per text column.
+ */
 export interface TextColumn {
-    codes: Int32Array;
+    codes: Int16Array | Int32Array;
     values: string[];
 }
 
@@ -24,8 +28,11 @@ export interface ActionTable {
     order: Int32Array;
     /** Length of `order`. */
     count: number;
-    /** Position of each row id in `order`; -1 when the row is not kept. */
-    position: Int32Array;
+    /**
+     * 1 for a row id in `order` (kept), 0 for a dropped row or a duplicate. A byte, not the row's position in
+     * `order`: nothing needs that position, and four bytes a row add up at a million rows.
+     */
+    inOrder: Uint8Array;
     run: TextColumn;
     flow: TextColumn;
     subflow: TextColumn;
@@ -38,16 +45,8 @@ export interface ActionTable {
     actionIndex: Float64Array;
     /** Epoch ms. */
     start: Float64Array;
-    /**
-     * Epoch ms, never before start. For a row whose end is unknown (`endUnknown`), where its open-ended
-     * marker stops: the latest known time of its run (its own start when nothing is known after it).
-     */
-    end: Float64Array;
     /** Duration in ms; NaN when the end is unknown (`endUnknown`), so no duration statistic counts it. */
     duration: Float64Array;
-    /** Local calendar day (days since 1970-01-01 in the viewer's time zone) and hour of the start, for heatmap columns. */
-    localDay: Int32Array;
-    localHour: Uint8Array;
     /** 1 for every failed action, handled or not. */
     failed: Uint8Array;
     /**
@@ -193,7 +192,7 @@ const failedStatus = /fail|error|fault|abort/i;
 const DAY = 86_400_000;
 
 /** Grows a typed array to `capacity`, keeping its first `used` entries. */
-function grow<T extends Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, capacity: number, used: number, fill?: number): T {
+function grow<T extends Int16Array | Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, capacity: number, used: number, fill?: number): T {
     if (a.length >= capacity) return a;
     const b = new (a.constructor as new (n: number) => T)(capacity);
     b.set(a.subarray(0, used));
@@ -203,7 +202,7 @@ function grow<T extends Int32Array | Float64Array | Uint8Array | Int8Array>(a: T
 
 /** A text column being filled: codes by row id and the dictionary from DataView value to code. */
 class TextBuilder {
-    codes = new Int32Array(0);
+    codes: Int16Array | Int32Array = new Int16Array(0);
     readonly values: string[] = [];
     private readonly dict = new Map<PrimitiveValue, number>();
     constructor(private readonly column: number | undefined) {}
@@ -215,19 +214,22 @@ class TextBuilder {
     fill(rows: DataViewTableRow[], from: number, to: number): void {
         const col = this.column;
         if (col === undefined) { this.codes.fill(-1, from, to); return; }
+        const dict = this.dict, values = this.values;
+        let codes = this.codes;
         // Neighbouring rows mostly repeat a value (run, flow, machine, status): skip the dictionary for them.
         let last: PrimitiveValue | undefined = undefined, lastCode = -1;
         for (let i = from; i < to; i++) {
             const v = rows[i][col];
-            if (v === last && lastCode >= 0) { this.codes[i] = lastCode; continue; }
-            if (v === null || v === undefined || v === "") { this.codes[i] = -1; continue; }
-            let code = this.dict.get(v);
+            if (v === last && lastCode >= 0) { codes[i] = lastCode; continue; }
+            if (v === null || v === undefined || v === "") { codes[i] = -1; continue; }
+            let code = dict.get(v);
             if (code === undefined) {
-                code = this.values.length;
-                this.values.push(v instanceof Date ? v.toISOString() : String(v));
-                this.dict.set(v, code);
+                code = values.length;
+                if (code === 32_767 && codes instanceof Int16Array) codes = this.codes = Int32Array.from(codes);
+                values.push(v instanceof Date ? v.toISOString() : String(v));
+                dict.set(v, code);
             }
-            this.codes[i] = code;
+            codes[i] = code;
             last = v;
             lastCode = code;
         }
@@ -241,8 +243,10 @@ class TextBuilder {
 /**
  * Local time of a timestamp without a Date per row: the time zone offset is looked up once per UTC hour
  * (offsets change on the hour in every zone that matters), so a million rows cost a few hundred lookups.
+ * Only the heatmap's columns need it: the table keeps no per-row local day and hour (5 bytes a row, and
+ * time the timeline's first paint would spend for nothing).
  */
-class LocalClock {
+export class LocalClock {
     private readonly offsets = new Map<number, number>();
     /** Local ms since 1970-01-01 00:00 local. */
     local(t: number): number {
@@ -253,6 +257,17 @@ class LocalClock {
             this.offsets.set(hour, off);
         }
         return t + off;
+    }
+
+    /** Local calendar day (days since 1970-01-01 in the viewer's time zone) of a timestamp. */
+    day(t: number): number {
+        return Math.floor(this.local(t) / DAY);
+    }
+
+    /** Local hour (0-23) of a timestamp. */
+    hour(t: number): number {
+        const local = this.local(t);
+        return Math.floor((local - Math.floor(local / DAY) * DAY) / 3_600_000);
     }
 }
 
@@ -275,8 +290,7 @@ export interface AppendResult {
 
 /** Full-capacity buffers behind the table's columns (the table holds views of their first `size` rows). */
 interface Buffers {
-    actionIndex: Float64Array; start: Float64Array; end: Float64Array; duration: Float64Array;
-    localDay: Int32Array; localHour: Uint8Array; position: Int32Array;
+    actionIndex: Float64Array; start: Float64Array; duration: Float64Array; inOrder: Uint8Array;
     failed: Uint8Array; handled: Uint8Array; endUnknown: Uint8Array; container: Uint8Array;
 }
 
@@ -293,12 +307,11 @@ export class ActionTableBuilder {
     private readonly measures: Record<MeasureRole, Float64Array | null>;
     private containerIn: Int8Array | null;
     private handlingIn: Int8Array | null;
-    private readonly clock = new LocalClock();
     private capacity = 0;
     private buf: Buffers;
     private readonly statusFailed: boolean[] = [];
-    private readonly openEnded: number[] = [];
-    private spareOrder: Int32Array = new Int32Array(0);
+    /** Backing buffer of `table.order`, with room for the rows converted so far. */
+    private orderBuf: Int32Array = new Int32Array(0);
 
     private constructor(dataView: DataView, idx: RoleIndexes) {
         this.idx = idx;
@@ -310,8 +323,7 @@ export class ActionTableBuilder {
         this.containerIn = idx[Roles.isContainer] === undefined ? null : new Int8Array(0);
         this.handlingIn = idx[Roles.insideErrorHandling] === undefined ? null : new Int8Array(0);
         this.buf = {
-            actionIndex: new Float64Array(0), start: new Float64Array(0), end: new Float64Array(0), duration: new Float64Array(0),
-            localDay: new Int32Array(0), localHour: new Uint8Array(0), position: new Int32Array(0),
+            actionIndex: new Float64Array(0), start: new Float64Array(0), duration: new Float64Array(0), inOrder: new Uint8Array(0),
             failed: new Uint8Array(0), handled: new Uint8Array(0), endUnknown: new Uint8Array(0), container: new Uint8Array(0),
         };
         this.table = {
@@ -386,10 +398,12 @@ export class ActionTableBuilder {
         for (const m of MEASURE_ROLES) { const c = this.measures[m]; if (c) this.measures[m] = grow(c, cap, used); }
         if (this.containerIn) this.containerIn = grow(this.containerIn, cap, used);
         if (this.handlingIn) this.handlingIn = grow(this.handlingIn, cap, used);
+        this.orderBuf = grow(this.orderBuf, cap, this.table.count);
+        this.table.order = this.orderBuf.subarray(0, this.table.count);
         const b = this.buf;
         this.buf = {
-            actionIndex: grow(b.actionIndex, cap, used), start: grow(b.start, cap, used), end: grow(b.end, cap, used), duration: grow(b.duration, cap, used),
-            localDay: grow(b.localDay, cap, used), localHour: grow(b.localHour, cap, used), position: grow(b.position, cap, used, -1),
+            actionIndex: grow(b.actionIndex, cap, used), start: grow(b.start, cap, used), duration: grow(b.duration, cap, used),
+            inOrder: grow(b.inOrder, cap, used),
             failed: grow(b.failed, cap, used), handled: grow(b.handled, cap, used), endUnknown: grow(b.endUnknown, cap, used), container: grow(b.container, cap, used),
         };
         this.capacity = cap;
@@ -400,9 +414,9 @@ export class ActionTableBuilder {
         const t = this.table, b = this.buf;
         t.size = size;
         for (const r of TEXT_ROLES) t[r] = this.text[r].view(size);
-        t.actionIndex = b.actionIndex.subarray(0, size); t.start = b.start.subarray(0, size); t.end = b.end.subarray(0, size);
-        t.duration = b.duration.subarray(0, size); t.localDay = b.localDay.subarray(0, size); t.localHour = b.localHour.subarray(0, size);
-        t.position = b.position.subarray(0, size); t.failed = b.failed.subarray(0, size); t.handled = b.handled.subarray(0, size);
+        t.actionIndex = b.actionIndex.subarray(0, size); t.start = b.start.subarray(0, size);
+        t.duration = b.duration.subarray(0, size);
+        t.inOrder = b.inOrder.subarray(0, size); t.failed = b.failed.subarray(0, size); t.handled = b.handled.subarray(0, size);
         t.endUnknown = b.endUnknown.subarray(0, size); t.container = b.container.subarray(0, size);
         for (const m of MEASURE_ROLES) { const c = this.measures[m]; t[m] = c ? c.subarray(0, size) : null; }
     }
@@ -415,11 +429,17 @@ export class ActionTableBuilder {
         // An end can only be unknown when a field could have told it; pre-aggregated rows have no end of their own.
         const endKnowable = (iEnd !== undefined || iDur !== undefined) && ex === null;
         const kept = new Int32Array(to - from);
+        // Columns in locals: this loop runs once per row on the first paint, mostly before the JIT has
+        // optimised it, where every property read of `t` costs.
+        const inOrder = t.inOrder, container = t.container, endUnknown = t.endUnknown, start = t.start, duration = t.duration;
+        const actionIndex = t.actionIndex, failed = t.failed, handled = t.handled;
+        const actionCodes = this.text.action.codes, statusCodes = t.status.codes, errorCodes = t.error.codes, statusFailed = this.statusFailed;
+        const containerIn = this.containerIn, handlingIn = this.handlingIn, failureCount = t.failureCount, handledCount = t.handledCount;
         let k = 0;
         for (let i = from; i < to; i++) {
             const row = rows[i];
-            t.position[i] = -1;
-            t.container[i] = this.containerIn ? (this.containerIn[i] === 1 ? 1 : 0) : 0;
+            inOrder[i] = 0;
+            container[i] = containerIn ? (containerIn[i] === 1 ? 1 : 0) : 0;
             let s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
             let e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
             let d = iDur === undefined ? NaN : toNumber(row[iDur]);
@@ -430,7 +450,7 @@ export class ActionTableBuilder {
             if (bad) issues.badTime++;
             // A pre-aggregated row standing for no execution carries nothing to show.
             const executions = ex ? ex[i] : 1;
-            if (this.text.action.codes[i] < 0) { issues.dropped++; issues.droppedNoAction++; continue; }
+            if (actionCodes[i] < 0) { issues.dropped++; issues.droppedNoAction++; continue; }
             // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
             // previous action would invent a time.
             if ((iStart !== undefined && Number.isNaN(s)) || (Number.isNaN(s) && Number.isNaN(d)) || !(executions > 0)) {
@@ -445,7 +465,6 @@ export class ActionTableBuilder {
                 if (endKnowable) {
                     open = 1;
                     issues.openEnded++;
-                    this.openEnded.push(i);
                 } else d = 0;
             }
             if (d < 0) {
@@ -454,28 +473,20 @@ export class ActionTableBuilder {
             } else if (!Number.isNaN(s) && !Number.isNaN(e) && e < s) {
                 issues.repaired++;
             }
-            t.endUnknown[i] = open;
-            t.start[i] = s;
-            t.duration[i] = d;
-            t.end[i] = Number.isNaN(s) ? NaN : open ? s : s + d;
-            t.actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
-            if (!Number.isNaN(s)) this.setLocal(i, s);
-            const sc = t.status.codes[i];
-            t.failed[i] = (sc >= 0 && this.statusFailed[sc]) || (sc < 0 && t.error.codes[i] >= 0) || (t.failureCount !== null && t.failureCount[i] > 0) ? 1 : 0;
-            if (t.failureCount !== null) {
-                const hc = t.handledCount?.[i] ?? NaN;
-                t.handled[i] = t.failureCount[i] > 0 && hc >= t.failureCount[i] ? 1 : 0;
-            } else t.handled[i] = t.failed[i] && this.handlingIn?.[i] === 1 ? 1 : 0;
+            endUnknown[i] = open;
+            start[i] = s;
+            duration[i] = d;
+            actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
+            const sc = statusCodes[i];
+            const f = (sc >= 0 && statusFailed[sc]) || (sc < 0 && errorCodes[i] >= 0) || (failureCount !== null && failureCount[i] > 0) ? 1 : 0;
+            failed[i] = f;
+            if (failureCount !== null) {
+                const hc = handledCount?.[i] ?? NaN;
+                handled[i] = failureCount[i] > 0 && hc >= failureCount[i] ? 1 : 0;
+            } else handled[i] = f && handlingIn?.[i] === 1 ? 1 : 0;
             kept[k++] = i;
         }
         return kept.subarray(0, k);
-    }
-
-    private setLocal(i: number, s: number): void {
-        const local = this.clock.local(s);
-        const day = Math.floor(local / DAY);
-        this.table.localDay[i] = day;
-        this.table.localHour[i] = Math.floor((local - day * DAY) / 3_600_000);
     }
 
     /**
@@ -516,20 +527,22 @@ export class ActionTableBuilder {
     /**
      * Merges the sorted new rows into the order, dropping duplicates (rows equal in every field to one kept
      * before them; the DataView's earlier row is the one kept). Earlier rows never move in memory: only
-     * their position in the order changes.
+     * where they sit in the order changes.
      */
     private merge(incoming: Int32Array): AppendResult {
         const t = this.table;
         const old = t.order;
         const n = old.length + incoming.length;
-        // Two buffers take turns: the merge reads the old order from one and writes into the other.
-        const out = this.spareOrder.length >= n ? this.spareOrder : new Int32Array(Math.ceil(n * 1.5));
-        const added: number[] = [];
-        const newPositions: number[] = [];
+        const added = new Int32Array(incoming.length);
+        const newPositions = new Int32Array(incoming.length);
+        let nAdded = 0;
+        // Fast path, the usual segment: the new rows all sort after the old ones (later runs). They are written
+        // after the old ones in place: no copy of the order, no second buffer.
+        const after = old.length === 0 || incoming.length === 0 || this.compare(old[old.length - 1], incoming[0]) < 0;
+        const out = after && this.orderBuf.length >= n ? this.orderBuf : new Int32Array(Math.max(n, this.capacity));
         let a = 0, b = 0, m = 0, lastNew = false;
-        if (old.length === 0 || incoming.length === 0 || this.compare(old[old.length - 1], incoming[0]) < 0) {
-            // Fast path: the new rows all sort after the old ones (typically later runs); only they need checking.
-            out.set(old);
+        if (after) {
+            if (out !== this.orderBuf) out.set(old);
             m = a = old.length;
         }
         while (a < old.length || b < incoming.length) {
@@ -541,22 +554,22 @@ export class ActionTableBuilder {
                 t.issues.duplicates++;
                 continue;
             }
-            if (!takeOld) { newPositions.push(m); added.push(next); }
+            if (!takeOld) { newPositions[nAdded] = m; added[nAdded++] = next; }
             lastNew = !takeOld;
             out[m++] = next;
         }
-        this.spareOrder = new Int32Array(old.buffer);
+        this.orderBuf = out;
         t.order = out.subarray(0, m);
         t.count = m;
-        for (let k = 0; k < m; k++) t.position[out[k]] = k;
-        return { added: Int32Array.from(added), containerChanged: this.guessContainers(newPositions) };
+        for (let k = 0; k < nAdded; k++) t.inOrder[added[k]] = 1;
+        return { added: added.slice(0, nAdded), containerChanged: this.guessContainers(newPositions.subarray(0, nAdded)) };
     }
 
     /**
      * Without the Is container field: an action is a container when the next action of its run starts before
      * it ends. Only the new rows and the rows just before them can change; returns earlier rows that flipped.
      */
-    private guessContainers(newPositions: number[]): Int32Array {
+    private guessContainers(newPositions: Int32Array): Int32Array {
         const t = this.table;
         if (this.containerIn) return new Int32Array(0);
         const isNew = new Set<number>();
@@ -567,7 +580,7 @@ export class ActionTableBuilder {
             const i = t.order[k], j = k + 1 < t.count ? t.order[k + 1] : -1;
             // Sorted by start, so a container is followed by its first child before it ends. An action whose
             // end is unknown cannot be told apart from a container this way: it is never guessed to be one.
-            const now = j >= 0 && t.run.codes[i] === t.run.codes[j] && !t.endUnknown[i] && t.start[j] < t.end[i] && t.start[j] >= t.start[i] ? 1 : 0;
+            const now = j >= 0 && t.run.codes[i] === t.run.codes[j] && !t.endUnknown[i] && t.start[j] < t.start[i] + t.duration[i] && t.start[j] >= t.start[i] ? 1 : 0;
             if (t.container[i] !== now) {
                 t.container[i] = now;
                 if (!isNew.has(i)) changed.add(i);
@@ -591,30 +604,27 @@ export class ActionTableBuilder {
         t.runFirst.fill(-1); t.runEnd.fill(-1); t.runStart.fill(NaN); t.runFinish.fill(NaN);
         // Without Start (never appended to, see canAppend), rows of a run are chained one after another.
         const placing = this.idx[Roles.start] === undefined;
+        const order = t.order, runCodes = t.run.codes, start = t.start, duration = t.duration, endUnknown = t.endUnknown;
+        const runFirst = t.runFirst, runEnd = t.runEnd, runStart = t.runStart, runFinish = t.runFinish;
         let cursor = 0, prevRun = -2;
         for (let k = 0; k < t.count; k++) {
-            const i = t.order[k];
-            const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
+            const i = order[k];
+            const r = runCodes[i] < 0 ? runCount - 1 : runCodes[i];
             if (r !== prevRun) {
-                t.runFirst[r] = k;
+                runFirst[r] = k;
                 prevRun = r;
                 cursor = 0;
             }
             if (placing) {
-                t.start[i] = cursor;
-                t.end[i] = cursor + t.duration[i];
-                this.setLocal(i, cursor);
+                start[i] = cursor;
                 t.issues.placed++;
             }
-            cursor = Math.max(cursor, t.end[i]);
-            t.runEnd[r] = k + 1;
-            if (!(t.runStart[r] <= t.start[i])) t.runStart[r] = t.start[i];
-            if (!(t.runFinish[r] >= t.end[i])) t.runFinish[r] = t.end[i];
-        }
-        for (const i of this.openEnded) {
-            if (t.position[i] < 0) continue;
-            const r = t.run.codes[i] < 0 ? runCount - 1 : t.run.codes[i];
-            t.end[i] = Math.max(t.start[i], t.runFinish[r]);
+            // A row whose end is unknown tells only that its run went on until its start.
+            const end = endUnknown[i] ? start[i] : start[i] + duration[i];
+            cursor = Math.max(cursor, end);
+            runEnd[r] = k + 1;
+            if (!(runStart[r] <= start[i])) runStart[r] = start[i];
+            if (!(runFinish[r] >= end)) runFinish[r] = end;
         }
     }
 }
@@ -638,6 +648,17 @@ export function runsInTable(t: ActionTable): number[] {
     const out: number[] = [];
     for (let r = 0; r < t.runFirst.length; r++) if (t.runFirst[r] >= 0) out.push(r);
     return out;
+}
+
+/**
+ * End of a row in epoch ms, never before its start. Not stored (8 bytes a row): it is the start plus the
+ * duration, and for a row whose end is unknown (`endUnknown`), where its open-ended marker stops: the
+ * latest known time of its run (its own start when nothing is known after it).
+ */
+export function endOf(t: ActionTable, row: number): number {
+    if (!t.endUnknown[row]) return t.start[row] + t.duration[row];
+    const code = t.run.codes[row];
+    return Math.max(t.start[row], t.runFinish[code < 0 ? t.run.values.length : code]);
 }
 
 /** Run code of a row (the pseudo-run for rows without a run). */

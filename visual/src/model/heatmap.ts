@@ -1,4 +1,4 @@
-import { ActionTable, TextColumn } from "./actionTable";
+import { ActionTable, LocalClock, TextColumn } from "./actionTable";
 
 export type HeatRows = "action" | "subflow" | "flow";
 export type HeatColumns = "hour" | "weekday" | "date" | "machine";
@@ -75,7 +75,56 @@ export function quantile(sorted: Float64Array, q: number): number {
     return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** Additive statistics of a set of rows, plus their known durations in ascending order when percentiles are asked for. */
+/**
+ * The k-th smallest (0-based) of the union of ascending arrays, without merging them: each step takes the
+ * middle of the longest remaining range as pivot and keeps only the side of it that holds the k-th value.
+ */
+function kthOfSorted(arrays: Float64Array[], k: number): number {
+    const lo = new Int32Array(arrays.length), hi = Int32Array.from(arrays, (a) => a.length);
+    const below = new Int32Array(arrays.length), upTo = new Int32Array(arrays.length);
+    for (;;) {
+        let j = -1;
+        for (let a = 0; a < arrays.length; a++) if (hi[a] > lo[a] && (j < 0 || hi[a] - lo[a] > hi[j] - lo[j])) j = a;
+        if (j < 0) return NaN;
+        const pivot = arrays[j][(lo[j] + hi[j]) >> 1];
+        let less = 0, notMore = 0;
+        for (let a = 0; a < arrays.length; a++) {
+            below[a] = bound(arrays[a], pivot, lo[a], hi[a], false);
+            upTo[a] = bound(arrays[a], pivot, below[a], hi[a], true);
+            less += below[a] - lo[a];
+            notMore += upTo[a] - lo[a];
+        }
+        if (k < less) hi.set(below);
+        else if (k < notMore) return pivot;
+        else { k -= notMore; lo.set(upTo); }
+    }
+}
+
+/** First index in [lo, hi) of an ascending array whose value is >= x (or > x when `after`). */
+function bound(a: Float64Array, x: number, lo: number, hi: number, after: boolean): number {
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (a[mid] < x || (after && a[mid] === x)) lo = mid + 1; else hi = mid;
+    }
+    return lo;
+}
+
+/** The q-quantile (linear interpolation, as `quantile`) of the union of ascending arrays. */
+function quantileOfSorted(arrays: Float64Array[], q: number): number {
+    let n = 0;
+    for (const a of arrays) n += a.length;
+    if (n === 0) return NaN;
+    const pos = (n - 1) * q;
+    const lo = Math.floor(pos), hi = Math.ceil(pos);
+    const a = kthOfSorted(arrays, lo);
+    return lo === hi ? a : a + (kthOfSorted(arrays, hi) - a) * (pos - lo);
+}
+
+/**
+ * Additive statistics of a set of rows, plus (cells only) their members and, when percentiles are asked for,
+ * their known durations in ascending order. A heatmap row keeps neither: its members are its cells', and its
+ * percentile is taken over its cells' sorted durations, so a million rows are stored once, not twice.
+ */
 class Agg {
     count = 0;
     failures = 0;
@@ -88,10 +137,14 @@ class Agg {
     weight = 0;
     given = 0;
     durations: Float64Array | null;
-    members = new Int32Array(4);
+    members: Int32Array;
     nMembers = 0;
-    constructor(readonly key: number, readonly colKey: number, percentiles: boolean) {
-        this.durations = percentiles ? new Float64Array(4) : null;
+    /** A row's cells (null for a cell). */
+    readonly cells: Agg[] | null;
+    constructor(readonly key: number, readonly colKey: number, percentiles: boolean, isRow = false) {
+        this.durations = percentiles && !isRow ? new Float64Array(4) : null;
+        this.members = new Int32Array(isRow ? 0 : 4);
+        this.cells = isRow ? [] : null;
     }
 
     addMember(row: number): void {
@@ -149,6 +202,7 @@ export class HeatmapAggregator {
     private readonly rows = new Map<number, Agg>();
     private readonly percentiles: boolean;
     private readonly includeHandled: boolean;
+    private readonly clock = new LocalClock();
 
     constructor(readonly options: HeatmapOptions, private readonly preAggregated: boolean) {
         this.percentiles = !preAggregated && (options.measure === "p50" || options.measure === "p95");
@@ -161,9 +215,9 @@ export class HeatmapAggregator {
 
     private columnKey(t: ActionTable, i: number): number {
         switch (this.options.columns) {
-            case "hour": return t.localHour[i];
-            case "weekday": return (((t.localDay[i] + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; Monday is 0
-            case "date": return t.localDay[i];
+            case "hour": return this.clock.hour(t.start[i]);
+            case "weekday": return (((this.clock.day(t.start[i]) + 3) % 7) + 7) % 7; // 1970-01-01 was a Thursday; Monday is 0
+            case "date": return this.clock.day(t.start[i]);
             case "machine": return t.machine.codes[i];
         }
     }
@@ -186,23 +240,25 @@ export class HeatmapAggregator {
             const rk = rc.codes[i];
             const ck = this.columnKey(t, i);
             let row = this.rows.get(rk);
-            if (!row) { row = new Agg(rk, 0, this.percentiles); this.rows.set(rk, row); }
+            if (!row) { row = new Agg(rk, 0, this.percentiles, true); this.rows.set(rk, row); }
             // Cell keys: row code + 1 in the high part, the column key (at most a few 100,000) in the low part.
             const key = (rk + 1) * 4_194_304 + (ck + 1);
             let cell = this.cells.get(key);
-            if (!cell) { cell = new Agg(rk, ck, this.percentiles); this.cells.set(key, cell); }
+            if (!cell) { cell = new Agg(rk, ck, this.percentiles); this.cells.set(key, cell); row.cells?.push(cell); }
             touch(row, i);
             touch(cell, i);
         }
         for (const [agg, list] of touched) {
             let nd = 0;
             const d = this.percentiles ? new Float64Array(list.length) : null;
+            const cell = agg.cells === null;
             for (const i of list) {
                 this.accumulate(t, agg, i, 1);
+                if (!cell) continue;
                 agg.addMember(i);
                 if (d && !Number.isNaN(t.duration[i])) d[nd++] = t.duration[i];
             }
-            if (d) agg.mergeDurations(d.subarray(0, nd).sort());
+            if (d && cell) agg.mergeDurations(d.subarray(0, nd).sort());
         }
     }
 
@@ -223,12 +279,12 @@ export class HeatmapAggregator {
             const rk = rc.codes[i];
             const cell = this.cells.get((rk + 1) * 4_194_304 + (this.columnKey(t, i) + 1));
             const row = this.rows.get(rk);
-            for (const agg of [cell, row]) {
-                if (!agg || agg.members.subarray(0, agg.nMembers).indexOf(i) < 0) continue;
-                this.accumulate(t, agg, i, -1);
-                agg.removeMember(i);
-                if (!Number.isNaN(t.duration[i])) agg.removeDuration(t.duration[i]);
-            }
+            // A row counts in its cell and that cell's row together: the cell's members say whether it did.
+            if (!cell || cell.members.subarray(0, cell.nMembers).indexOf(i) < 0) continue;
+            this.accumulate(t, cell, i, -1);
+            cell.removeMember(i);
+            if (!Number.isNaN(t.duration[i])) cell.removeDuration(t.duration[i]);
+            if (row) this.accumulate(t, row, i, -1);
         }
     }
 
@@ -259,9 +315,10 @@ export class HeatmapAggregator {
         if (!t.executions) {
             const failing = a.failures + (this.includeHandled ? a.handled : 0);
             const rate = a.count === 0 ? 0 : failing / a.count;
-            const durations = a.durations ? a.durations.subarray(0, a.known) : new Float64Array(0);
+            const q = m === "p50" ? 0.5 : 0.95;
             const value = m === "count" ? a.count : m === "failureRate" ? rate : m === "mean" ? (a.known === 0 ? NaN : a.sum / a.known)
-                : quantile(durations, m === "p50" ? 0.5 : 0.95);
+                : a.cells ? quantileOfSorted(a.cells.map((c) => (c.durations ? c.durations.subarray(0, c.known) : new Float64Array(0))), q)
+                    : quantile(a.durations ? a.durations.subarray(0, a.known) : new Float64Array(0), q);
             return { value, count: a.count, failures: a.failures, handledFailures: a.handled, failureRate: rate, approximate: false };
         }
         const rate = a.executions > 0 ? (a.failures + (this.includeHandled ? a.handled : 0)) / a.executions : 0;

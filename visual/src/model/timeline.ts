@@ -1,4 +1,4 @@
-import { ActionTable, runLabel, runOf, runsInTable, text } from "./actionTable";
+import { ActionTable, endOf, runLabel, runOf, runsInTable, text } from "./actionTable";
 
 export enum LaneKind { Run = 0, Subflow = 1, Action = 2 }
 
@@ -22,7 +22,14 @@ export interface TimelineLayout {
     laneOfRow: Int32Array;
     /** Time origin per row (the run's start in bands mode, the earliest start otherwise). */
     originOfRow: (row: number) => number;
-    /** Extent of the axis, in ms relative to the origin. */
+    /**
+     * Where an epoch time of a row falls on the axis: ms since its origin, or, when every band fills the width
+     * (`fit`), FIT_SPAN units per run.
+     */
+    axisTime: (row: number, epochMs: number) => number;
+    /** Each band is scaled to its own run's length: the axis reads as a share of each run (0-FIT_SPAN). */
+    fit: boolean;
+    /** Extent of the axis, in ms relative to the origin (FIT_SPAN when `fit`). */
     span: number;
     /** Rows emphasised as bottlenecks (the slowest N of each run, and those above their Action p95). */
     emphasised: Uint8Array;
@@ -34,6 +41,18 @@ export interface TimelineLayout {
     groupRows: (lane: number) => [number, number];
     /** 1 for a collapsed subflow header lane. */
     laneCollapsed: Uint8Array;
+    /**
+     * For a subflow header lane (single run): its group's first start, last end and whether it holds an
+     * unhandled failure. Computed on first use and kept with the layout: the root group spans the whole run,
+     * and a redraw (pan, zoom, hover) must not walk it again.
+     */
+    groupExtent: (lane: number) => GroupExtent;
+}
+
+export interface GroupExtent {
+    start: number;
+    end: number;
+    failed: boolean;
 }
 
 /** Several runs: which run comes first, and whether each band starts at zero or at its clock time. */
@@ -42,6 +61,31 @@ export interface BandOptions {
     order?: "start" | "duration" | "status";
     /** One shared clock axis from the earliest start, instead of every band starting at zero. */
     absolute?: boolean;
+    /**
+     * Every band from its run's start to its run's end over the whole width ("fit"), instead of one shared
+     * ms scale; "auto" fits only when a shared scale would squeeze most bands (see `squeezedBands`).
+     */
+    fit?: boolean | "auto";
+}
+
+/** Axis units of a run's whole length when every band fills the width (the axis then reads 0-100%). */
+export const FIT_SPAN = 100_000;
+
+/**
+ * Whether one shared scale would leave most bands unreadable: the median run is under a quarter of the
+ * longest, so half the bands would fill less than a quarter of the plot. Trace viewers answer the same
+ * problem two ways: Perfetto keeps one clock for all tracks and leaves reading a short one to zooming, which
+ * suits slices that ran at the same time (here: Clock time); Jaeger draws each trace over the full width
+ * of its own duration and states the duration as text, which suits comparing where separate runs spent
+ * their time. Runs of one flow are separate executions, so when their lengths differ this much each band
+ * is scaled to its own run (durations stay in the band labels), as Jaeger does; similar lengths keep the
+ * shared scale, which also compares lengths.
+ */
+export function squeezedBands(t: ActionTable, runs: number[]): boolean {
+    if (runs.length < 2) return false;
+    const lengths = Float64Array.from(runs, (r) => t.runFinish[r] - t.runStart[r]).sort();
+    const longest = lengths[lengths.length - 1];
+    return longest > 0 && lengths[(lengths.length - 1) >> 1] < longest / 4;
 }
 
 export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>, bands: BandOptions = {}): TimelineLayout {
@@ -66,7 +110,10 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             first = Math.min(first, t.runStart[r]);
             last = Math.max(last, t.runFinish[r]);
         });
+        const fit = !bands.absolute && (bands.fit === "auto" ? squeezedBands(t, runs) : !!bands.fit);
         if (bands.absolute && runs.length) span = last - first;
+        if (fit) span = FIT_SPAN;
+        const origin = bands.absolute ? (): number => first : (row: number): number => t.runStart[runOf(t, row)];
         return {
             mode: "bands",
             laneCount: runs.length,
@@ -75,20 +122,26 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
             laneRef,
             laneLabel: (lane) => runLabel(t, laneRef[lane]),
             laneOfRow,
-            originOfRow: bands.absolute ? () => first : (row) => t.runStart[runOf(t, row)],
+            originOfRow: origin,
+            axisTime: fit
+                ? (row, ms) => { const r = runOf(t, row), length = t.runFinish[r] - t.runStart[r]; return length > 0 ? ((ms - t.runStart[r]) / length) * FIT_SPAN : 0; }
+                : (row, ms) => ms - origin(row),
+            fit,
             span,
             emphasised,
             aboveP95,
             bandRows: (lane) => [t.runFirst[laneRef[lane]], t.runEnd[laneRef[lane]]],
             groupRows: () => [0, 0],
             laneCollapsed: new Uint8Array(runs.length),
+            groupExtent: () => ({ start: NaN, end: NaN, failed: false }),
         };
     }
     // Single run. The run's first subflow (main) is its root group, headed once; each call of another
     // subflow is a group of its own, nested under the root, named once per call. When execution returns to
     // main, its actions go on in the root group without a second "main" header. A collapsed group keeps
     // only its header lane, keyed by the group's first action row; collapsing the root folds the whole run.
-    const isCollapsed = (row: number): boolean => collapsed?.has(row) ?? false;
+    const anyCollapsed = !!collapsed && collapsed.size > 0;
+    const isCollapsed = (row: number): boolean => anyCollapsed && collapsed.has(row);
     const sub = t.subflow.codes;
     const n = t.count;
     const rootCode = n ? sub[order[0]] : -1;
@@ -129,6 +182,23 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
     }
     const origin = n ? t.runStart[runs[0]] : 0;
     const span = n ? t.runFinish[runs[0]] - origin : 0;
+    const extents = new Map<number, GroupExtent>();
+    const groupExtent = (lane: number): GroupExtent => {
+        let e = extents.get(lane);
+        if (!e) {
+            let s = Infinity, end = -Infinity, failed = false;
+            for (let k = groupFrom[lane]; k < groupTo[lane]; k++) {
+                const i = order[k];
+                if (t.start[i] < s) s = t.start[i];
+                const e = endOf(t, i);
+                if (e > end) end = e;
+                if (t.failed[i] === 1 && t.handled[i] === 0) failed = true;
+            }
+            e = { start: s, end, failed };
+            extents.set(lane, e);
+        }
+        return e;
+    };
     return {
         mode: "single",
         laneCount: lanes,
@@ -143,11 +213,14 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
         },
         laneOfRow,
         originOfRow: () => origin,
+        axisTime: (_row, ms) => ms - origin,
+        fit: false,
         span,
         emphasised,
         aboveP95,
         bandRows: () => [0, 0],
         groupRows: (lane) => [groupFrom[lane], groupTo[lane]],
+        groupExtent,
     };
 }
 
@@ -169,16 +242,17 @@ function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
     if (n <= 0) return out;
     // The N longest of each run by insertion into a short list: no sort of every run (a million rows in bands).
     const best = new Int32Array(n);
+    const order = t.order, duration = t.duration, container = t.container;
     for (const r of runs) {
         let found = 0;
         for (let k = t.runFirst[r]; k < t.runEnd[r]; k++) {
-            const i = t.order[k];
-            const d = t.duration[i];
+            const i = order[k];
+            const d = duration[i];
             // Unknown durations (end unknown), zero durations and containers are never emphasised.
-            if (!(d > 0) || t.container[i]) continue;
-            if (found === n && d <= t.duration[best[n - 1]]) continue;
+            if (!(d > 0) || container[i]) continue;
+            if (found === n && d <= duration[best[n - 1]]) continue;
             let j = Math.min(found, n - 1);
-            while (j > 0 && t.duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
+            while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
             best[j] = i;
             if (found < n) found++;
         }
@@ -219,16 +293,14 @@ export function hitTestTimeline(t: ActionTable, layout: TimelineLayout, g: Timel
     if (layout.mode === "single") {
         if (layout.laneKind[lane] !== LaneKind.Action) return -1;
         const row = layout.laneRef[lane];
-        const o = layout.originOfRow(row);
-        const x0 = timeToX(g, v, t.start[row] - o), x1 = barRight(t, row, x0, timeToX(g, v, t.end[row] - o));
+        const x0 = timeToX(g, v, layout.axisTime(row, t.start[row])), x1 = barRight(t, row, x0, timeToX(g, v, layout.axisTime(row, endOf(t, row))));
         return x >= x0 - slack && x <= x1 + slack ? row : -1;
     }
     const [from, to] = layout.bandRows(lane);
     let best = -1, bestDist = Infinity;
     for (let k = from; k < to; k++) {
         const i = t.order[k];
-        const o = layout.originOfRow(i);
-        const x0 = timeToX(g, v, t.start[i] - o), x1 = barRight(t, i, x0, timeToX(g, v, t.end[i] - o));
+        const x0 = timeToX(g, v, layout.axisTime(i, t.start[i])), x1 = barRight(t, i, x0, timeToX(g, v, layout.axisTime(i, endOf(t, i))));
         if (x0 - slack > x) break;
         if (x <= x1 + slack) {
             const dist = x < x0 ? x0 - x : x > x1 ? x - x1 : 0;
@@ -290,12 +362,16 @@ export interface Failures {
 
 export function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
     const rows: number[] = [];
-    for (let k = 0; k < t.count; k++) {
-        const i = t.order[k];
-        if (t.failed[i] && !t.handled[i] && layout.laneOfRow[i] >= 0) rows.push(i);
-    }
-    // Bands may be ordered other than by run: lane first, then time (positions are by time within a run).
-    if (layout.mode === "bands") rows.sort((a, b) => layout.laneOfRow[a] - layout.laneOfRow[b] || t.position[a] - t.position[b]);
+    const order = t.order, failed = t.failed, handled = t.handled, laneOfRow = layout.laneOfRow;
+    const scan = (from: number, to: number): void => {
+        for (let k = from; k < to; k++) {
+            const i = order[k];
+            if (failed[i] && !handled[i] && laneOfRow[i] >= 0) rows.push(i);
+        }
+    };
+    // Bands may be ordered other than by run: lane by lane, each run's rows in time order.
+    if (layout.mode === "bands") for (let lane = 0; lane < layout.laneCount; lane++) scan(...layout.bandRows(lane));
+    else scan(0, t.count);
     const lanesOfRows = Int32Array.from(rows, (r) => layout.laneOfRow[r]);
     const lanes = Int32Array.from(new Set(lanesOfRows)).sort();
     return { rows: Int32Array.from(rows), lanesOfRows, lanes };

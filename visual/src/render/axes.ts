@@ -10,12 +10,19 @@ export interface AxisMode {
     clock: boolean;
     /** Epoch ms at offset 0 (the run's start, or the earliest start on an absolute axis of several runs). */
     origin: number;
+    /** Axis units of 100% when every band is scaled to its own run: ticks read as shares of each run. */
+    fraction?: number;
 }
 
 /** Tick step (ms) for roughly one tick per `spacing` px. */
-export function tickStep(v: TimelineViewport, pixels: number, spacing = 90): number {
+export function tickStep(v: TimelineViewport, pixels: number, spacing = 90, fraction?: number): number {
     const want = Math.max(2, Math.floor(pixels / spacing));
     const raw = (v.t1 - v.t0) / want;
+    if (fraction) {
+        // Shares of a run: 1, 2 or 5 times a power of ten percent, not clock-like steps (15%, 30%).
+        const unit = 10 ** Math.floor(Math.log10(Math.max(raw, 1e-9)));
+        return [1, 2, 5, 10].map((m) => m * unit).find((s) => s >= raw) ?? 10 * unit;
+    }
     return steps.find((s) => s >= raw) ?? Math.ceil(raw / 86_400_000) * 86_400_000;
 }
 
@@ -24,7 +31,7 @@ export function tickStep(v: TimelineViewport, pixels: number, spacing = 90): num
  * not round offsets from a start at 14:03:17.
  */
 export function timeTicks(v: TimelineViewport, pixels: number, mode?: AxisMode, spacing = 90): number[] {
-    const step = tickStep(v, pixels, spacing);
+    const step = tickStep(v, pixels, spacing, mode?.fraction);
     const out: number[] = [];
     // The viewer's UTC offset at the view's start: round local times are round in local time.
     const shift = mode?.clock ? mode.origin - new Date(mode.origin + v.t0).getTimezoneOffset() * 60_000 : 0;
@@ -61,10 +68,10 @@ function textWidth(text: string): number {
 export function drawTimelineAxis(layer: HTMLElement, g: TimelineGeometry, v: TimelineViewport, f: Formatter, mode?: AxisMode): number[] {
     layer.replaceChildren();
     const ticks = timeTicks(v, g.width - g.labelWidth, mode);
-    const step = tickStep(v, g.width - g.labelWidth);
+    const step = tickStep(v, g.width - g.labelWidth, 90, mode?.fraction);
     let right = g.labelWidth;
     for (const t of ticks) {
-        const label = mode?.clock ? f.clock(mode.origin + t, step) : f.duration(t);
+        const label = mode?.clock ? f.clock(mode.origin + t, step) : mode?.fraction ? f.rate(t / mode.fraction) : f.duration(t);
         const w = textWidth(label) + 4;
         const x = timeToX(g, v, t);
         const left = Math.min(Math.max(x - w / 2, g.labelWidth + 1), g.width - w - 1);

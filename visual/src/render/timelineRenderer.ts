@@ -1,4 +1,4 @@
-import { ActionTable } from "../model/actionTable";
+import { ActionTable, endOf } from "../model/actionTable";
 import { LaneKind, TimelineGeometry, TimelineLayout, TimelineViewport, barRight, laneTop, timeToX } from "../model/timeline";
 import { Palette } from "./colors";
 
@@ -41,7 +41,7 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
     // Setting a font parses it: only when the lane kind (bold header, plain action) changes.
     let font = -1;
     const setFont = (f: number): void => { if (f !== font) { ctx.font = fonts[f]; font = f; } };
-    const ok = t.status.values.map((v) => /succe|ok|complete/i.test(v));
+    const ok = t.status.values.map(isSuccessStatus);
     for (let lane = firstLane; lane <= lastLane; lane++) {
         const y = laneTop(g, v, lane);
         const kind = layout.laneKind[lane] as LaneKind;
@@ -68,9 +68,8 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
             const [from, to] = layout.bandRows(lane);
             for (let k = from; k < to; k++) {
                 const i = t.order[k];
-                const o = layout.originOfRow(i);
-                if (t.start[i] - o > v.t1) break;
-                if (t.end[i] - o < v.t0) continue;
+                if (layout.axisTime(i, t.start[i]) > v.t1) break;
+                if (layout.axisTime(i, endOf(t, i)) < v.t0) continue;
                 drawBar(ctx, t, layout, g, v, p, s, i, y + 2, barH, ok, setFont);
             }
         }
@@ -100,10 +99,9 @@ function drawGridlines(ctx: CanvasRenderingContext2D, g: TimelineGeometry, v: Ti
 function drawGroupSpan(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, lane: number, y: number): void {
     const [from, to] = layout.groupRows(lane);
     if (to <= from) return;
-    let s = Infinity, e = -Infinity, failed = false;
-    for (let k = from; k < to; k++) { const i = t.order[k]; s = Math.min(s, t.start[i]); e = Math.max(e, t.end[i]); failed ||= t.failed[i] === 1 && t.handled[i] === 0; }
-    const o = layout.originOfRow(t.order[from]);
-    const x0 = Math.max(g.labelWidth, timeToX(g, v, s - o)), x1 = Math.min(g.width, timeToX(g, v, e - o));
+    const { start: s, end: e, failed } = layout.groupExtent(lane);
+    const first = t.order[from];
+    const x0 = Math.max(g.labelWidth, timeToX(g, v, layout.axisTime(first, s))), x1 = Math.min(g.width, timeToX(g, v, layout.axisTime(first, e)));
     if (x1 < g.labelWidth || x0 > g.width) return;
     // Solid theme colours (no transparency), so high contrast shows only its own colours.
     ctx.fillStyle = failed ? p.failed : p.span;
@@ -126,7 +124,7 @@ export function drawOverview(ctx: CanvasRenderingContext2D, t: ActionTable, layo
     ctx.fillStyle = p.failed;
     for (let k = 0; k < failedRows.length; k++) {
         const r = failedRows[k];
-        const x = g.labelWidth + ((t.start[r] - layout.originOfRow(r)) / span) * w;
+        const x = g.labelWidth + (layout.axisTime(r, t.start[r]) / span) * w;
         ctx.fillRect(Math.round(x), y + 1, 1, 5);
     }
     const x0 = g.labelWidth + (Math.max(0, v.t0) / span) * w;
@@ -166,12 +164,17 @@ export function drawScrollbar(ctx: CanvasRenderingContext2D, layout: TimelineLay
 /** How an action's bar is drawn: its status, with failures inside an error handler ("handled") apart. */
 export type BarKind = "succeeded" | "other" | "failed" | "handled";
 
+/** Whether a status text reads as a success (drawn in the succeeded colour). */
+export function isSuccessStatus(status: string): boolean {
+    return /succe|ok|complete/i.test(status);
+}
+
 /** `ok` (per status code: a success status) saves testing each bar's status text. */
 export function barKind(t: ActionTable, row: number, ok?: boolean[]): BarKind {
     if (t.failed[row]) return t.handled[row] ? "handled" : "failed";
     const statusCode = t.status.codes[row];
     if (statusCode < 0) return "succeeded";
-    return (ok ? ok[statusCode] : /succe|ok|complete/i.test(t.status.values[statusCode])) ? "succeeded" : "other";
+    return (ok ? ok[statusCode] : isSuccessStatus(t.status.values[statusCode])) ? "succeeded" : "other";
 }
 
 /** The failure triangle: solid for a failure, outlined for a handled one; its tip at `x`. */
@@ -192,11 +195,10 @@ function drawMarker(ctx: CanvasRenderingContext2D, p: Palette, x: number, y: num
 }
 
 function drawBar(ctx: CanvasRenderingContext2D, t: ActionTable, layout: TimelineLayout, g: TimelineGeometry, v: TimelineViewport, p: Palette, s: TimelineDrawState, row: number, y: number, h: number, ok: boolean[], setFont: (f: number) => void): void {
-    const o = layout.originOfRow(row);
     const kind = barKind(t, row, ok);
     const failure = kind === "failed" || kind === "handled";
-    const left = timeToX(g, v, t.start[row] - o);
-    let right = barRight(t, row, left, timeToX(g, v, t.end[row] - o));
+    const left = timeToX(g, v, layout.axisTime(row, t.start[row]));
+    let right = barRight(t, row, left, timeToX(g, v, layout.axisTime(row, endOf(t, row))));
     if (failure) right = Math.max(right, left + FAILED_MIN_PX);
     const x0 = Math.max(g.labelWidth, left);
     const x1 = Math.min(g.width, right);
