@@ -1,8 +1,9 @@
 import { mkdir, open, readFile, rm, stat, utimes } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { requireEnvName } from "../util/ids.js";
 
-/** Another pull or build holds the output folder (and the caller chose not to wait). */
+/** Another pull or build holds an environment of the output folder (and the caller chose not to wait). */
 export class BuildLockedError extends Error {}
 
 interface LockOwner {
@@ -23,7 +24,8 @@ export interface LockOptions {
     pollMs?: number;
 }
 
-const LOCK = ".padlens.lock";
+/** `<out>/.locks/<env>.lock`: one per environment, so shards of one folder never wait for each other. */
+const LOCKS_DIR = ".locks";
 /** The holder refreshes the lock's mtime this often... */
 const HEARTBEAT_MS = 30_000;
 /** ...so a lock not refreshed for this long was left by a process that died, on whatever machine. */
@@ -42,14 +44,33 @@ function alive(pid: number): boolean {
 const held = new Map<string, number>();
 
 /**
- * One pull or build per output folder at a time: two would interleave their raw-store writes and their
- * commits. The lock names its host and pid, because on a shared folder (a file share, a synced drive) a
- * pid means nothing to another machine: a lock is taken over when its pid is gone on this host, or when
- * its holder stopped refreshing it (a process that died on another machine). Re-entrant within one
+ * Locks several environments, in name order (two processes locking overlapping sets cannot deadlock);
+ * the returned function releases them all.
+ */
+export async function acquireEnvLocks(out: string, envs: readonly string[], options: LockOptions = {}): Promise<() => Promise<void>> {
+    const releases: Array<() => Promise<void>> = [];
+    try {
+        for (const env of [...new Set(envs)].sort()) releases.push(await acquireEnvLock(out, env, options));
+    } catch (e) {
+        for (const r of releases.reverse()) await r();
+        throw e;
+    }
+    return async () => {
+        for (const r of releases.reverse()) await r();
+    };
+}
+
+/**
+ * One pull or build per environment of an output folder at a time: two would interleave their raw-store
+ * writes and their commits; different environments never touch each other's files, so shards of one folder
+ * run side by side. The lock names its host and pid, because on a shared folder (a file share, a synced
+ * drive) a pid means nothing to another machine: a lock is taken over when its pid is gone on this host,
+ * or when its holder stopped refreshing it (a process that died on another machine). Re-entrant within one
  * process, so a pull that builds holds it once throughout.
  */
-export async function acquireBuildLock(out: string, options: LockOptions = {}): Promise<() => Promise<void>> {
-    const file = path.join(out, LOCK);
+export async function acquireEnvLock(out: string, env: string, options: LockOptions = {}): Promise<() => Promise<void>> {
+    const dir = path.join(out, LOCKS_DIR);
+    const file = path.join(dir, `${requireEnvName(env)}.lock`);
     const key = path.resolve(file);
     const depth = held.get(key);
     if (depth) {
@@ -59,7 +80,7 @@ export async function acquireBuildLock(out: string, options: LockOptions = {}): 
         };
     }
     let told = false;
-    await mkdir(out, { recursive: true, mode: 0o700 });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     for (;;) {
         const owner: LockOwner = { host: os.hostname(), pid: process.pid, command: options.command ?? "build", startedAt: new Date().toISOString() };
         try {
@@ -93,10 +114,10 @@ export async function acquireBuildLock(out: string, options: LockOptions = {}): 
         }
         const who = `a ${holder.command} on ${holder.host} (pid ${holder.pid}, started ${holder.startedAt})`;
         if (!options.wait) {
-            throw new BuildLockedError(`${who} is writing ${out}; run again when it has finished (or without --no-wait to wait for it). If no padlens runs there, delete ${file}`);
+            throw new BuildLockedError(`${who} is writing environment ${env} of ${out}; run again when it has finished (or without --no-wait to wait for it). If no padlens runs there, delete ${file}`);
         }
         if (!told) {
-            options.onWait?.(`waiting for ${who} to finish with ${out} ...`);
+            options.onWait?.(`waiting for ${who} to finish with environment ${env} of ${out} ...`);
             told = true;
         }
         await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 1000));

@@ -1,27 +1,31 @@
-import { DuckDBInstance } from "@duckdb/node-api";
-import { randomBytes } from "node:crypto";
-import { chmod, mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
-import { DEFAULT_DECODE_OPTIONS, type ActionRecord, type DecodeOptions, type DecodeResult, type LogSource } from "../decode/action-record.js";
-import { decodeV1 } from "../decode/v1.js";
-import { decodeV2 } from "../decode/v2.js";
-import { unpackStored } from "../decode/stored.js";
-import { commitTables, recoverBuild } from "../load/commit.js";
-import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
-import { acquireBuildLock, type LockOptions } from "./build-lock.js";
-import { openDuckDb, sqlPath, type DuckDbLimits } from "../load/duckdb.js";
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type LogSource } from "../decode/action-record.js";
+import { DECODER_VERSION } from "../decode/version.js";
+import { collectEnvironment, collectLegacy, workDirName } from "../lake/collect.js";
+import { LAKE_DIR, newGeneration, readManifest, writeManifest, type LakeManifest, type LakeUnit } from "../lake/manifest.js";
+import { openDuckDb, type DuckDbLimits } from "../load/duckdb.js";
 import { Loader, type ParquetCompression } from "../load/loader.js";
-import { environmentRow, flowRow, id, int, machineRows, runRow, str, ts } from "../load/rows.js";
-import { deletedRuns } from "../store/deletions.js";
-import { isFinished } from "../pull/log-plan.js";
+import { environmentRow, flowRow, id, int, machineRows, str } from "../load/rows.js";
 import { TABLES, type TableName } from "../load/schema.js";
-import { Spool } from "../load/spool.js";
-import { RawStore, storedV2Rows, type Row } from "../store/raw-store.js";
+import { deletedRuns } from "../store/deletions.js";
+import { RawStore } from "../store/raw-store.js";
+import { rmRetrying } from "../util/fs-retry.js";
+import { padlensVersion } from "../cli/version.js";
+import { acquireEnvLock, type LockOptions } from "./build-lock.js";
+import { hashOf, planBuild, saveCache } from "./plan.js";
+import { buildMonth, DuckQueue, type MonthResult } from "./build-month.js";
+import { publishFile, publishedPath } from "./publish.js";
 
 export interface BuildOptions {
     /** Output folder: the raw store is read from <out>/raw, tables are written to <out>/<table>. */
     out: string;
-    /** Environment URLs by name (from config), for the environments table; the raw store does not keep them. */
+    /** Environments to build (default: every environment in the raw store). */
+    envs?: string[];
+    /** Rewrite every unit, not only those whose inputs changed (gives the same rows). */
+    full?: boolean;
+    /** Environment URLs by name (from config); else what the last pull recorded. */
     environmentUrls?: Record<string, string>;
     /** IANA time zone per environment (config timeZone); else what the last pull recorded, else UTC. */
     timeZones?: Record<string, string>;
@@ -33,14 +37,16 @@ export interface BuildOptions {
     onProgress?: (p: BuildProgress) => void;
     /** Parquet compression of every table (default zstd; snappy for readers that reject ZSTD). */
     compression?: ParquetCompression;
-    /** The output-folder lock: by default a build waits for a pull or build that holds the folder. */
+    /** The environment locks: by default a build waits for a pull or build that holds one. */
     lock?: LockOptions;
-    /** Clock for first_seen of new quarantine rows (tests pin it). */
+    /** How long a replaced file stays for readers of the previous manifest (default 60 minutes). */
+    keepSupersededMinutes?: number;
+    /** Clock for generations, first_seen and the grace period (tests pin it). */
     now?: () => Date;
 }
 
 export interface BuildProgress {
-    phase: "decode" | "load" | "write" | "commit";
+    phase: "plan" | "decode" | "load" | "write" | "commit";
     env?: string;
     runsDone: number;
     runsTotal: number;
@@ -62,6 +68,10 @@ export interface EnvSummary {
     quarantined: number;
     /** Runs decoded with at least one unreadable field (kept, with that field null). */
     runsWithWarnings: number;
+    /** Days of runs rewritten by this build (0: nothing changed, nothing written). */
+    unitsRewritten: number;
+    /** Runs decoded by this build. */
+    runsDecoded: number;
 }
 
 export interface BuildSummary {
@@ -73,316 +83,224 @@ export interface BuildSummary {
     /** Logs this build quarantined for the first time (not in the previous quarantine table), by env, run, source. */
     newQuarantines: NewQuarantine[];
     runsWithWarnings: number;
+    /** Always false since the lake layout (kept for --json readers): an interrupted build leaves nothing to finish. */
     recoveredInterruptedCommit: boolean;
     seconds: number;
     actionsPerSecond: number;
 }
 
-interface Quarantined {
-    env: string;
-    run_id: string;
-    log_source: LogSource;
-    reason: string;
-    raw_path: string;
-    raw_bytes: number;
-}
-
-/** An action as a spool object; nulls are left out (JSON.stringify drops undefined), read_json fills them back. */
-const toColumns = (a: ActionRecord) => ({
-    seq: a.seq,
-    parent_seq: a.parentSeq ?? undefined,
-    depth: a.depth,
-    is_container: a.isContainer,
-    action_index: a.actionIndex ?? undefined,
-    subflow: a.subflow,
-    action_name: a.actionName ?? undefined,
-    system_action_name: a.systemActionName ?? undefined,
-    module: a.module ?? undefined,
-    inside_error_handling: a.insideErrorHandling ?? undefined,
-    started_on: a.startedOn ?? undefined,
-    ended_on: a.endedOn ?? undefined,
-    duration_ms: a.durationMs ?? undefined,
-    status: a.status ?? undefined,
-    level: a.level ?? undefined,
-    error_code: a.errorCode ?? undefined,
-    error_message: a.errorMessage ?? undefined,
-    error_correlation_id: a.errorCorrelationId ?? undefined,
-    inputs_json: a.inputsJson ?? undefined,
-    outputs_json: a.outputsJson ?? undefined,
-    decode_warning: a.warning ?? undefined,
-});
+const CONTRACT = hashOf(TABLES);
+const DEFAULT_KEEP_MINUTES = 60;
 
 /**
- * Actions per spool line: a run's actions are split over several lines, so one huge run (80,000 actions)
- * never becomes one huge JSON object that DuckDB must hold whole (read_json's per-object memory).
- */
-const ACTIONS_PER_LINE = 2000;
-
-/**
- * Rebuilds every table from the raw store (a full rebuild is cheap and makes re-runs trivially
- * idempotent): decode logs in JS, spool normalised per-run lines in bounded files, let DuckDB unnest,
- * aggregate and write Parquet into a staging folder, then commit by rename (pipeline/load/commit.ts).
- * Undecodable logs are quarantined, never thrown.
+ * Brings the lake up to date with the raw store, environment by environment, each under its own lock:
+ * plan which days of runs changed since the last build (plan.ts), decode and load those a month at a time
+ * (build-month.ts), write their files under new names, aggregate action_hourly for the hours they touch,
+ * and commit by replacing the environment's manifest (docs/data-contract.md, "Reading"). Nothing changed:
+ * nothing is read or written. Undecodable logs are quarantined, never thrown.
  */
 export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     const started = Date.now();
     const out = path.resolve(options.out);
-    const now = options.now ?? (() => new Date());
     await mkdir(out, { recursive: true });
-    const release = await acquireBuildLock(out, { command: "build", wait: true, ...options.lock });
-    try {
-        return await buildLocked(out, options, started, now);
-    } finally {
-        await release();
+    await collectLegacy(out);
+    const store = new RawStore(out);
+    const inStore = await store.listEnvironments();
+    const envs = options.envs?.length ? options.envs : inStore;
+    for (const env of envs) {
+        if (!inStore.includes(env)) throw new Error(`build: environment '${env}' has nothing in ${path.join(out, "raw")}; pull it first (padlens pull --env ${env})`);
     }
+    const summaries: EnvSummary[] = [];
+    const newQuarantines: NewQuarantine[] = [];
+    for (const env of envs) {
+        const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
+        try {
+            const r = await buildEnvironment(out, env, store, options);
+            summaries.push(r.summary);
+            newQuarantines.push(...r.newQuarantines);
+        } finally {
+            await release();
+        }
+    }
+    const actionsTotal = summaries.reduce((n, s) => n + s.actions, 0);
+    const seconds = (Date.now() - started) / 1000;
+    return {
+        out,
+        environments: summaries,
+        runs: summaries.reduce((n, s) => n + s.runs, 0),
+        actions: actionsTotal,
+        quarantined: summaries.reduce((n, s) => n + s.quarantined, 0),
+        newQuarantines: newQuarantines.sort((a, b) => cmp(a.env, b.env) || cmp(a.runId, b.runId) || cmp(a.source, b.source)),
+        runsWithWarnings: summaries.reduce((n, s) => n + s.runsWithWarnings, 0),
+        recoveredInterruptedCommit: false,
+        seconds,
+        actionsPerSecond: seconds > 0 ? Math.round(actionsTotal / seconds) : 0,
+    };
 }
 
-async function buildLocked(out: string, options: BuildOptions, started: number, now: () => Date): Promise<BuildSummary> {
-    const recovered = await recoverBuild(out);
-    const store = new RawStore(out);
-    const stagingName = `.staging-${randomBytes(6).toString("hex")}`;
-    const staging = path.join(out, stagingName);
-    const tables = path.join(staging, "tables");
-    const spoolDir = path.join(staging, "spool");
-    await mkdir(spoolDir, { recursive: true });
+function totals(env: string, units: Record<string, LakeUnit>, rewritten: number, decoded: number): EnvSummary {
+    const s: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, unitsRewritten: rewritten, runsDecoded: decoded };
+    for (const u of Object.values(units)) {
+        s.runs += u.runs;
+        s.actions += u.actions;
+        s.quarantined += u.quarantined;
+        s.runsWithWarnings += u.runsWithWarnings;
+    }
+    return s;
+}
 
-    const previousFirstSeen = await readFirstSeen(out);
-    const decodeOptions = options.decode ?? DEFAULT_DECODE_OPTIONS;
-    // In-memory database: about twice as fast to load as a database file here, and it still spills to
-    // temp_directory beyond memory_limit, so memory stays bounded.
-    const db = await openDuckDb(":memory:", path.join(staging, "duckdb-tmp"), options.duckdb);
+async function buildEnvironment(out: string, env: string, store: RawStore, options: BuildOptions): Promise<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> {
+    const now = (options.now ?? (() => new Date()))();
+    const graceMs = (options.keepSupersededMinutes ?? DEFAULT_KEEP_MINUTES) * 60_000;
+    const previous = await readManifest(out, env);
+    const superseded = await collectEnvironment(out, env, previous, now, graceMs);
+    options.onProgress?.({ phase: "plan", env, runsDone: 0, runsTotal: 0 });
+
+    const [orgs, workflows, machines, groups, state] = await Promise.all([
+        store.readSnapshot(env, "organizations"),
+        store.readSnapshot(env, "workflows"),
+        store.readSnapshot(env, "flowmachines"),
+        store.readSnapshot(env, "flowmachinegroups"),
+        store.readState(env),
+    ]);
+    const org = orgs[0];
+    const timeZone = options.timeZones?.[env] ?? state.timeZone ?? "UTC";
+    const url = options.environmentUrls?.[env] ?? (state as { url?: string }).url ?? null;
+    const decode = options.decode ?? DEFAULT_DECODE_OPTIONS;
+    const flowName = new Map(workflows.map((w) => [id(w.workflowid), str(w.name)]));
+    const machineName = new Map(machines.map((m) => [id(m.flowmachineid), str(m.name)]));
+    const logStatus = int(org?.desktopflowrunactionlogsstatus);
+    const deleted = await deletedRuns(store, env);
+    const sortedEntries = (m: Map<string | null, string | null>) => [...m].sort((a, b) => cmp(String(a[0]), String(b[0])));
+    // Everything a run's rows depend on besides the run itself: a change here rewrites every unit.
+    const compression = options.compression ?? "zstd";
+    const global = hashOf({ decoder: DECODER_VERSION, contract: CONTRACT, compression, decode, timeZone, logStatus, flows: sortedEntries(flowName), machines: sortedEntries(machineName) });
+    const envInputs = hashOf({ contract: CONTRACT, compression, orgs, workflows, machines, groups, url, timeZone, pulledAt: state.lastPullCompletedAt ?? null });
+
+    const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false });
+    if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
+        if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
+        return { summary: totals(env, previous.units, 0, 0), newQuarantines: [] };
+    }
+
+    const generation = newGeneration(now);
+    // Owner-only like everything the build writes (the work folder holds decoded logs while it runs).
+    await mkdir(path.join(out, LAKE_DIR), { recursive: true, mode: 0o700 });
+    const work = path.join(out, LAKE_DIR, workDirName(env, generation));
+    const db = await openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb);
     try {
         const loader = new Loader(db.con, options.compression);
         await loader.createTables();
-        const flat = new Map<TableName, Spool>();
-        const spoolFor = (t: TableName) => {
-            let s = flat.get(t);
-            if (!s) flat.set(t, (s = new Spool(spoolDir, t, options.spoolBytes)));
-            return s;
-        };
-        // DuckDB loads one batch in its own threads while JS decodes the next; at most one load is in flight.
-        let pending: Promise<void> = Promise.resolve();
-        const enqueue = async (load: () => Promise<void>, file?: string) => {
-            await pending;
-            pending = loadAndDrop(load, file);
-            pending.catch(() => undefined); // awaited (and rethrown) by the next enqueue or the final flush
-        };
-        const writeRow = async (t: TableName, row: Row) => {
-            const done = spoolFor(t).write(row);
-            if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
-        };
-        const actionSpool = new Spool(spoolDir, "actions", options.spoolBytes ?? 32 * 1024 * 1024);
-        const quarantined: Quarantined[] = [];
-        const summaries: EnvSummary[] = [];
+        const units: Record<string, LakeUnit> = { ...(previous?.units ?? {}) };
+        const retired: string[] = [];
+        const retire = (files: readonly string[] | undefined) => retired.push(...(files ?? []));
+        const oldActionFiles: string[] = [];
+        for (const day of plan.replacedDays) {
+            const u = units[day];
+            for (const f of Object.values(u.files)) retire(f ?? []);
+            oldActionFiles.push(...(u.files.actions ?? []).map((f) => publishedPath(out, f)));
+            delete units[day];
+        }
+        // Hours whose aggregate changes: those of the replaced actions and of the new ones.
+        const hourDays = new Set(await loader.hourDaysOf(oldActionFiles));
+        const firstSeen = await loader.quarantineFirstSeen(
+            [...plan.replacedDays].flatMap((d) => previous?.units[d]?.files.quarantine ?? []).map((f) => publishedPath(out, f)),
+        );
 
-        const envs = await store.listEnvironments();
-        for (const env of envs) {
-            const [orgs, workflows, machines, groups, state] = await Promise.all([
-                store.readSnapshot(env, "organizations"),
-                store.readSnapshot(env, "workflows"),
-                store.readSnapshot(env, "flowmachines"),
-                store.readSnapshot(env, "flowmachinegroups"),
-                store.readState(env),
-            ]);
-            const org = orgs[0];
-            const timeZone = options.timeZones?.[env] ?? state.timeZone ?? "UTC";
-            await writeRow("environments", { ...environmentRow(env, options.environmentUrls?.[env] ?? null, org, state.lastPullCompletedAt), time_zone: timeZone });
-            const seenFlows = new Set<string | null>();
-            for (const w of workflows) {
-                const r = flowRow(env, w);
-                if (seenFlows.has(r.flow_id as string)) continue; // drafts and published rows share a workflowid
-                seenFlows.add(r.flow_id as string);
-                await writeRow("flows", r);
-            }
-            for (const m of machineRows(env, machines, groups)) await writeRow("machines", m);
-            const flowName = new Map(workflows.map((w) => [id(w.workflowid), str(w.name)]));
-            const machineName = new Map(machines.map((m) => [id(m.flowmachineid), str(m.name)]));
-            const logStatus = int(org?.desktopflowrunactionlogsstatus);
-
-            const runIds = await store.listRunIds(env);
-            const deleted = await deletedRuns(store, env);
-            const summary: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 };
-            for (const [i, runId] of runIds.entries()) {
-                const files = store.readRunFiles(env, runId);
-                const { stored } = files;
-                if (!stored) continue;
-                const run = runRow(env, stored.row, flowName, machineName);
-                run.deleted_in_source_on = ts(deleted.get(runId) ?? null);
-                let actions: ActionRecord[] | null = null;
-                let source: LogSource | null = null;
-                let failedSource = false;
-                const quarantine = async (src: LogSource, reason: string, raw: Uint8Array, ext: string) => {
-                    failedSource = true;
-                    const rel = path.posix.join("quarantine", env, `${runId}.${ext}`);
-                    await mkdir(path.join(tables, "quarantine", env), { recursive: true, mode: 0o700 });
-                    // Owner-only: a log can hold action inputs (customer data) even when inputs are not stored.
-                    await writeFile(path.join(tables, ...rel.split("/")), raw, { mode: 0o600 });
-                    quarantined.push({ env, run_id: run.run_id as string, log_source: src, reason, raw_path: rel, raw_bytes: raw.byteLength });
-                    summary.quarantined++;
-                };
-                let decoded: Extract<DecodeResult, { ok: true }> | null = null;
-                if (stored.fetch.v1.state === "fetched" && files.v1Gz) {
-                    const unpacked = unpackStored(files.v1Gz, decodeOptions.maxLogBytes);
-                    if (unpacked.ok) {
-                        // Not kept while decoding (a huge log's bytes would double its peak): unpacked again to quarantine.
-                        const r = decodeV1(unpacked.bytes, decodeOptions);
-                        if (r.ok) [decoded, source] = [r, "V1"];
-                        else await quarantine("V1", r.reason, unpacked.bytes, "v1.bin");
-                    } else await quarantine("V1", unpacked.reason, files.v1Gz, "v1.bin.gz");
-                }
-                if (decoded === null && stored.fetch.v2.state === "fetched") {
-                    const { result, raw } = decodeStoredV2(files.v2Gz, decodeOptions);
-                    if (result?.ok) [decoded, source] = [result, "V2"];
-                    else if (result && !result.ok && raw) await quarantine("V2", result.reason, raw, "v2.jsonl");
-                }
-                actions = decoded?.actions ?? null;
-                let failed = 0, handled = 0;
-                for (const a of actions ?? []) {
-                    if (a.status === null || a.status.toLowerCase() !== "failed") continue;
-                    if (a.insideErrorHandling === true) handled++;
-                    else failed++;
-                }
-                run.log_source = source ?? "none";
-                run.log_state = actions ? "parsed"
-                    : failedSource ? "quarantined"
-                    : stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable" ? "unavailable"
-                    // Still going (or paused, waiting): its log comes when it ends, so pending, not missing.
-                    : !isFinished(stored.row) ? "pending"
-                    : logStatus === 2 || (logStatus === 1 && run.status_code === 4) ? "disabled" : "missing";
-                run.action_count = actions?.length ?? 0;
-                run.failed_action_count = failed;
-                run.handled_failure_count = handled;
-                run.decode_warnings = decoded?.warnings ?? 0;
-                run.decode_warning = decoded?.firstWarning ?? null;
-                if (decoded?.warnings) summary.runsWithWarnings++;
-                await writeRow("runs", run);
-                if (actions && actions.length) {
-                    for (let from = 0; from < actions.length; from += ACTIONS_PER_LINE) {
-                        const done = actionSpool.write({
-                            env, month: run.month, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
-                            actions: actions.slice(from, from + ACTIONS_PER_LINE).map(toColumns),
-                        });
-                        if (done) {
-                            options.onProgress?.({ phase: "load", env, runsDone: i + 1, runsTotal: runIds.length });
-                            await enqueue(() => loader.loadActions(done.file, done.longest), done.file);
-                        }
-                    }
-                }
-                summary.runs++;
-                summary.actions += actions?.length ?? 0;
-                if (i % 200 === 0) options.onProgress?.({ phase: "decode", env, runsDone: i + 1, runsTotal: runIds.length });
-            }
-            summaries.push(summary);
-            const envActions = actionSpool.finish();
-            if (envActions) await enqueue(() => loader.loadActions(envActions.file, envActions.longest), envActions.file);
-            // The environment's runs must be in the database for its local columns and run labels.
-            const envRuns = spoolFor("runs").finish();
-            if (envRuns) await enqueue(() => loader.loadRows("runs", envRuns.file, envRuns.longest), envRuns.file);
-            await enqueue(() => loader.writeEnvironment(tables, env, timeZone));
+        const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
+        let runsDone = 0;
+        const fresh: NewQuarantine[] = [];
+        const queue = new DuckQueue();
+        const months: Array<Promise<MonthResult>> = [];
+        for (const month of plan.work) {
+            const { written } = await buildMonth({
+                out, env, store, loader, work, generation, month, decode, timeZone, logStatus, flowName, machineName, deleted,
+                spoolBytes: options.spoolBytes,
+                firstSeenNow: now.getTime(),
+                firstSeen,
+                onRuns: (n) => {
+                    runsDone += n;
+                    options.onProgress?.({ phase: "decode", env, runsDone, runsTotal });
+                },
+                queue,
+            });
+            written.catch(() => undefined); // awaited below
+            months.push(written);
+        }
+        for (const r of await Promise.all(months)) {
+            for (const [day, unit] of r.units) units[day] = { ...unit, inputs: plan.unitInputs(day) };
+            for (const d of r.hourDays) hourDays.add(d);
+            fresh.push(...r.newQuarantines);
         }
 
-        const firstSeen = now().getTime();
-        const newQuarantines: NewQuarantine[] = [];
-        for (const q of quarantined) {
-            const earlier = previousFirstSeen.get(`${q.env}/${q.run_id}/${q.log_source}`);
-            if (earlier === undefined) newQuarantines.push({ env: q.env, runId: q.run_id, source: q.log_source, reason: q.reason });
-            await writeRow("quarantine", { ...q, first_seen: earlier ?? firstSeen });
+        options.onProgress?.({ phase: "write", env, runsDone, runsTotal });
+        const hourly: Record<string, string> = { ...(previous?.hourly ?? {}) };
+        const actionFiles = Object.values(units).flatMap((u) => u.files.actions ?? []).map((f) => publishedPath(out, f));
+        const written = await loader.writeHourly(work, actionFiles, [...hourDays], timeZone);
+        for (const day of hourDays) {
+            if (hourly[day]) retire([hourly[day]]);
+            delete hourly[day];
         }
-        for (const [t, s] of flat) {
-            const done = s.finish();
-            if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
+        for (const [day, files] of written) {
+            if (files.length !== 1) throw new Error(`action_hourly ${env} ${day}: expected one file, DuckDB wrote ${files.length}`);
+            hourly[day] = await publishFile(out, files[0], "action_hourly", env, day, generation);
         }
-        await pending;
 
-        options.onProgress?.({ phase: "write", runsDone: 0, runsTotal: 0 });
-        await loader.writeParquet(tables);
-        db.close();
+        // The environment-level tables, from this pull's snapshots.
+        await loader.clear();
+        const envFiles = await writeEnvironmentTables(loader, work, { env, url, org, state, timeZone, workflows, machines, groups });
+        for (const f of previous?.files.environments ?? []) retire([f]);
+        for (const f of previous?.files.flows ?? []) retire([f]);
+        for (const f of previous?.files.machines ?? []) retire([f]);
+        const envPublished = new Map<TableName, string>();
+        for (const [t, file] of envFiles) envPublished.set(t, await publishFile(out, file, t, env, null, generation));
 
-        options.onProgress?.({ phase: "commit", runsDone: 0, runsTotal: 0 });
-        if (process.platform !== "win32") await ownerOnly(tables);
-        // The tables move up one level so the commit renames <staging>/<table> -> <out>/<table>.
-        await moveTablesUp(tables, staging);
-        await commitTables(out, stagingName, TABLES.map((t) => t.name));
-
-        const runs = summaries.reduce((n, s) => n + s.runs, 0);
-        const actionsTotal = summaries.reduce((n, s) => n + s.actions, 0);
-        const seconds = (Date.now() - started) / 1000;
-        return {
-            out,
-            environments: summaries,
-            runs,
-            actions: actionsTotal,
-            quarantined: quarantined.length,
-            newQuarantines: newQuarantines.sort((a, b) => cmp(a.env, b.env) || cmp(a.runId, b.runId) || cmp(a.source, b.source)),
-            runsWithWarnings: summaries.reduce((n, s) => n + s.runsWithWarnings, 0),
-            recoveredInterruptedCommit: recovered,
-            seconds,
-            actionsPerSecond: seconds > 0 ? Math.round(actionsTotal / seconds) : 0,
+        options.onProgress?.({ phase: "commit", env, runsDone, runsTotal });
+        const files = Object.fromEntries(TABLES.map((t) => [t.name, [] as string[]])) as Record<TableName, string[]>;
+        for (const [t, f] of envPublished) files[t].push(f);
+        for (const day of Object.keys(units).sort()) for (const [t, fs] of Object.entries(units[day].files)) files[t as TableName].push(...fs);
+        for (const day of Object.keys(hourly).sort()) files.action_hourly.push(hourly[day]);
+        const since = now.toISOString();
+        const manifest: LakeManifest = {
+            schemaVersion: 1,
+            env,
+            generation,
+            committedAt: new Date().toISOString(),
+            committedBy: { host: os.hostname(), pid: process.pid, padlens: padlensVersion() },
+            files,
+            envInputs,
+            units: Object.fromEntries(Object.keys(units).sort().map((d) => [d, units[d]])),
+            hourly: Object.fromEntries(Object.keys(hourly).sort().map((d) => [d, hourly[d]])),
+            superseded: [...superseded, ...retired.map((file) => ({ file, since }))],
         };
-    } catch (e) {
-        try {
-            db.close();
-        } catch {
-            // already closed
-        }
-        await rmRetrying(staging, { recursive: true, force: true });
-        throw e;
-    }
-}
-
-/**
- * The published tables readable by their owner only on POSIX, like the raw store (DuckDB writes with the
- * umask, usually world-readable); share them on purpose (a group, an ACL, a synced folder), not by default.
- */
-async function ownerOnly(dir: string): Promise<void> {
-    for (const e of await readdir(dir, { withFileTypes: true })) {
-        const p = path.join(dir, e.name);
-        if (e.isDirectory()) {
-            await chmod(p, 0o700);
-            await ownerOnly(p);
-        } else await chmod(p, 0o600);
-    }
-}
-
-async function loadAndDrop(load: () => Promise<void>, file?: string): Promise<void> {
-    await load();
-    if (file) await rmRetrying(file, { force: true });
-}
-
-/** Same parsing as RawStore.readV2, on bytes already read ahead. */
-function decodeStoredV2(gz: Buffer | null, options: DecodeOptions): { result: DecodeResult | null; raw: Uint8Array | null } {
-    if (!gz) return { result: null, raw: null };
-    try {
-        const unpacked = unpackStored(gz, options.maxLogBytes);
-        if (!unpacked.ok) return { result: { ok: false, encoding: "flowlog", reason: unpacked.reason }, raw: gz };
-        const rows = storedV2Rows(unpacked.bytes);
-        const result = decodeV2(rows, options);
-        // The rows as bytes only matter when quarantined; re-serialising every parsed log cost ~5% of a build.
-        return { result, raw: result.ok ? null : Buffer.from(rows.map((r) => JSON.stringify(r)).join("\n")) };
-    } catch (e) {
-        return { result: { ok: false, encoding: "flowlog", reason: `unreadable flowlog rows: ${(e as Error).message}` }, raw: gz };
-    }
-}
-
-async function moveTablesUp(tables: string, staging: string): Promise<void> {
-    for (const t of TABLES) await renameRetrying(path.join(tables, t.name), path.join(staging, t.name));
-}
-
-/** first_seen of logs quarantined by earlier builds, so it stays the first time, not the latest. */
-async function readFirstSeen(out: string): Promise<Map<string, number>> {
-    const file = path.join(out, "quarantine", "data.parquet");
-    const map = new Map<string, number>();
-    if (!(await stat(file).catch(() => null))) return map;
-    const inst = await DuckDBInstance.create(":memory:", { threads: "1", memory_limit: "256MB" });
-    const con = await inst.connect();
-    try {
-        const r = await con.runAndReadAll(`SELECT env, run_id, log_source, epoch_ms(first_seen)::BIGINT FROM read_parquet(${sqlPath(file)})`);
-        for (const [env, run, src, ms] of r.getRows()) map.set(`${String(env)}/${String(run)}/${String(src)}`, Number(ms));
-    } catch {
-        // an unreadable old table only loses first_seen history
+        await writeManifest(out, manifest); // the commit
+        await saveCache(out, env, plan.cache);
+        return { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal), newQuarantines: fresh };
     } finally {
-        con.closeSync();
-        inst.closeSync();
+        db.close();
+        await rmRetrying(work, { recursive: true, force: true });
     }
-    return map;
+}
+
+async function writeEnvironmentTables(loader: Loader, work: string, e: {
+    env: string;
+    url: string | null;
+    org: Record<string, unknown> | undefined;
+    state: { lastPullCompletedAt?: string };
+    timeZone: string;
+    workflows: Array<Record<string, unknown>>;
+    machines: Array<Record<string, unknown>>;
+    groups: Array<Record<string, unknown>>;
+}): Promise<Map<TableName, string>> {
+    const rows: Array<[TableName, Record<string, unknown>]> = [["environments", { ...environmentRow(e.env, e.url, e.org, e.state.lastPullCompletedAt), time_zone: e.timeZone }]];
+    const seenFlows = new Set<unknown>();
+    for (const w of e.workflows) {
+        const r = flowRow(e.env, w);
+        if (seenFlows.has(r.flow_id)) continue; // drafts and published rows share a workflowid
+        seenFlows.add(r.flow_id);
+        rows.push(["flows", r]);
+    }
+    for (const m of machineRows(e.env, e.machines, e.groups)) rows.push(["machines", m]);
+    await loader.insertRows(path.join(work, "env-spool"), rows);
+    return loader.writeEnvironmentTables(path.join(work, "env"));
 }

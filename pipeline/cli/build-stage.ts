@@ -39,8 +39,12 @@ export async function runBuildStage(options: {
     decode?: DecodeOptions;
     compression?: "zstd" | "snappy";
     onProgress?: (p: BuildProgress) => void;
-    /** The output-folder lock (wait for a pull or build that holds it, or fail at once). */
+    /** The environment locks (wait for a pull or build that holds one, or fail at once). */
     lock?: LockOptions;
+    /** Only these environments (default: every environment in the raw store). */
+    envs?: string[];
+    /** Rewrite every day of runs, not only the changed ones. */
+    full?: boolean;
 }): Promise<BuildStageResult> {
     const { runBuild } = await import("../builder/run-build.js");
     // The build knows which quarantines are new (not in the previous table); the summary printed and the
@@ -70,6 +74,9 @@ export function formatBuildSummary(s: StageSummary, q: QuarantineNews): string {
         lines.push(`see ${path.join(s.out, "quarantine")} and \`padlens inspect <env>/<run-id>\` for why`);
     }
     if (s.runsWithWarnings) lines.push(`${s.runsWithWarnings} runs kept every action but had fields that could not be read (null in the tables): see runs.decode_warning, or \`padlens inspect <env>/<run-id>\``);
-    if (s.recoveredInterruptedCommit) lines.push("note: finished the commit of an earlier build that had been interrupted");
+    const rewritten = s.environments.reduce((n, e) => n + e.unitsRewritten, 0);
+    lines.push(rewritten === 0
+        ? "nothing changed since the last build: no table rewritten"
+        : `rewrote ${rewritten} day${rewritten === 1 ? "" : "s"} of runs (${s.environments.reduce((n, e) => n + e.runsDecoded, 0)} runs decoded); every other day kept as it was`);
     return lines.join("\n");
 }

@@ -1,17 +1,25 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { mkdir } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { sqlPath, sqlString } from "./duckdb.js";
-import { ACTION_HOURLY, ACTIONS, TABLES, columnsDdl, type TableDef, type TableName } from "./schema.js";
+import { Spool } from "./spool.js";
+import { ACTION_HOURLY, ACTIONS, ENVIRONMENTS, FLOWS, MACHINES, TABLES, tableDef, type TableDef, type TableName } from "./schema.js";
 
 /** Columns of a per-run actions spool line besides `actions`. */
-const RUN_KEYS = ["env", "month", "run_id", "flow_id", "machine_id", "log_source"] as const;
+const RUN_KEYS = ["env", "month", "unit", "run_id", "flow_id", "machine_id", "log_source"] as const;
 
-/** Tables written environment by environment (writeEnvironment), not at the end. */
-const PER_ENVIRONMENT: readonly TableDef[] = [ACTIONS, ACTION_HOURLY];
+/**
+ * Tables loaded per unit (a UTC day of runs, docs/data-contract.md "Reading"): the staging tables carry a
+ * `unit` column beyond the contract, which names the file each row is written to.
+ */
+const BY_UNIT: readonly TableName[] = ["runs", "actions", "quarantine"];
+const stagingColumns = (t: TableDef): Array<[string, string]> => [
+    ...t.columns.map((c): [string, string] => [c.name, c.type]),
+    ...(BY_UNIT.includes(t.name) ? [["unit", "VARCHAR"] as [string, string]] : []),
+];
 
-/** Per env, flow, subflow, action, machine and UTC hour. Percentiles use quantile_cont (linear interpolation). */
-const hourlyQuery = (where: string, tz: string) => `
+/** Per env, flow, subflow, action, machine and UTC hour, over `source` (actions with env and month). Percentiles use quantile_cont (linear interpolation). */
+const hourlyQuery = (source: string, tz: string) => `
     SELECT env, strftime(hour, '%Y-%m') AS month, flow_id, subflow, action_name, system_action_name, module, is_container, machine_id, hour,
            timezone(${tz}, hour) AS local_hour_start, CAST(timezone(${tz}, hour) AS DATE) AS local_date,
            hour(timezone(${tz}, hour))::INTEGER AS local_hour, isodow(timezone(${tz}, hour))::INTEGER AS local_weekday,
@@ -23,7 +31,7 @@ const hourlyQuery = (where: string, tz: string) => `
            quantile_cont(duration_ms, 0.9)::DOUBLE AS p90_ms,
            quantile_cont(duration_ms, 0.95)::DOUBLE AS p95_ms,
            max(duration_ms)::BIGINT AS max_ms
-    FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM actions WHERE ${where} AND started_on IS NOT NULL)
+    FROM (SELECT *, date_trunc('hour', started_on) AS hour FROM ${source} WHERE started_on IS NOT NULL)
     GROUP BY ALL`;
 
 const DEFAULT_OBJECT_SIZE = 16 * 1024 * 1024;
@@ -40,17 +48,16 @@ function readJson(file: string, columns: Array<[string, string]>, longest: numbe
 }
 
 /**
- * The DuckDB side of the build: bounded spool files are inserted table by table into a staging
- * database on disk (so memory stays bounded), action_hourly is aggregated there, and every table is
- * written as ZSTD Parquet, Hive-partitioned by env and month where the contract says so.
- */
-/**
  * Parquet page compression. ZSTD (the default) makes the smallest files; Snappy is the codec every Parquet
  * reader has had longest, for readers that reject ZSTD (docs/data-contract.md, "Compression").
  */
 export type ParquetCompression = "zstd" | "snappy";
 export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = ["zstd", "snappy"];
 
+/**
+ * The DuckDB side of the build: bounded spool files are inserted into staging tables (one environment,
+ * one month of runs at a time, so memory stays bounded), and written as Parquet, one file per unit.
+ */
 export class Loader {
     constructor(private readonly con: DuckDBConnection, private readonly compression: ParquetCompression = "zstd") {
         // Interpolated into SQL: only the known names.
@@ -59,86 +66,158 @@ export class Loader {
 
     async createTables(): Promise<void> {
         for (const t of TABLES) {
-            await this.con.run(`CREATE OR REPLACE TABLE ${t.name} (${columnsDdl(t)})`);
+            await this.con.run(`CREATE OR REPLACE TABLE ${t.name} (${stagingColumns(t).map(([n, ty]) => `${n} ${ty}`).join(", ")})`);
+        }
+    }
+
+    /** Empties every table: the next environment or month starts from nothing. */
+    async clear(): Promise<void> {
+        for (const t of TABLES) await this.con.run(`DELETE FROM ${t.name}`);
+    }
+
+    /** Inserts a few rows through a spool file in `dir` (environment-level tables: a handful of rows). */
+    async insertRows(dir: string, rows: ReadonlyArray<readonly [TableName, Record<string, unknown>]>): Promise<void> {
+        const spools = new Map<TableName, Spool>();
+        for (const [t, row] of rows) {
+            let s = spools.get(t);
+            if (!s) spools.set(t, (s = new Spool(dir, t)));
+            s.write(row);
+        }
+        for (const [t, s] of spools) {
+            const done = s.finish();
+            if (done) await this.loadRows(t, done.file, done.longest);
         }
     }
 
     /** Inserts a spool of flat rows (one JSON object per line, keyed by column name). */
     async loadRows(table: TableName, file: string, longest: number): Promise<void> {
-        const t = TABLES.find((x) => x.name === table) as TableDef;
-        const src = readJson(file, t.columns.map((c) => [c.name, jsonType(c.type)]), longest);
-        const exprs = t.columns.map((c) => selectExpr(c.name, c.type)).join(", ");
-        await this.con.run(`INSERT INTO ${t.name} SELECT ${exprs} FROM ${src}`);
+        const columns = stagingColumns(tableDef(table));
+        const src = readJson(file, columns.map(([n, ty]) => [n, jsonType(ty)]), longest);
+        const exprs = columns.map(([n, ty]) => selectExpr(n, ty)).join(", ");
+        await this.con.run(`INSERT INTO ${table} SELECT ${exprs} FROM ${src}`);
     }
 
-    /** Inserts a spool of per-run lines `{env, month, run_id, flow_id, machine_id, log_source, actions: [...]}`: DuckDB unnests. */
+    /** Inserts a spool of per-run lines `{env, month, unit, run_id, flow_id, machine_id, log_source, actions: [...]}`: DuckDB unnests. */
     async loadActions(file: string, longest: number): Promise<void> {
-        const perAction = ACTIONS.columns.filter((c) => !(RUN_KEYS as readonly string[]).includes(c.name));
+        const isRunKey = (n: string) => (RUN_KEYS as readonly string[]).includes(n);
+        const perAction = ACTIONS.columns.filter((c) => !isRunKey(c.name));
         const struct = `STRUCT(${perAction.map((c) => `${c.name} ${jsonType(c.type)}`).join(", ")})[]`;
         const columns: Array<[string, string]> = [...RUN_KEYS.map((k): [string, string] => [k, "VARCHAR"]), ["actions", struct]];
-        const exprs = ACTIONS.columns
-            .map((c) => ((RUN_KEYS as readonly string[]).includes(c.name) ? c.name : selectExpr(c.name, c.type, "a.")))
-            .join(", ");
+        const exprs = stagingColumns(ACTIONS).map(([n, ty]) => (isRunKey(n) ? n : selectExpr(n, ty, "a."))).join(", ");
         await this.con.run(
             `INSERT INTO actions SELECT ${exprs} FROM (SELECT ${RUN_KEYS.join(", ")}, unnest(actions) AS a FROM ${readJson(file, columns, longest)})`,
         );
     }
 
     /**
-     * Aggregates one environment's action_hourly and writes its actions and action_hourly partitions,
-     * then drops its actions: called as soon as an environment's actions are loaded, so Parquet writing
-     * overlaps the decoding of the next environment and the database holds one environment's actions.
-     * Partitions are per env, so environments never write the same file names.
+     * Local wall-clock columns through DuckDB's ICU (DST-correct), and the run label the visual shows as a
+     * run header, for every loaded run and action (one environment's, one time zone).
      */
-    async writeEnvironment(dir: string, env: string, timeZone: string): Promise<void> {
-        const where = `env = ${sqlString(env)}`;
+    async localize(timeZone: string): Promise<void> {
         const tz = sqlString(timeZone);
-        // Local wall-clock columns through DuckDB's ICU (DST-correct), and the run label the visual shows as
-        // a run header; the environment's runs are loaded before this is called.
         const local = (col: string) => `timezone(${tz}, ${col})`;
         await this.con.run(`
             UPDATE runs SET started_on_local = ${local("started_on")},
                 local_date = CAST(${local("coalesce(started_on, created_on)")} AS DATE),
                 local_hour = hour(${local("started_on")}),
                 run_label = concat_ws(' · ', coalesce(flow_name, flow_id, 'unknown flow'),
-                    strftime(${local("coalesce(started_on, created_on)")}, '%Y-%m-%d %H:%M:%S'), coalesce(status, 'unknown status'))
-            WHERE ${where}`);
+                    strftime(${local("coalesce(started_on, created_on)")}, '%Y-%m-%d %H:%M:%S'), coalesce(status, 'unknown status'))`);
         await this.con.run(`
             UPDATE actions SET started_on_local = ${local("actions.started_on")}, local_hour = hour(${local("actions.started_on")}),
                 local_weekday = isodow(${local("actions.started_on")}), run_label = r.run_label
-            FROM runs r WHERE actions.env = ${sqlString(env)} AND r.env = actions.env AND r.run_id = actions.run_id`);
-        // Inserting into the typed table pins the types to the contract, whatever the aggregates return.
-        await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(where, tz)})`);
-        for (const t of [ACTIONS, ACTION_HOURLY]) await this.copyPartitioned(dir, t, where);
-        await this.con.run(`DELETE FROM actions WHERE ${where}`);
-        await this.con.run(`DELETE FROM action_hourly WHERE ${where}`);
+            FROM runs r WHERE r.run_id = actions.run_id`);
     }
 
-    /** Writes every table except those written per environment, in key order, so two builds give the same rows in the same order. */
-    async writeParquet(dir: string): Promise<void> {
-        for (const t of TABLES) {
-            const target = path.join(dir, t.name);
-            await mkdir(target, { recursive: true });
-            if (PER_ENVIRONMENT.includes(t)) continue;
-            if (t.partitionBy.length) await this.copyPartitioned(dir, t, "true");
-            else {
-                const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} ORDER BY ${t.key.join(", ")}`;
-                await this.con.run(`COPY (${query}) TO ${sqlPath(path.join(target, "data.parquet"))} (FORMAT parquet, COMPRESSION ${this.compression})`);
-            }
-        }
+    /** UTC days (yyyy-mm-dd) of the hours the loaded actions started in: the action_hourly units they feed. */
+    async hourDaysOfLoaded(): Promise<string[]> {
+        const r = await this.con.runAndReadAll(`SELECT DISTINCT strftime(started_on, '%Y-%m-%d') FROM actions WHERE started_on IS NOT NULL`);
+        return r.getRows().map((row) => String(row[0]));
     }
 
-    private async copyPartitioned(dir: string, t: TableDef, where: string): Promise<void> {
-        const target = path.join(dir, t.name);
-        await mkdir(target, { recursive: true });
-        const query = `SELECT ${t.columns.map((c) => c.name).join(", ")} FROM ${t.name} WHERE ${where} ORDER BY ${t.key.join(", ")}`;
+    /** The same, of actions already written to Parquet (the files a rewrite replaces). */
+    async hourDaysOf(files: readonly string[]): Promise<string[]> {
+        if (files.length === 0) return [];
+        const r = await this.con.runAndReadAll(`SELECT DISTINCT strftime(started_on, '%Y-%m-%d') FROM read_parquet([${files.map(sqlPath).join(", ")}]) WHERE started_on IS NOT NULL`);
+        return r.getRows().map((row) => String(row[0]));
+    }
+
+    /**
+     * Writes a loaded table as one Parquet file per unit, rows in key order, into `<dir>/<table>/unit=<u>/`.
+     * Partition columns (env, month) are left out of the files: they are the folder names the caller moves
+     * them to. Returns the files written, by unit.
+     */
+    async writeUnits(dir: string, table: TableName): Promise<Map<string, string[]>> {
+        const t = tableDef(table);
+        const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+        const target = path.join(dir, table);
+        const n = await this.count(table);
+        if (n === 0) return new Map();
+        await mkdir(dir, { recursive: true });
         await this.con.run(
-            `COPY (${query}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (${t.partitionBy.join(", ")}), OVERWRITE_OR_IGNORE)`,
+            `COPY (SELECT ${cols.join(", ")}, unit FROM ${table} ORDER BY ${t.key.join(", ")}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (unit), OVERWRITE_OR_IGNORE)`,
         );
+        return listUnitFiles(target);
+    }
+
+    /**
+     * action_hourly for the given UTC days, aggregated from the environment's current action files (those
+     * a build just wrote and those it kept), written like writeUnits. Parquet statistics skip the files of
+     * other days, so the cost follows the days, not the history.
+     */
+    async writeHourly(dir: string, actionFiles: readonly string[], days: readonly string[], timeZone: string): Promise<Map<string, string[]>> {
+        if (days.length === 0 || actionFiles.length === 0) return new Map();
+        const sorted = [...days].sort();
+        const from = `TIMESTAMPTZ '${sorted[0]} 00:00:00+00'`;
+        const to = `TIMESTAMPTZ '${sorted[sorted.length - 1]} 00:00:00+00' + INTERVAL 1 DAY`;
+        const source = `(SELECT * FROM read_parquet([${actionFiles.map(sqlPath).join(", ")}], hive_partitioning = true, hive_types = {'env': VARCHAR, 'month': VARCHAR})
+            WHERE started_on >= ${from} AND started_on < ${to} AND strftime(started_on, '%Y-%m-%d') IN (${sorted.map(sqlString).join(", ")}))`;
+        await this.con.run(`DELETE FROM action_hourly`);
+        await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(source, sqlString(timeZone))})`);
+        const t = ACTION_HOURLY;
+        const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+        const target = path.join(dir, t.name);
+        if ((await this.count("action_hourly")) === 0) return new Map();
+        await mkdir(dir, { recursive: true });
+        await this.con.run(
+            `COPY (SELECT ${cols.join(", ")}, strftime(hour, '%Y-%m-%d') AS unit FROM action_hourly ORDER BY ${t.key.join(", ")}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (unit), OVERWRITE_OR_IGNORE)`,
+        );
+        return listUnitFiles(target);
+    }
+
+    /** The environment-level tables (environments, flows, machines), one file each: `<dir>/<table>.parquet`. */
+    async writeEnvironmentTables(dir: string): Promise<Map<TableName, string>> {
+        const files = new Map<TableName, string>();
+        await mkdir(dir, { recursive: true });
+        for (const t of [ENVIRONMENTS, FLOWS, MACHINES]) {
+            const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+            const file = path.join(dir, `${t.name}.parquet`);
+            await this.con.run(`COPY (SELECT ${cols.join(", ")} FROM ${t.name} ORDER BY ${t.key.join(", ")}) TO ${sqlPath(file)} (FORMAT parquet, COMPRESSION ${this.compression})`);
+            files.set(t.name, file);
+        }
+        return files;
+    }
+
+    /** first_seen of the logs in earlier quarantine files, by `<runId>/<source>`. */
+    async quarantineFirstSeen(files: readonly string[]): Promise<Map<string, number>> {
+        const map = new Map<string, number>();
+        if (files.length === 0) return map;
+        const r = await this.con.runAndReadAll(`SELECT run_id, log_source, epoch_ms(first_seen)::BIGINT FROM read_parquet([${files.map(sqlPath).join(", ")}])`);
+        for (const [run, src, ms] of r.getRows()) map.set(`${String(run)}/${String(src)}`, Number(ms));
+        return map;
     }
 
     async count(table: TableName): Promise<number> {
         const r = await this.con.runAndReadAll(`SELECT count(*)::INTEGER AS n FROM ${table}`);
         return r.getRows()[0][0] as number;
     }
+}
+
+async function listUnitFiles(target: string): Promise<Map<string, string[]>> {
+    const byUnit = new Map<string, string[]>();
+    for (const d of await readdir(target, { withFileTypes: true })) {
+        if (!d.isDirectory() || !d.name.startsWith("unit=")) continue;
+        const files = (await readdir(path.join(target, d.name))).filter((f) => f.endsWith(".parquet")).sort();
+        byUnit.set(d.name.slice("unit=".length), files.map((f) => path.join(target, d.name, f)));
+    }
+    return byUnit;
 }

@@ -4,7 +4,8 @@
  * back and compares against it, and the Power BI kit checks its Power Query types against it.
  *
  * Timestamps are TIMESTAMPTZ in UTC at millisecond precision; ids are lowercase GUID strings (VARCHAR).
- * Partitioned tables are Hive-style: <out>/<table>/env=<env>/month=<YYYY-MM>/data.parquet.
+ * Every table is Hive-partitioned by env, the run tables also by month: <out>/<table>/env=<env>[/month=<YYYY-MM>]/<file>.parquet,
+ * and the files that make up the current generation of an environment are the ones its manifest lists (docs/data-contract.md, "Reading").
  */
 
 export type DuckType = "VARCHAR" | "INTEGER" | "BIGINT" | "DOUBLE" | "TIMESTAMPTZ" | "TIMESTAMP" | "DATE" | "BOOLEAN";
@@ -20,7 +21,7 @@ export interface TableDef {
     name: TableName;
     /** Grain: the columns that identify a row. */
     key: readonly string[];
-    /** Hive partition columns (in folder order); empty for unpartitioned tables. */
+    /** Hive partition columns (in folder order). */
     partitionBy: readonly ("env" | "month")[];
     columns: readonly ColumnDef[];
 }
@@ -32,7 +33,7 @@ const c = (name: string, type: DuckType, doc: string): ColumnDef => ({ name, typ
 export const ENVIRONMENTS: TableDef = {
     name: "environments",
     key: ["env"],
-    partitionBy: [],
+    partitionBy: ["env"],
     columns: [
         c("env", "VARCHAR", "short slug chosen in config"),
         c("url", "VARCHAR", "environment URL"),
@@ -49,7 +50,7 @@ export const ENVIRONMENTS: TableDef = {
 export const FLOWS: TableDef = {
     name: "flows",
     key: ["env", "flow_id"],
-    partitionBy: [],
+    partitionBy: ["env"],
     columns: [
         c("env", "VARCHAR", "environment slug"),
         c("flow_id", "VARCHAR", "workflow.workflowid"),
@@ -66,7 +67,7 @@ export const FLOWS: TableDef = {
 export const MACHINES: TableDef = {
     name: "machines",
     key: ["env", "machine_id"],
-    partitionBy: [],
+    partitionBy: ["env"],
     columns: [
         c("env", "VARCHAR", "environment slug"),
         c("machine_id", "VARCHAR", "flowmachine.flowmachineid"),
@@ -191,9 +192,10 @@ export const ACTION_HOURLY: TableDef = {
 export const QUARANTINE: TableDef = {
     name: "quarantine",
     key: ["env", "run_id", "log_source"],
-    partitionBy: [],
+    partitionBy: ["env", "month"],
     columns: [
         c("env", "VARCHAR", "environment slug"),
+        c("month", "VARCHAR", "YYYY-MM of the run's created_on in UTC, as in runs (partition)"),
         c("run_id", "VARCHAR", "flowsession.flowsessionid"),
         c("log_source", "VARCHAR", "V1 or V2"),
         c("reason", "VARCHAR", "why the log could not be decoded (one line)"),

@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -14,7 +14,9 @@ export class Spool {
     private longest = 0;
     private readonly done: Array<{ file: string; lines: number; longest: number }> = [];
 
-    constructor(private readonly dir: string, private readonly prefix: string, private readonly maxBytes = 64 * 1024 * 1024) {}
+    constructor(private readonly dir: string, private readonly prefix: string, private readonly maxBytes = 64 * 1024 * 1024) {
+        mkdirSync(dir, { recursive: true });
+    }
 
     /** Writes one line; returns a finished file (to load now) when the size bound was reached. */
     write(obj: unknown): { file: string; lines: number; longest: number } | null {

@@ -1,5 +1,5 @@
 import type { PadlensConfig } from "../config/config.js";
-import { acquireBuildLock } from "../builder/build-lock.js";
+import { acquireEnvLocks } from "../builder/build-lock.js";
 import { RawStore } from "../store/raw-store.js";
 import { pullEnvironment, type EnvProgress, type EnvResult } from "./pull-environment.js";
 
@@ -27,7 +27,8 @@ export interface PullOptions {
 /** Pulls environments in parallel up to config.envConcurrency; one failing environment does not stop the others. */
 export async function pullAll(config: PadlensConfig, options: PullOptions = {}): Promise<PullSummary> {
     // Before anything is fetched: two pulls into one folder would both fetch, then collide at their builds.
-    const release = await acquireBuildLock(config.out, { command: "pull", wait: !options.noWait, onWait: options.onMessage });
+    const envs = (options.only?.length ? config.environments.filter((e) => options.only!.includes(e.name)) : config.environments).map((e) => e.name);
+    const release = await acquireEnvLocks(config.out, envs, { command: "pull", wait: !options.noWait, onWait: options.onMessage });
     try {
         return await pullLocked(config, options);
     } finally {

@@ -1,4 +1,4 @@
-import { acquireBuildLock } from "../builder/build-lock.js";
+import { acquireEnvLocks } from "../builder/build-lock.js";
 import { decodeOptionsOf, type EnvironmentConfig, type PadlensConfig } from "../config/config.js";
 import type { TokenSource } from "../extract/auth.js";
 import { RawStore } from "../store/raw-store.js";
@@ -59,7 +59,7 @@ export async function runPlan(config: PadlensConfig, request: RetentionRequest, 
  * without it, takes no lock and writes nothing.
  */
 export async function runApply(config: PadlensConfig, request: RetentionRequest, options: RunOptions & { yes: boolean; onWait?: (line: string) => void }): Promise<EnvApply[]> {
-    const release = options.yes ? await acquireBuildLock(config.out, { command: "retention apply", wait: true, onWait: options.onWait }) : async () => {};
+    const release = options.yes ? await acquireEnvLocks(config.out, targets(config, options.only).map((e) => e.name), { command: "retention apply", wait: true, onWait: options.onWait }) : async () => {};
     try {
         const store = new RawStore(config.out);
         const decode = decodeOptionsOf(config.logs);

@@ -1,14 +1,20 @@
-import path from "node:path";
+import { currentFiles } from "../lake/manifest.js";
 import { tableDef, type TableName } from "../load/schema.js";
 import { sqlPath } from "../load/duckdb.js";
 
 /**
- * `read_parquet(...)` over one table of an output folder, Hive partitions included. Partition values are
- * read as text: DuckDB would otherwise guess their type from the folder names, and an environment
- * named "2024" would come back as a number that no longer joins with the unpartitioned tables.
+ * `read_parquet(...)` over one table of an output folder: the files the environments' manifests list
+ * (never a folder glob, which can see a build's new files next to the ones they replace), Hive partitions
+ * included. Partition values are read as text: DuckDB would otherwise guess their type from the folder
+ * names, and an environment named "2024" would come back as a number that no longer joins. A table with no
+ * files yet is an empty relation with the contract's columns, not an error.
  */
 export function parquetTable(out: string, table: TableName): string {
-    const partitions = tableDef(table).partitionBy;
-    const hiveTypes = partitions.length > 0 ? `, hive_types = {${partitions.map((p) => `'${p}': VARCHAR`).join(", ")}}` : "";
-    return `read_parquet(${sqlPath(path.join(out, table, "**", "*.parquet"))}, hive_partitioning = true, union_by_name = true${hiveTypes})`;
+    const def = tableDef(table);
+    const files = currentFiles(out, table);
+    if (files.length === 0) {
+        return `(SELECT ${def.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")} WHERE false)`;
+    }
+    const hiveTypes = `, hive_types = {${def.partitionBy.map((p) => `'${p}': VARCHAR`).join(", ")}}`;
+    return `read_parquet([${files.map(sqlPath).join(", ")}], hive_partitioning = true, union_by_name = true${hiveTypes})`;
 }

@@ -208,10 +208,11 @@ export interface BuildProgressDisplay {
 }
 
 const PHASE_TEXT: Record<BuildProgress["phase"], string> = {
+    plan: "finding what changed in",
     decode: "decoding logs",
     load: "loading actions",
     write: "writing Parquet tables",
-    commit: "committing the new tables",
+    commit: "committing",
 };
 
 /** The plain line for a build phase: `build: decoding logs alpha 1200/4000 runs, ETA 0:42`. */

@@ -3,7 +3,7 @@
  * see (the columns inside the Parquet files plus the Hive partition columns taken from the folder names, exactly
  * as PadlensParquetTable does) with the M type each physical type is read as. Compare with mDeclaredColumnTypes().
  */
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 
@@ -22,6 +22,7 @@ export function mTypeOfDuckDb(type: string): string | undefined {
 }
 
 function parquetFiles(dir: string): string[] {
+    if (!existsSync(dir)) return [];
     return readdirSync(dir, { recursive: true, withFileTypes: true })
         .filter((e) => e.isFile() && e.name.endsWith(".parquet") && !e.name.startsWith("."))
         .map((e) => path.join(e.parentPath, e.name));

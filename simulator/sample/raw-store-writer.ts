@@ -9,7 +9,13 @@ import type { SampleDataset } from "./model.js";
  * V2 rows are filtered to action rows like the pull's $filter.
  * Lets build tests and the benchmark run end to end without a server.
  */
-export async function writeSampleToRawStore(out: string, dataset: SampleDataset, fetchedAt = "2026-01-01T00:00:00Z"): Promise<RawStore> {
+export async function writeSampleToRawStore(
+    out: string,
+    dataset: SampleDataset,
+    fetchedAt = "2026-01-01T00:00:00Z",
+    /** Only these runs (as a pull that re-fetched them would); default every run. */
+    only?: (env: string, runId: string) => boolean,
+): Promise<RawStore> {
     const store = new RawStore(out);
     for (const env of dataset.environments) {
         const org = env.organization;
@@ -21,6 +27,7 @@ export async function writeSampleToRawStore(out: string, dataset: SampleDataset,
         let watermark: string | null = null;
         for (const s of env.flowsessions) {
             const runId = String(s.flowsessionid);
+            if (only && !only(env.name, runId)) continue;
             const plan = logPlan(settings, s as Row);
             let v1: Uint8Array | undefined;
             let v2: Row[] | undefined;

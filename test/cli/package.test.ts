@@ -93,7 +93,7 @@ describe("npm pack / npm install -g padlens-<version>.tgz", () => {
         const pull = await cli(["pull", "--json"], { command: installed, cwd: work });
         expect(pull.code, pull.stderr).toBe(0);
         expect(onlyJson(pull)).toMatchObject({ status: "ok", command: "pull", version: PKG.version, build: { status: "ok", summary: { runs: 12 } } });
-        expect(readdirSync(path.join(work, "data")).sort()).toEqual(expect.arrayContaining(["raw", "runs", "actions", "quarantine"]));
+        expect(readdirSync(path.join(work, "data")).sort()).toEqual(expect.arrayContaining(["raw", "runs", "actions", "_lake"]));
 
         // The demo packages the visual from its sources: the installed package says so instead of failing with a stack.
         const demo = await cli(["demo"], { command: installed, cwd: work });

@@ -48,8 +48,9 @@ describe("progress when stderr is not a terminal (a scheduled task, CI)", () => 
 
         expect(lines).toContain("build: decoding logs alpha 1/40 runs, ETA ?");
         expect(lines.some((l) => l.startsWith(`build: decoding logs ${LONG} `))).toBe(true);
-        expect(lines).toContain("build: writing Parquet tables");
-        expect(lines).toContain("build: committing the new tables");
+        expect(lines).toContain("build: finding what changed in alpha");
+        expect(lines).toContain("build: writing Parquet tables alpha 40/40 runs");
+        expect(lines).toContain(`build: committing ${LONG} 40/40 runs`);
         // The summary table keeps its columns with the long name too.
         const table = r.stdout.split("\n").filter((l) => (l.startsWith("alpha ") || l.startsWith(`${LONG} `)) && l.includes(" ok "));
         expect(table).toHaveLength(2);

@@ -12,9 +12,9 @@ const START = "## Tables\n";
 const END = "\n## Log shapes";
 
 function tableSection(t: TableDef): string {
-    const where = t.partitionBy.length ? `${t.name}/env=<env>/month=<YYYY-MM>/data_0.parquet` : `${t.name}/data.parquet`;
+    const where = t.partitionBy.includes("month") ? `${t.name}/env=<env>/month=<YYYY-MM>/<day>-<generation>.parquet` : `${t.name}/env=<env>/<generation>.parquet`;
     const rows = t.columns.map((c) => `| \`${c.name}\` | ${c.type} | ${c.doc} |`);
-    return [`### \`${t.name}\``, "", `Grain: ${t.key.join(", ")}. File: \`${where}\`.`, "", "| column | type | meaning |", "|---|---|---|", ...rows, ""].join("\n");
+    return [`### \`${t.name}\``, "", `Grain: ${t.key.join(", ")}. Files: \`${where}\` (the ones the manifests list: see Reading).`, "", "| column | type | meaning |", "|---|---|---|", ...rows, ""].join("\n");
 }
 
 export function generatedTables(): string {

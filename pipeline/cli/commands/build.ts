@@ -20,8 +20,8 @@ export function buildJson(r: BuildStageResult): Record<string, unknown> {
 /** What Ctrl-C during a build leaves behind, by the phase it had reached. */
 export function keptByBuild(phase: BuildProgress["phase"] | undefined, out: string): string {
     return phase === "commit"
-        ? `stopped while committing the new tables in ${out}: the next build finishes or rolls back that commit; the raw store is untouched`
-        : `the build was stopped before its commit: the tables in ${out} are as they were, the raw store is untouched; run \`padlens build\` again`;
+        ? `stopped while committing in ${out}: each environment's tables are the previous build's or this one's, never a mix; the raw store is untouched`
+        : `the build was stopped before its commit: the tables in ${out} are as they were (environments already committed keep this build's), the raw store is untouched; run \`padlens build\` again`;
 }
 
 function compressionOf(flag: string | undefined): "zstd" | "snappy" | undefined {
@@ -34,10 +34,12 @@ export function registerBuild(program: Command): void {
     program
         .command("build")
         .description("decode the action logs in <out>/raw and (re)write the Parquet tables (no network, no credentials)")
-        .option("--allow-empty", "build even when <out> has no raw store (writes empty tables)", false)
+        .option("--allow-empty", "succeed (exit 0, no tables written) when <out> has no raw store", false)
         .option("--compression <codec>", "Parquet compression: zstd (default, smallest) or snappy (for readers that reject ZSTD)")
-        .option("--no-wait", "fail at once (exit 1) when a pull or build holds the output folder, instead of waiting for it")
-        .action(async (opts: { allowEmpty: boolean; wait: boolean; compression?: string }, command: Command) => {
+        .option("--no-wait", "fail at once (exit 1) when a pull or build holds an environment, instead of waiting for it")
+        .option("--env <name...>", "only these environments (a shard builds its own; default: every environment in the raw store)")
+        .option("--full", "rewrite every day of runs, not only those that changed since the last build (same rows)", false)
+        .action(async (opts: { allowEmpty: boolean; wait: boolean; compression?: string; env?: string[]; full: boolean }, command: Command) => {
             const global = globalOptions(command);
             const target = await buildTarget(global.config, global.out);
             // A mistyped --out must not replace a report's tables with empty ones (and exit 0).
@@ -45,7 +47,7 @@ export function registerBuild(program: Command): void {
             const compression = compressionOf(opts.compression) ?? target.compression;
             if (!envs.length && !opts.allowEmpty) {
                 throw new UserError(
-                    `build: no raw store in ${target.out} (nothing under ${path.join(target.out, "raw")}): check --out or the config's "out", or run \`padlens pull\` first; --allow-empty writes empty tables anyway`,
+                    `build: no raw store in ${target.out} (nothing under ${path.join(target.out, "raw")}): check --out or the config's "out", or run \`padlens pull\` first; --allow-empty succeeds with no tables`,
                     ExitCode.Usage,
                 );
             }
@@ -55,6 +57,8 @@ export function registerBuild(program: Command): void {
                 () => runBuildStage({
                     out: target.out, environmentUrls: target.urls, timeZones: target.timeZones, decode: target.decode, onProgress: (p) => progress.update(p),
                     compression,
+                    envs: opts.env,
+                    full: opts.full,
                     lock: { wait: opts.wait, onWait: (m) => terminal.err(`${m}\n`) },
                 }),
             ).catch((e: unknown) => {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import path from "node:path";
 import { decodeOptionsOf, loadConfig, type PadlensConfig } from "../../config/config.js";
-import { acquireBuildLock, BuildLockedError } from "../../builder/build-lock.js";
+import { acquireEnvLocks, BuildLockedError } from "../../builder/build-lock.js";
 import { pullAll, type PullSummary } from "../../pull/pull.js";
 import { createBuildProgress, createProgressDisplay, type BuildProgressDisplay } from "../../ui/progress.js";
 import { summaryTable } from "../../ui/summary.js";
@@ -78,7 +78,8 @@ export function registerPull(program: Command): void {
             };
             const { summary, build, retention } = await interruptible({ command: "pull", stop: () => { display.stop(); buildProgress?.stop(); }, kept }, async () => {
                 // Held through the pull, its build and any retention after it: another pull or build waits for all of it.
-                const release = await acquireBuildLock(config.out, { command: "pull", wait: opts.wait, onWait: (m) => display.message(m) }).catch((error: unknown) => {
+                const envs = opts.env?.length ? opts.env : config.environments.map((e) => e.name);
+                const release = await acquireEnvLocks(config.out, envs, { command: "pull", wait: opts.wait, onWait: (m) => display.message(m) }).catch((error: unknown) => {
                     throw error instanceof BuildLockedError ? new UserError(`pull: ${error.message}`, ExitCode.Failure) : error;
                 });
                 try {
@@ -103,7 +104,7 @@ export function registerPull(program: Command): void {
                 if (opts.build && summary.environments.some((r) => r.ok)) {
                     buildProgress = createBuildProgress(process.stderr, { quiet });
                     try {
-                        build = await buildAfterPull(config, buildProgress);
+                        build = await buildAfterPull(config, buildProgress, opts.env);
                     } finally {
                         buildProgress.stop();
                     }
@@ -154,10 +155,12 @@ function buildStageJson(build: BuildOutcome): Record<string, unknown> {
  * The build stage after a pull. DuckDB loads only when there is something to build (lazily, in
  * runBuildStage), and `--no-build` (a fetch-only worker, say) never pays for it.
  */
-async function buildAfterPull(config: PadlensConfig, progress: BuildProgressDisplay): Promise<BuildOutcome> {
+async function buildAfterPull(config: PadlensConfig, progress: BuildProgressDisplay, envs: string[] | undefined): Promise<BuildOutcome> {
     try {
         const result = await runBuildStage({
             out: config.out,
+            // A shard (`pull --env A`) builds what it pulled and never waits for another shard's environments.
+            envs,
             environmentUrls: Object.fromEntries(config.environments.map((e) => [e.name, e.url])),
             timeZones: Object.fromEntries(config.environments.map((e) => [e.name, e.timeZone])),
             decode: decodeOptionsOf(config.logs),

@@ -1,10 +1,11 @@
 import { mkdtempSync, existsSync, rmSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
-import { recoverBuild } from "../../../pipeline/load/commit.js";
+import { manifestPath } from "../../../pipeline/lake/manifest.js";
+import { RawStore } from "../../../pipeline/store/raw-store.js";
 import { TABLES } from "../../../pipeline/load/schema.js";
 import type { SampleDataset, SampleEnvironment } from "../../../simulator/sample/model.js";
 import { rawStoreFromSample } from "../../support/raw-store-from-sample.js";
@@ -168,33 +169,43 @@ describe(`build end to end: ${name}`, () => {
         expect(existsSync(path.join(out, "runs", `env=${env.name}`, `month=${month}`))).toBe(true);
     });
 
-    it("a second build gives the same row content, and a commit interrupted between renames is finished by the next build", async () => {
+    it("a second build with nothing changed writes nothing; --full gives the same rows; a killed build's leftovers are never read and are cleaned up", async () => {
         const before = await tableHashes(out);
+        const env = (await new RawStore(out).listEnvironments())[0];
+        const manifest = await readFile(manifestPath(out, env), "utf8");
         const second = await runBuild({ out, duckdb: { memoryLimit: "512MB", threads: 2 } });
         expect(second.runs).toBe(first.runs);
+        expect(second.environments.map((e) => e.unitsRewritten)).toEqual(second.environments.map(() => 0));
+        expect(await readFile(manifestPath(out, env), "utf8")).toBe(manifest);
         expect(await tableHashes(out)).toEqual(before);
 
-        // Many small spool batches (the path large inputs take) give the same rows as one batch.
-        await runBuild({ out, spoolBytes: 16 * 1024, duckdb: { memoryLimit: "512MB", threads: 2 } });
+        // A full rebuild, in many small spool batches (the path large inputs take), gives the same rows.
+        const full = await runBuild({ out, full: true, spoolBytes: 16 * 1024, duckdb: { memoryLimit: "512MB", threads: 2 } });
+        expect(full.environments.every((e) => e.unitsRewritten > 0)).toBe(true);
         expect(await tableHashes(out)).toEqual(before);
 
-        // A second build while another machine's pull holds the folder is refused at once with --no-wait, naming
+        // A build while another machine's pull holds the environment is refused at once with --no-wait, naming
         // that host and pid; a lock left by a dead process on this host is taken over.
-        await writeFile(path.join(out, ".padlens.lock"), JSON.stringify({ host: "rpa-worker-2", pid: 4242, command: "pull", startedAt: "2026-11-05T08:00:00Z" }));
-        await expect(runBuild({ out, lock: { wait: false } })).rejects.toThrow(/a pull on rpa-worker-2 \(pid 4242, started 2026-11-05T08:00:00Z\) is writing/);
-        await writeFile(path.join(out, ".padlens.lock"), "999999999");
+        const lock = path.join(out, ".locks", `${env}.lock`);
+        await writeFile(lock, JSON.stringify({ host: "rpa-worker-2", pid: 4242, command: "pull", startedAt: "2026-11-05T08:00:00Z" }));
+        await expect(runBuild({ out, envs: [env], lock: { wait: false } })).rejects.toThrow(
+            new RegExp(`a pull on rpa-worker-2 \\(pid 4242, started 2026-11-05T08:00:00Z\\) is writing environment ${env}`),
+        );
+        await writeFile(lock, "999999999");
         await runBuild({ out, duckdb: { memoryLimit: "512MB", threads: 2 } });
-        expect(existsSync(path.join(out, ".padlens.lock"))).toBe(false);
+        expect(existsSync(lock)).toBe(false);
 
-        // Simulate a crash mid-commit: journal written, "runs" already moved to the trash, staged "runs" not yet moved in.
-        await mkdir(path.join(out, ".staging-dead", "runs"), { recursive: true });
-        await rename(path.join(out, "runs"), path.join(out, ".staging-dead", "runs"));
-        await mkdir(path.join(out, ".trash-dead"), { recursive: true });
-        await writeFile(path.join(out, ".build-journal.json"), JSON.stringify({ staging: ".staging-dead", trash: ".trash-dead", tables: ["environments", "runs"] }));
-        expect(existsSync(path.join(out, "runs"))).toBe(false);
-        expect(await recoverBuild(out)).toBe(true);
-        expect(existsSync(path.join(out, ".build-journal.json"))).toBe(false);
-        expect(existsSync(path.join(out, ".staging-dead"))).toBe(false);
+        // What a build killed before its commit leaves: its work folder and files moved into the lake that no
+        // manifest lists. Readers never see them; the next build removes them.
+        const work = path.join(out, "_lake", `.work-${env}-20260101T000000Z-dead`);
+        await mkdir(work, { recursive: true });
+        const orphan = path.join(out, "runs", `env=${env}`, "month=2026-01", "2026-01-02-20260101T000000Z-dead.parquet");
+        await mkdir(path.dirname(orphan), { recursive: true });
+        await writeFile(orphan, "not even parquet");
+        expect(await tableHashes(out)).toEqual(before);
+        await runBuild({ out, duckdb: { memoryLimit: "512MB", threads: 2 } });
+        expect(existsSync(work)).toBe(false);
+        expect(existsSync(orphan)).toBe(false);
         expect(await tableHashes(out)).toEqual(before);
     });
 });

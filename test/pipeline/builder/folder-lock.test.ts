@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { acquireBuildLock, BuildLockedError } from "../../../pipeline/builder/build-lock.js";
+import { acquireEnvLock, acquireEnvLocks, BuildLockedError } from "../../../pipeline/builder/build-lock.js";
 
 const out = mkdtempSync(path.join(os.tmpdir(), "padlens-lock-"));
 const lib = path.join(import.meta.dirname, "../../../lib/pipeline/builder/build-lock.js");
@@ -11,8 +11,8 @@ afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** Another padlens process holding the folder for `ms`. */
 function holder(ms: number): Promise<{ child: ChildProcess; exited: Promise<number> }> {
-    const code = `const { acquireBuildLock } = await import(${JSON.stringify(new URL(`file://${lib}`).href)});
-        const release = await acquireBuildLock(${JSON.stringify(out)}, { command: "pull" });
+    const code = `const { acquireEnvLock } = await import(${JSON.stringify(new URL(`file://${lib}`).href)});
+        const release = await acquireEnvLock(${JSON.stringify(out)}, "prod", { command: "pull" });
         process.stdout.write("held\\n");
         await new Promise((r) => setTimeout(r, ${ms}));
         await release();`;
@@ -21,12 +21,12 @@ function holder(ms: number): Promise<{ child: ChildProcess; exited: Promise<numb
     return new Promise((resolve) => child.stdout!.on("data", (d: Buffer) => d.toString().includes("held") && resolve({ child, exited })));
 }
 
-describe("one pull or build per output folder", () => {
+describe("one pull or build per environment of an output folder", () => {
     it("a second one waits, saying which host and pid it waits for, and goes on when the first is done", async () => {
         const { child, exited } = await holder(1500);
         const messages: string[] = [];
         const t0 = Date.now();
-        const release = await acquireBuildLock(out, { command: "build", wait: true, pollMs: 50, onWait: (m) => messages.push(m) });
+        const release = await acquireEnvLock(out, "prod", { command: "build", wait: true, pollMs: 50, onWait: (m) => messages.push(m) });
         const waited = Date.now() - t0;
         expect(await exited).toBe(0);
         expect(waited).toBeGreaterThan(500);
@@ -38,21 +38,34 @@ describe("one pull or build per output folder", () => {
     it("with --no-wait it fails at once, naming the holder; once released the folder is free", async () => {
         const { child, exited } = await holder(3000);
         const t0 = Date.now();
-        const error = await acquireBuildLock(out, { wait: false }).catch((e: unknown) => e);
+        const error = await acquireEnvLock(out, "prod", { wait: false }).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(BuildLockedError);
-        expect((error as Error).message).toMatch(new RegExp(`^a pull on ${os.hostname()} \\(pid ${child.pid}, started [0-9T:.-]+Z\\) is writing`));
+        expect((error as Error).message).toMatch(new RegExp(`^a pull on ${os.hostname()} \\(pid ${child.pid}, started [0-9T:.-]+Z\\) is writing environment prod of `));
         // Well before the holder lets go: it did not wait (a margin for a busy machine).
         expect(Date.now() - t0).toBeLessThan(2000);
         await exited;
-        const release = await acquireBuildLock(out, { wait: false });
+        const release = await acquireEnvLock(out, "prod", { wait: false });
         await release();
     });
 
+    it("shards of one folder do not wait for each other: another environment is free while one is held", async () => {
+        const { exited } = await holder(3000);
+        const t0 = Date.now();
+        const release = await acquireEnvLocks(out, ["dev", "test"], { wait: false });
+        expect(Date.now() - t0).toBeLessThan(2000);
+        await release();
+        await expect(acquireEnvLocks(out, ["dev", "prod"], { wait: false })).rejects.toBeInstanceOf(BuildLockedError);
+        // The failed attempt released what it had taken: dev is free again.
+        const dev = await acquireEnvLock(out, "dev", { wait: false });
+        await dev();
+        await exited;
+    });
+
     it("a pull that builds holds the lock once: nested acquisitions in one process do not wait for themselves", async () => {
-        const outer = await acquireBuildLock(out, { wait: false, command: "pull" });
-        const inner = await acquireBuildLock(out, { wait: false, command: "build" });
+        const outer = await acquireEnvLock(out, "prod", { wait: false, command: "pull" });
+        const inner = await acquireEnvLock(out, "prod", { wait: false, command: "build" });
         await inner();
-        const error = await acquireBuildLock(out, { wait: false }).then((r) => r(), (e: unknown) => e);
+        const error = await acquireEnvLock(out, "prod", { wait: false }).then((r) => r(), (e: unknown) => e);
         expect(error).toBeUndefined();
         await outer();
     });

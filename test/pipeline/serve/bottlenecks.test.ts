@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sqlPath } from "../../../pipeline/load/duckdb.js";
 import { findBottlenecks } from "../../../pipeline/serve/bottlenecks.js";
+import { writeManifestListing } from "../../support/lake-manifest.js";
 
 // A small output folder written by hand: 3 machines x 10 days x 24 hours of one flow's hourly cells.
 // "Click" (UIAutomation.Click) is 6x slower on VM-3; another action PAD also calls "Click" (WebAutomation.Click)
@@ -39,14 +40,16 @@ beforeAll(async () => {
                    ELSE CASE WHEN machine = 1 THEN 400000 ELSE 90000 END END)::DOUBLE AS p50_ms
         FROM cells`);
     const write = async (table: string, sql: string, partitioned: boolean) => {
-        await mkdir(path.join(out, table), { recursive: true });
+        await mkdir(path.join(out, table, "env=prod"), { recursive: true });
         await con.run(partitioned
             ? `COPY (${sql}) TO ${sqlPath(path.join(out, table))} (FORMAT parquet, PARTITION_BY (env, month))`
-            : `COPY (${sql}) TO ${sqlPath(path.join(out, table, "data.parquet"))} (FORMAT parquet)`);
+            : `COPY (SELECT * EXCLUDE (env) FROM (${sql})) TO ${sqlPath(path.join(out, table, "env=prod", "g1.parquet"))} (FORMAT parquet)`);
     };
     await write("action_hourly", "SELECT *, executions * p50_ms AS total_ms, p50_ms AS p90_ms, p50_ms AS p95_ms, p50_ms AS max_ms FROM h", true);
     await write("flows", "SELECT 'prod' AS env, 'flow-1' AS flow_id, 'Invoice entry' AS flow_name", false);
     await write("machines", "SELECT 'prod' AS env, 'vm-' || i AS machine_id, 'RPA-VM-0' || i AS machine_name FROM range(1, 4) t(i)", false);
+    // Readers read what the manifest lists (docs/data-contract.md, "Reading").
+    await writeManifestListing(out, "prod");
 });
 
 afterAll(() => {

@@ -3,7 +3,7 @@ import { rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { commitTables } from "../../../pipeline/load/commit.js";
+import { publishFile } from "../../../pipeline/builder/publish.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
 import { writeFileAtomic } from "../../../pipeline/util/atomic-write.js";
 import { fsOps, withFsRetry } from "../../../pipeline/util/fs-retry.js";
@@ -50,14 +50,14 @@ describe("Windows-safe renames and deletes", () => {
         expect(probe.calls()).toBeGreaterThanOrEqual(3);
     });
 
-    it("a table commit finishes when the published folder is briefly locked", async () => {
+    it("a build's new file reaches the lake when its folder is briefly locked", async () => {
         const out = path.join(dir, "commit");
-        await writeFileAtomic(path.join(out, "runs", "data.parquet"), "old");
-        await writeFileAtomic(path.join(out, ".staging-1", "runs", "data.parquet"), "new");
+        await writeFileAtomic(path.join(out, "_lake", ".work-x", "runs.parquet"), "new");
         const probe = failNext("rename", ["EBUSY", "EBUSY"]);
-        await commitTables(out, ".staging-1", ["runs"]);
-        expect(readFileSync(path.join(out, "runs", "data.parquet"), "utf8")).toBe("new");
-        expect(probe.calls()).toBeGreaterThanOrEqual(4);
+        const rel = await publishFile(out, path.join(out, "_lake", ".work-x", "runs.parquet"), "runs", "prod", "2026-11-05", "g1");
+        expect(rel).toBe("runs/env=prod/month=2026-11/2026-11-05-g1.parquet");
+        expect(readFileSync(path.join(out, ...rel.split("/")), "utf8")).toBe("new");
+        expect(probe.calls()).toBe(3);
     });
 
     it("a lock that does not go away, or an error that is not a lock, surfaces unchanged", async () => {

@@ -1,0 +1,203 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { DecodeOptions } from "../decode/action-record.js";
+import type { LakeUnit } from "../lake/manifest.js";
+import { actionColumns, failureCounts, logState } from "../load/action-columns.js";
+import type { Loader } from "../load/loader.js";
+import { runDay, runRow, ts } from "../load/rows.js";
+import type { TableName } from "../load/schema.js";
+import { Spool } from "../load/spool.js";
+import { isFinished } from "../pull/log-plan.js";
+import type { RawStore } from "../store/raw-store.js";
+import { rmRetrying } from "../util/fs-retry.js";
+import type { MonthWork } from "./plan.js";
+import { publishFile } from "./publish.js";
+import { decodeRun } from "./decode-run.js";
+import { quarantineCopy, quarantineCopies } from "./quarantine-copies.js";
+import type { NewQuarantine } from "./run-build.js";
+
+/**
+ * Actions per spool line: a run's actions are split over several lines, so one huge run (80,000 actions)
+ * never becomes one huge JSON object that DuckDB must hold whole (read_json's per-object memory).
+ */
+const ACTIONS_PER_LINE = 2000;
+
+export interface MonthResult {
+    /** The rewritten units (days) with their published files; inputs are filled in by the caller. */
+    units: Map<string, Omit<LakeUnit, "inputs">>;
+    /** UTC days of the hours the new actions started in. */
+    hourDays: string[];
+    newQuarantines: NewQuarantine[];
+}
+
+/**
+ * One month of an environment's rewritten days: decode their runs in JS, spool normalised lines in
+ * bounded files that DuckDB loads while the next runs decode, then write one file per day and table and
+ * move them into the lake under this build's generation. The database holds one month at a time.
+ */
+export async function buildMonth(c: {
+    out: string;
+    env: string;
+    store: RawStore;
+    loader: Loader;
+    work: string;
+    generation: string;
+    month: MonthWork;
+    decode: DecodeOptions;
+    timeZone: string;
+    logStatus: number | null;
+    flowName: Map<string | null, string | null>;
+    machineName: Map<string | null, string | null>;
+    /** When each run deleted in source was deleted. */
+    deleted: Map<string, string>;
+    spoolBytes?: number;
+    firstSeenNow: number;
+    /** first_seen of logs the replaced days had quarantined (by `<runId>/<source>`): it stays the first time, not the latest. */
+    firstSeen: Map<string, number>;
+    onRuns: (n: number) => void;
+    /** The build's DuckDB queue: this month's loads and writes run there while JS decodes the next month. */
+    queue: DuckQueue;
+}): Promise<{ written: Promise<MonthResult> }> {
+    const { env, loader } = c;
+    const spoolDir = path.join(c.work, "spool", c.month.month);
+    const firstSeen = c.firstSeen;
+    const counts = new Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>();
+    const count = (day: string) => {
+        let k = counts.get(day);
+        if (!k) counts.set(day, (k = { runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0 }));
+        return k;
+    };
+    const newQuarantines: NewQuarantine[] = [];
+    const quarantinedRuns = new Set<string>();
+    const decodedRuns: string[] = [];
+
+    const enqueue = (load: () => Promise<void>, file: string) => c.queue.push(async () => {
+        await load();
+        await rmRetrying(file, { force: true });
+    });
+    const flat = new Map<TableName, Spool>();
+    const writeRow = async (t: "runs" | "quarantine", row: Record<string, unknown>) => {
+        let s = flat.get(t);
+        if (!s) flat.set(t, (s = new Spool(spoolDir, t, c.spoolBytes)));
+        const done = s.write(row);
+        if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
+    };
+    const actionSpool = new Spool(spoolDir, "actions", c.spoolBytes ?? 32 * 1024 * 1024);
+
+    // Progress after the first run (so a slow start shows at once), then every 200.
+    let sinceProgress = 0;
+    for (const [i, runId] of c.month.runIds.entries()) {
+        const files = c.store.readRunFiles(env, runId);
+        const stored = files.stored;
+        if (++sinceProgress === 200 || i === 0) {
+            c.onRuns(sinceProgress);
+            sinceProgress = 0;
+        }
+        if (!stored) continue;
+        const day = runDay(stored.row);
+        // A whole month reads every run of it; a partial one only its rewritten days' runs.
+        if (!c.month.whole && !c.month.days.has(day)) continue;
+        decodedRuns.push(runId);
+        const run = runRow(env, stored.row, c.flowName, c.machineName);
+        run.unit = day;
+        run.deleted_in_source_on = ts(c.deleted.get(runId) ?? null);
+        const k = count(day);
+        const { decoded, source, undecodable } = decodeRun(files, c.decode);
+        for (const u of undecodable) {
+            const raw_path = await quarantineCopy(c.out, env, runId, u.ext, u.raw);
+            const key = `${runId}/${u.source}`;
+            const earlier = firstSeen.get(key);
+            if (earlier === undefined) newQuarantines.push({ env, runId, source: u.source, reason: u.reason });
+            quarantinedRuns.add(runId);
+            await writeRow("quarantine", {
+                env, month: run.month, unit: day, run_id: run.run_id, log_source: u.source, reason: u.reason, raw_path, raw_bytes: u.raw.byteLength,
+                first_seen: earlier ?? c.firstSeenNow,
+            });
+            k.quarantined++;
+        }
+        const actions = decoded?.actions ?? null;
+        const { failed, handled } = failureCounts(actions ?? []);
+        run.log_source = source ?? "none";
+        run.log_state = logState({
+            parsed: actions !== null,
+            quarantined: undecodable.length > 0,
+            unavailable: stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable",
+            finished: isFinished(stored.row),
+            logStatus: c.logStatus,
+            statusCode: run.status_code as number | null,
+        });
+        run.action_count = actions?.length ?? 0;
+        run.failed_action_count = failed;
+        run.handled_failure_count = handled;
+        run.decode_warnings = decoded?.warnings ?? 0;
+        run.decode_warning = decoded?.firstWarning ?? null;
+        if (decoded?.warnings) k.runsWithWarnings++;
+        k.runs++;
+        k.actions += actions?.length ?? 0;
+        await writeRow("runs", run);
+        if (actions && actions.length) {
+            for (let from = 0; from < actions.length; from += ACTIONS_PER_LINE) {
+                const done = actionSpool.write({
+                    env, month: run.month, unit: day, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
+                    actions: actions.slice(from, from + ACTIONS_PER_LINE).map(actionColumns),
+                });
+                if (done) await enqueue(() => loader.loadActions(done.file, done.longest), done.file);
+            }
+        }
+    }
+    c.onRuns(sinceProgress);
+    const lastActions = actionSpool.finish();
+    if (lastActions) await enqueue(() => loader.loadActions(lastActions.file, lastActions.longest), lastActions.file);
+    for (const [t, s] of flat) {
+        const done = s.finish();
+        if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
+    }
+    const written = c.queue.run(async () => {
+    await rm(spoolDir, { recursive: true, force: true });
+    await loader.localize(c.timeZone);
+    const hourDays = await loader.hourDaysOfLoaded();
+    const units = new Map<string, Omit<LakeUnit, "inputs">>();
+    for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
+    const unitDir = path.join(c.work, "units", c.month.month);
+    for (const table of ["runs", "actions", "quarantine"] as const) {
+        for (const [day, files] of await loader.writeUnits(unitDir, table)) {
+            const unit = units.get(day);
+            if (!unit) throw new Error(`${table} ${env} ${day}: rows for a day with no runs`);
+            const published: string[] = [];
+            for (const [i, f] of files.entries()) published.push(await publishFile(c.out, f, table, env, day, files.length === 1 ? c.generation : `${c.generation}-${i}`));
+            unit.files[table] = published;
+        }
+    }
+    await loader.clear();
+    // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
+    await quarantineCopies.removeExcept(c.out, env, decodedRuns, quarantinedRuns);
+    return { units, hourDays, newQuarantines };
+    });
+    return { written };
+}
+
+/**
+ * DuckDB work in order, one task at a time, beside the JS decoding: `push` waits until the previous task is
+ * done before queueing (at most one in flight, so spool files do not pile up), `run` queues and returns the
+ * task's result. A failed task fails the next push or run.
+ */
+export class DuckQueue {
+    private tail: Promise<unknown> = Promise.resolve();
+
+    async push(task: () => Promise<void>): Promise<void> {
+        await this.tail;
+        this.tail = task();
+        this.tail.catch(() => undefined); // rethrown by the next push, run or drain
+    }
+
+    run<T>(task: () => Promise<T>): Promise<T> {
+        const result = this.tail.then(task);
+        this.tail = result;
+        this.tail.catch(() => undefined);
+        return result;
+    }
+
+    async drain(): Promise<void> {
+        await this.tail;
+    }
+}
