@@ -7,6 +7,8 @@ import { RawStore } from "../pipeline/store/raw-store.js";
 import { generateDataset } from "../simulator/sample/index.js";
 import { writeSampleToRawStore } from "../simulator/sample/raw-store-writer.js";
 import { benchIncremental } from "./incremental.js";
+import { benchRawStoreFiles } from "./raw-store-files.js";
+import { benchShards } from "./shards.js";
 import { benchRealLogs } from "./real-logs.js";
 import { benchVisual } from "./visual.js";
 
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
             ["full build / baseline", `${(m / b).toFixed(2)}x`],
         ];
         if (process.env.PADLENS_BENCH_INCREMENTAL !== "0") rows.push(...(await benchIncremental(RUNS)));
+        if (process.env.PADLENS_BENCH_SHARDS !== "0") rows.push(...(await benchShards()));
+        if (process.env.PADLENS_BENCH_RAW_STORE !== "0") rows.push(...(await benchRawStoreFiles()).map((line) => line.split(/\s{2,}|: /, 2) as string[]));
         if (process.env.PADLENS_BENCH_REAL !== "0") rows.push(...(await benchRealLogs(RUNS)));
         if (process.env.PADLENS_BENCH_VISUAL !== "0") rows.push(...(await benchVisual(RUNS)));
         const width = Math.max(...rows.map((r) => r[0].length));

@@ -8,7 +8,7 @@ import { runDay, runRow, ts } from "../load/rows.js";
 import type { TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
-import type { RawStore } from "../store/raw-store.js";
+import type { RunReader } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
 import type { MonthWork } from "./plan.js";
 import { publishFile } from "./publish.js";
@@ -38,7 +38,8 @@ export interface MonthResult {
 export async function buildMonth(c: {
     out: string;
     env: string;
-    store: RawStore;
+    /** The environment's runs, loose or packed (opened once per build). */
+    reader: RunReader;
     loader: Loader;
     work: string;
     generation: string;
@@ -87,7 +88,7 @@ export async function buildMonth(c: {
     // Progress after the first run (so a slow start shows at once), then every 200.
     let sinceProgress = 0;
     for (const [i, runId] of c.month.runIds.entries()) {
-        const files = c.store.readRunFiles(env, runId);
+        const files = c.reader.read(runId);
         const stored = files.stored;
         if (++sinceProgress === 200 || i === 0) {
             c.onRuns(sinceProgress);

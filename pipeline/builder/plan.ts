@@ -6,7 +6,6 @@ import { runDay } from "../load/rows.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { requireEnvName } from "../util/ids.js";
 import type { RawStore } from "../store/raw-store.js";
-import { takeInventory } from "./inventory.js";
 
 /**
  * Which units of one environment a build must rewrite. A unit is one UTC day of runs (by created_on);
@@ -85,7 +84,7 @@ export async function planBuild(opts: {
     full: boolean;
 }): Promise<BuildPlan> {
     const { out, env, store, previous, global, deleted } = opts;
-    const inventory = await takeInventory(store, env);
+    const inventory = await store.inventory(env);
     const cache = await readCache(out, env);
     const nextCache: InputsCache = { schemaVersion: 1, loose: {}, packed: {} };
     const del = (runId: string) => (deleted.has(runId) ? JSON.stringify(deleted.get(runId)) : "");

@@ -165,7 +165,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     ]);
     const org = orgs[0];
     const timeZone = options.timeZones?.[env] ?? state.timeZone ?? "UTC";
-    const url = options.environmentUrls?.[env] ?? (state as { url?: string }).url ?? null;
+    const url = options.environmentUrls?.[env] ?? state.url ?? null;
     const decode = options.decode ?? DEFAULT_DECODE_OPTIONS;
     const flowName = new Map(workflows.map((w) => [id(w.workflowid), str(w.name)]));
     const machineName = new Map(machines.map((m) => [id(m.flowmachineid), str(m.name)]));
@@ -209,12 +209,13 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
 
         const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
         let runsDone = 0;
+        const reader = await store.openRunReader(env);
         const fresh: NewQuarantine[] = [];
         const queue = new DuckQueue();
         const months: Array<Promise<MonthResult>> = [];
         for (const month of plan.work) {
             const { written } = await buildMonth({
-                out, env, store, loader, work, generation, month, decode, timeZone, logStatus, flowName, machineName, deleted,
+                out, env, reader, loader, work, generation, month, decode, timeZone, logStatus, flowName, machineName, deleted,
                 spoolBytes: options.spoolBytes,
                 firstSeenNow: now.getTime(),
                 firstSeen,

@@ -6,6 +6,7 @@ import { UserError, ExitCode } from "../cli/exit-codes.js";
 import { ProxyConfigError, parseNoProxy, parseProxyUrl, type ProxySetting } from "../extract/proxy.js";
 import { registerSecret } from "../extract/secrets.js";
 import { CONFIG_SCHEMA, KEY_HINTS } from "./schema.js";
+import { DEFAULT_CLOSED_AFTER_DAYS } from "../store/compact.js";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
@@ -51,7 +52,16 @@ export interface PadlensConfig {
     /** Parquet compression of every table (docs/data-contract.md, "Compression"). */
     compression: "zstd" | "snappy";
     logs: LogsConfig;
+    /** Packing of closed months in the raw store (docs/raw-store.md, "Packs"). */
+    rawStore: RawStoreConfig;
     environments: EnvironmentConfig[];
+}
+
+export interface RawStoreConfig {
+    /** Pack closed months at the end of each environment's pull. */
+    compact: boolean;
+    /** A month is closed once it ended this many days ago. */
+    closedAfterDays: number;
 }
 
 /** What the build keeps of action logs (docs/data-contract.md, "Inputs and outputs"). */
@@ -141,6 +151,7 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
         };
     });
     const logs = (raw.logs ?? {}) as Partial<LogsConfig>;
+    const rawStore = (raw.rawStore ?? {}) as Partial<RawStoreConfig>;
     return {
         out: path.resolve(baseDir, (raw.out as string | undefined) ?? "data"),
         authorityHost: ((raw.authorityHost as string | undefined) ?? DEFAULT_AUTHORITY_HOST).replace(/\/+$/, ""),
@@ -158,6 +169,7 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
             maxLogMegabytes: logs.maxLogMegabytes ?? DEFAULT_MAX_LOG_BYTES / 1024 / 1024,
             maxValueChars: logs.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS,
         },
+        rawStore: { compact: rawStore.compact ?? true, closedAfterDays: rawStore.closedAfterDays ?? DEFAULT_CLOSED_AFTER_DAYS },
         environments,
     };
 }

@@ -48,6 +48,15 @@ export const CONFIG_SCHEMA = {
                 maxValueChars: { type: "integer", minimum: 16, maximum: 1048576 },
             },
         },
+        rawStore: {
+            type: "object",
+            additionalProperties: false,
+            patternProperties: comment,
+            properties: {
+                compact: { type: "boolean" },
+                closedAfterDays: { type: "number", minimum: 0, maximum: 3660 },
+            },
+        },
         environments: {
             type: "array",
             minItems: 1,
@@ -119,6 +128,9 @@ export const KEY_DOCS: Record<string, string> = {
     "logs.redact": "Values whose input/output name, variable or label contains one of these (case-insensitive) are stored as ***.",
     "logs.maxLogMegabytes": "A log larger than this once decompressed is quarantined instead of decoded. Default 512.",
     "logs.maxValueChars": "Longest input/output value kept, in characters (longer ones are cut and their length said). Default 4096.",
+    rawStore: "How the raw store keeps runs of past months (docs/raw-store.md, \"Packs\").",
+    "rawStore.compact": "Pack the runs of closed months into a few zip files per month at the end of each pull (padlens compact does it on demand). Default true.",
+    "rawStore.closedAfterDays": "A month is closed, and its runs packed, once it ended this many days ago. Default 7.",
     environments: "One entry per Power Platform environment to pull.",
     "environments[].name": "Short slug (a-z 0-9 - _): the env column in every table.",
     "environments[].url": "Environment URL, https://<org>.crm<n>.dynamics.com.",

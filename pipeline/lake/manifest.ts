@@ -87,20 +87,34 @@ export function committedEnvironments(out: string): string[] {
         .sort();
 }
 
+/** Every environment's manifest, each read once: one generation per environment, for all tables alike. */
+export interface LakeSnapshot {
+    out: string;
+    manifests: LakeManifest[];
+    /** The files of one table, as absolute paths. */
+    files(table: TableName): string[];
+}
+
+export function readLake(out: string): LakeSnapshot {
+    const manifests: LakeManifest[] = [];
+    for (const env of committedEnvironments(out)) {
+        try {
+            manifests.push(JSON.parse(readFileSync(manifestPath(out, env), "utf8")) as LakeManifest);
+        } catch {
+            // removed since the listing (a replace is atomic, so never half-read)
+        }
+    }
+    return {
+        out,
+        manifests,
+        files: (table) => manifests.flatMap((m) => (m.files[table] ?? []).map((rel) => path.join(out, ...rel.split("/")))),
+    };
+}
+
 /**
  * The current files of one table across every environment, as absolute paths: what a reader of the
- * output folder should open. Each manifest is read once, so the list is one generation per environment.
+ * output folder should open. A reader of several tables that must agree takes one readLake() for all.
  */
 export function currentFiles(out: string, table: TableName): string[] {
-    const files: string[] = [];
-    for (const env of committedEnvironments(out)) {
-        let m: LakeManifest;
-        try {
-            m = JSON.parse(readFileSync(manifestPath(out, env), "utf8")) as LakeManifest;
-        } catch {
-            continue; // removed since the listing (a replace is atomic, so never half-read)
-        }
-        for (const rel of m.files[table] ?? []) files.push(path.join(out, ...rel.split("/")));
-    }
-    return files;
+    return readLake(out).files(table);
 }

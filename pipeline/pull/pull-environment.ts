@@ -7,6 +7,7 @@ import { RawStore, type LogFetchState, type PullState, type Row, type StoredRun 
 import { displayId, parseGuid } from "../util/ids.js";
 import { logPlan, logSettingsOf, ttlWarnings, type LogSettings } from "./log-plan.js";
 import { reconcileAfterPull } from "../retention/reconcile.js";
+import { compactEnvironment } from "../store/compact.js";
 import { CommittedPrefix, isWatermark } from "./watermark.js";
 
 export interface EnvProgress {
@@ -99,6 +100,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
     try {
         state.lastPullStartedAt = new Date().toISOString();
         state.timeZone = env.timeZone;
+        state.url = env.url;
         progress.phase = "snapshots";
         report();
         const settings = await pullSnapshots(client, store, env.name);
@@ -117,6 +119,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         if (gone?.newlyDeleted) warnings.push(`${env.name}: ${gone.newlyDeleted} archived runs are gone from Dataverse: kept, runs.deleted_in_source_on set`);
         state.lastPullCompletedAt = new Date().toISOString();
         await store.writeState(env.name, state);
+        if (config.rawStore.compact) await compactAfterPull(store, env.name, config.rawStore.closedAfterDays, warnings, hooks.onMessage);
         if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
         progress.phase = "done";
         report();
@@ -127,6 +130,19 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         const message = scrub(error instanceof Error ? error.message : String(error));
         if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
         return { ...progress, ok: false, error: message.startsWith(`${env.name}:`) ? message : `${env.name}: ${message}`, watermark: state.watermark, warnings, skipped, durationMs: Date.now() - started };
+    }
+}
+
+/**
+ * Packs the environment's closed months (under the lock the pull holds). A failure costs nothing but the
+ * packing: the loose files stay, and the next pull tries again.
+ */
+async function compactAfterPull(store: RawStore, env: string, closedAfterDays: number, warnings: string[], onMessage?: (line: string) => void): Promise<void> {
+    try {
+        const c = await compactEnvironment(store, env, { closedAfterDays });
+        if (c.packsWritten) onMessage?.(`${env}: packed ${c.runsPacked} runs of ${c.months.join(", ")} into ${c.packsWritten} pack${c.packsWritten === 1 ? "" : "s"} (raw store files ${c.filesBefore} -> ${c.filesAfter})`);
+    } catch (e) {
+        warnings.push(`${env}: raw store compaction skipped: ${scrub((e as Error).message)} (the loose files are kept; the next pull tries again)`);
     }
 }
 

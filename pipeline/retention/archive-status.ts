@@ -1,7 +1,7 @@
 
 import type { DecodeOptions } from "../decode/action-record.js";
 import { isFinished } from "../pull/log-plan.js";
-import type { RawStore, StoredRun } from "../store/raw-store.js";
+import type { RawStore, RunReader, StoredRun } from "../store/raw-store.js";
 import { decodedLog } from "./decoded-count.js";
 import { readPublishedRuns } from "./published-runs.js";
 
@@ -47,18 +47,18 @@ export type ArchiveVerdict =
  * that does not decode counts as archived only because its raw bytes are kept (raw store and quarantine):
  * `quarantined` says so.
  *
- * The one place that knows where the archive lives (the loose raw store, the Parquet tables): packed
- * months plug in here.
+ * The one place that knows where the archive lives (the raw store, loose or packed, and the Parquet tables).
  */
 export async function archiveStatus(store: RawStore, out: string, env: string, runs: readonly SourceRun[], decode: DecodeOptions): Promise<Map<string, ArchiveVerdict>> {
     const published = await readPublishedRuns(out, env);
+    const reader = await store.openRunReader(env);
     const verdicts = new Map<string, ArchiveVerdict>();
-    for (const run of runs) verdicts.set(run.runId, verdictOf(store, env, run, published.get(run.runId), decode));
+    for (const run of runs) verdicts.set(run.runId, verdictOf(reader, run, published.get(run.runId), decode));
     return verdicts;
 }
 
-function verdictOf(store: RawStore, env: string, run: SourceRun, published: { modifiedOnMs: number | null; actionCount: number; logState: string | null } | undefined, decode: DecodeOptions): ArchiveVerdict {
-    const files = store.readRunFiles(env, run.runId);
+function verdictOf(reader: RunReader, run: SourceRun, published: { modifiedOnMs: number | null; actionCount: number; logState: string | null } | undefined, decode: DecodeOptions): ArchiveVerdict {
+    const files = reader.read(run.runId);
     const stored = files.stored;
     const blocked = (blocker: Blocker): ArchiveVerdict => ({ verified: false, blocker });
     if (!stored) return blocked("not-pulled");
@@ -66,7 +66,7 @@ function verdictOf(store: RawStore, env: string, run: SourceRun, published: { mo
     if (!isFinished(stored.row)) return blocked("still-running");
     const { v1, v2 } = stored.fetch;
     if (v1.state === "unavailable" || v2.state === "unavailable") return blocked("log-unavailable");
-    // readRunFiles reads a log file exactly when its state is fetched: null means the file is gone.
+    // The reader returns a log exactly when its state is fetched: null means its file is gone.
     if ((v1.state === "fetched" && !files.v1Gz) || (v2.state === "fetched" && !files.v2Gz)) return blocked("log-missing");
     if (!published) return blocked("not-built");
     if (published.modifiedOnMs !== Math.floor(Date.parse(String(stored.row.modifiedon)))) return blocked("built-from-older-version");

@@ -1,4 +1,4 @@
-import { currentFiles } from "../lake/manifest.js";
+import { currentFiles, type LakeSnapshot } from "../lake/manifest.js";
 import { tableDef, type TableName } from "../load/schema.js";
 import { sqlPath } from "../load/duckdb.js";
 
@@ -9,9 +9,10 @@ import { sqlPath } from "../load/duckdb.js";
  * names, and an environment named "2024" would come back as a number that no longer joins. A table with no
  * files yet is an empty relation with the contract's columns, not an error.
  */
-export function parquetTable(out: string, table: TableName): string {
+export function parquetTable(out: string | LakeSnapshot, table: TableName): string {
     const def = tableDef(table);
-    const files = currentFiles(out, table);
+    // One snapshot for several tables keeps them from one generation (a join of runs and actions).
+    const files = typeof out === "string" ? currentFiles(out, table) : out.files(table);
     if (files.length === 0) {
         return `(SELECT ${def.columns.map((c) => `CAST(NULL AS ${c.type}) AS ${c.name}`).join(", ")} WHERE false)`;
     }

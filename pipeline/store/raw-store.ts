@@ -1,11 +1,12 @@
 import { gunzipSync, gzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
+import { readFileSync, statSync } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTimestampOrNull } from "../decode/values.js";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
 import { isEnvName, parseGuid, requireEnvName, requireGuid } from "../util/ids.js";
 import { rmRetrying } from "../util/fs-retry.js";
+import { manifestStamp, PACKS_DIR, PackSet } from "./packs.js";
 
 /**
  * The raw store: what `padlens pull` fetched, exactly as Dataverse returned it, on local disk. The
@@ -16,10 +17,15 @@ import { rmRetrying } from "../util/fs-retry.js";
  *   <out>/raw/<env>/runs/<xx>/<runId>.json     the flowsession row + what was fetched for it
  *   <out>/raw/<env>/v1/<xx>/<runId>.gz         gzip of the additionalcontext bytes as served
  *   <out>/raw/<env>/v2/<xx>/<runId>.jsonl.gz   gzip of the run's flowlog rows, one JSON object per line
+ *   <out>/raw/<env>/packs/packs.json           the packs of closed months (packs.ts, written by compact.ts)
+ *   <out>/raw/<env>/packs/<yyyy-mm>-<hash>.zip those three files of many runs, STORED in one zip
  *
  * Everything is keyed by run id and written atomically, and a run's log files are written before its
  * run file: the run file is the commit point, so a pull killed at any moment leaves either the whole
  * run or the previous version of it, and re-pulling a run replaces it instead of duplicating it.
+ * A run is "loose" (its own files) or "packed"; a loose run file overrides a packed copy of the same
+ * run, logs included, so a re-pull after its month was packed simply writes it loose again. Readers
+ * never see the difference: this module (and packs.ts, compact.ts beside it) alone knows the format.
  *
  * Run ids come from the server. The pull only passes GUIDs, but every path built here checks again
  * (env a slug, run id a GUID, the result inside the env folder) and throws rather than touch a file
@@ -43,6 +49,8 @@ export interface PullState {
     logFailures?: Record<string, { count: number; reason: string; at: string }>;
     /** Runs stored with their log `unavailable` (given up after repeated server failures). */
     unavailable?: string[];
+    /** The environment's URL from the config at the last pull, so a build without the config knows it. */
+    url?: string;
 }
 
 export type LogFetchState =
@@ -72,6 +80,31 @@ export interface RunFiles {
     stored: StoredRun | null;
     v1Gz: Buffer | null;
     v2Gz: Buffer | null;
+}
+
+/**
+ * What an environment's raw store holds, without reading a run: for an incremental build to tell what
+ * changed since it last looked. A run id may be both loose and packed: the loose copy wins.
+ */
+export interface RunInventory {
+    /** Every pack, with a signature that changes whenever its content does (the pack's SHA-256). */
+    packs: Array<{ month: string; signature: string; runIds: string[] }>;
+    /** Loose runs, with a signature that changes whenever the run file is rewritten (`<mtimeMs>:<size>`). */
+    loose: Array<{ runId: string; signature: string }>;
+}
+
+/** Reads runs of one environment synchronously (the build's hot loop), pack indexes loaded once. */
+export interface RunReader {
+    readonly env: string;
+    /** Run ids committed when the reader was opened, sorted (as listRunIds). */
+    runIds(): string[];
+    /** A run's files as stored, loose or packed; `stored` null when the run is not there. */
+    read(runId: string): RunFiles;
+}
+
+/** A loose run as compaction packs it: the run file's exact bytes and what readRunFiles would return. */
+export interface LooseRun extends RunFiles {
+    runBytes: Buffer;
 }
 
 function readOrNull(file: string): Buffer | null {
@@ -150,15 +183,106 @@ export class RawStore {
      * Reads a run's files synchronously, logs still gzip-compressed, a log only when its state is fetched
      * (so null means the file is gone). Measured on the default sample (4,700 small files): fs/promises took
      * 0.8-1.1 s of a 6 s build, readFileSync 0.06 s, and the build has nothing else to do on the main thread
-     * meanwhile (DuckDB loads run on their own threads).
+     * meanwhile (DuckDB loads run on their own threads). A loop over many runs is cheaper through
+     * openRunReader (this checks the loose file, then the packs, each time).
      */
     readRunFiles(env: string, runId: string): RunFiles {
-        const text = readOrNull(this.runFile(env, runId))?.toString("utf8");
-        const stored = text ? (JSON.parse(text) as StoredRun) : null;
+        const loose = this.readLooseRun(env, runId);
+        if (loose) return { stored: loose.stored, v1Gz: loose.v1Gz, v2Gz: loose.v2Gz };
+        return this.readPackedRun(this.packSet(env), runId);
+    }
+
+    /**
+     * A loose run (run file, then its fetched logs), or null when it has no run file. Internal to
+     * pipeline/store (compaction packs exactly these bytes).
+     */
+    readLooseRun(env: string, runId: string): LooseRun | null {
+        const runBytes = readOrNull(this.runFile(env, runId));
+        if (!runBytes) return null;
+        const stored = JSON.parse(runBytes.toString("utf8")) as StoredRun;
         return {
+            runBytes,
             stored,
-            v1Gz: stored?.fetch.v1.state === "fetched" ? readOrNull(this.v1File(env, runId)) : null,
-            v2Gz: stored?.fetch.v2.state === "fetched" ? readOrNull(this.v2File(env, runId)) : null,
+            v1Gz: stored.fetch.v1.state === "fetched" ? readOrNull(this.v1File(env, runId)) : null,
+            v2Gz: stored.fetch.v2.state === "fetched" ? readOrNull(this.v2File(env, runId)) : null,
+        };
+    }
+
+    private readPackedRun(packs: PackSet, runId: string): RunFiles {
+        const bytes = packs.read(requireGuid(runId, "run id"));
+        if (!bytes) return { stored: null, v1Gz: null, v2Gz: null };
+        return { stored: JSON.parse(bytes.run.toString("utf8")) as StoredRun, v1Gz: bytes.v1Gz, v2Gz: bytes.v2Gz };
+    }
+
+    /** `<env>/packs`: internal to pipeline/store. */
+    packsDir(env: string): string {
+        return path.join(this.envDir(env), PACKS_DIR);
+    }
+
+    private packSets = new Map<string, { stamp: string; set: PackSet }>();
+
+    /**
+     * The environment's packs, indexes loaded, cached until the manifest changes (one stat per call).
+     * Compaction calls forgetPacks after each commit, so a store object never serves a stale index.
+     */
+    packSet(env: string): PackSet {
+        const dir = this.packsDir(env);
+        const stamp = manifestStamp(dir);
+        const cached = this.packSets.get(env);
+        if (cached && cached.stamp === stamp) return cached.set;
+        const set = PackSet.load(dir);
+        this.packSets.set(env, { stamp, set });
+        return set;
+    }
+
+    forgetPacks(env: string): void {
+        this.packSets.delete(env);
+    }
+
+    /**
+     * A reader for a loop over many runs: lists loose runs and loads pack indexes once; `read` is then
+     * synchronous (one read per loose file, or one positional read per packed run).
+     */
+    async openRunReader(env: string): Promise<RunReader> {
+        const loose = new Set(await this.looseRunIds(env));
+        let packs = this.packSet(env);
+        const ids = [...new Set([...loose, ...packs.runIds()])].sort();
+        const read = (anyCaseId: string): RunFiles => {
+            const runId = requireGuid(anyCaseId, "run id");
+            if (loose.has(runId)) {
+                const l = this.readLooseRun(env, runId);
+                if (l) return { stored: l.stored, v1Gz: l.v1Gz, v2Gz: l.v2Gz };
+            }
+            try {
+                return this.readPackedRun(packs, runId);
+            } catch (e) {
+                // A pack replaced since the reader opened (a compaction in between): take the packs as they are now.
+                if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+                packs = this.packSet(env);
+                return this.readPackedRun(packs, runId);
+            }
+        };
+        return { env, runIds: () => ids, read };
+    }
+
+    /** What the environment holds, cheaply: pack indexes (no run read) and a stat per loose run file. */
+    async inventory(env: string): Promise<RunInventory> {
+        const packs = this.packSet(env);
+        const loose: RunInventory["loose"] = [];
+        // Synchronous: a build with nothing changed is mostly this loop (one stat per loose run), and
+        // thread-pool round trips cost more than the stat itself (the same finding as readRunFiles).
+        for (const runId of await this.looseRunIds(env)) {
+            let s: { mtimeMs: number; size: number } | null = null;
+            try {
+                s = statSync(this.runFile(env, runId));
+            } catch {
+                // removed since the listing
+            }
+            if (s) loose.push({ runId, signature: `${s.mtimeMs}:${s.size}` });
+        }
+        return {
+            packs: packs.packs.map((p, i) => ({ month: p.month, signature: p.sha256, runIds: packs.indexes[i].runs.map((r) => r[0]) })),
+            loose,
         };
     }
 
@@ -186,41 +310,68 @@ export class RawStore {
 
     async readRun(env: string, runId: string): Promise<StoredRun | null> {
         const text = await readFile(this.runFile(env, runId), "utf8").catch(() => null);
-        return text ? (JSON.parse(text) as StoredRun) : null;
+        if (text) return JSON.parse(text) as StoredRun;
+        const bytes = this.packSet(env).read(requireGuid(runId, "run id"));
+        return bytes ? (JSON.parse(bytes.run.toString("utf8")) as StoredRun) : null;
+    }
+
+    /**
+     * A run's logs exactly as stored (gzip), wherever the run is: the loose files when it has a loose run
+     * file, else its pack. For tools that need the stored bytes (inspect, quarantine).
+     */
+    async readLogsGz(env: string, runId: string): Promise<{ v1Gz: Buffer | null; v2Gz: Buffer | null }> {
+        if (await stat(this.runFile(env, runId)).catch(() => null)) {
+            const [v1Gz, v2Gz] = await Promise.all([readFile(this.v1File(env, runId)).catch(() => null), readFile(this.v2File(env, runId)).catch(() => null)]);
+            return { v1Gz, v2Gz };
+        }
+        const bytes = this.packSet(env).read(requireGuid(runId, "run id"));
+        return { v1Gz: bytes?.v1Gz ?? null, v2Gz: bytes?.v2Gz ?? null };
     }
 
     /** The V1 document's bytes exactly as Dataverse served them, or null when none was stored. */
     async readV1(env: string, runId: string): Promise<Buffer | null> {
-        const gz = await readFile(this.v1File(env, runId)).catch(() => null);
-        return gz ? gunzipSync(gz) : null;
+        const { v1Gz } = await this.readLogsGz(env, runId);
+        return v1Gz ? gunzipSync(v1Gz) : null;
     }
 
-    /** Path of the stored (gzip) V1 file, for tools that stream it instead of reading it whole. */
+    /** Path of a loose run's stored (gzip) V1 file; a packed run has none (readLogsGz reads either). */
     v1Path(env: string, runId: string): string {
         return this.v1File(env, runId);
     }
 
-    /** Path of the stored (gzip) V2 file, for tools that need its bytes as stored (quarantine, inspect). */
+    /** Path of a loose run's stored (gzip) V2 file; a packed run has none (readLogsGz reads either). */
     v2Path(env: string, runId: string): string {
         return this.v2File(env, runId);
     }
 
     async readV2(env: string, runId: string): Promise<Row[] | null> {
-        const gz = await readFile(this.v2File(env, runId)).catch(() => null);
-        if (!gz) return null;
-        return storedV2Rows(gunzipSync(gz)) as Row[];
+        const { v2Gz } = await this.readLogsGz(env, runId);
+        if (!v2Gz) return null;
+        return storedV2Rows(gunzipSync(v2Gz)) as Row[];
+    }
+
+    /** The loose files of a run (run file first: deleting it first un-commits the run). Internal to pipeline/store. */
+    looseFiles(env: string, runId: string): { run: string; v1: string; v2: string } {
+        return { run: this.runFile(env, runId), v1: this.v1File(env, runId), v2: this.v2File(env, runId) };
     }
 
     /**
-     * Run ids committed for an environment, sorted. Leftovers of killed writes, and any file that is not
-     * `<xx>/<guid>.json` as writeRun names it, are ignored: readers (build, inspect) only see GUIDs.
+     * Run ids committed for an environment, loose or packed, sorted. Leftovers of killed writes, and any
+     * file that is not `<xx>/<guid>.json` as writeRun names it, are ignored: readers (build, inspect) only see GUIDs.
      */
     async listRunIds(env: string): Promise<string[]> {
+        const ids = new Set(await this.looseRunIds(env));
+        for (const id of this.packSet(env).runIds()) ids.add(id);
+        return [...ids].sort();
+    }
+
+    /** Run ids with a loose run file, sorted. */
+    async looseRunIds(env: string): Promise<string[]> {
         const runsDir = path.join(this.envDir(env), "runs");
         const shards = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
         const ids: string[] = [];
         for (const s of shards.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-            for (const f of await readdir(path.join(runsDir, s))) {
+            for (const f of await readdir(path.join(runsDir, s)).catch(() => [])) {
                 if (isAtomicWriteLeftover(f) || !f.endsWith(".json")) continue;
                 const name = f.slice(0, -".json".length);
                 if (parseGuid(name) === name && name.startsWith(s)) ids.push(name);

@@ -132,6 +132,6 @@ describe("exit codes a scheduler can trust", () => {
 
         const resumed = await cli(["pull", "--config", file, "--no-build"]);
         expect(resumed.code, resumed.stderr).toBe(0);
-        expect(storedRunsDigest(out)).toBe(storedRunsDigest(main.out));
+        expect(await storedRunsDigest(out)).toBe(await storedRunsDigest(main.out));
     });
 });

@@ -5,6 +5,7 @@ import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import { Ajv } from "ajv";
 import { expect } from "vitest";
+import { RawStore } from "../../pipeline/store/raw-store.js";
 
 /** The compiled CLI, as users run it (test/setup/build-cli.ts compiles it once per test run). */
 export const MAIN = path.resolve("lib", "pipeline", "cli", "main.js");
@@ -88,24 +89,20 @@ export function committedRuns(out: string): number {
  * each environment's watermark. Two stores holding the same runs give the same digest, whatever else
  * (bookkeeping with timestamps) sits beside them.
  */
-export function storedRunsDigest(out: string): string {
+export async function storedRunsDigest(out: string): Promise<string> {
+    // Through the store's API: a run reads the same whether it is loose or packed (docs/raw-store.md).
     const hash = createHash("sha256");
-    const raw = path.join(out, "raw");
-    const files = readdirSync(raw, { recursive: true, withFileTypes: true })
-        .filter((f) => f.isFile() && !f.name.startsWith("."))
-        .map((f) => path.relative(raw, path.join(f.parentPath, f.name)).split(path.sep))
-        .filter((parts) => (parts.length > 2 && ["runs", "v1", "v2"].includes(parts[1])) || (parts.length === 2 && parts[1] === "state.json"))
-        .map((parts) => parts.join("/"))
-        .sort();
-    for (const rel of files) {
-        const bytes = readFileSync(path.join(raw, ...rel.split("/")));
-        hash.update(`\n${rel}\n`);
-        if (rel.endsWith("/state.json")) hash.update(String((JSON.parse(bytes.toString("utf8")) as { watermark: unknown }).watermark));
-        else if (rel.split("/")[1] === "runs") {
-            const run = JSON.parse(bytes.toString("utf8")) as { fetch: { fetchedAt?: string } };
+    const store = new RawStore(out);
+    for (const env of await store.listEnvironments()) {
+        hash.update(`\n${env}\n${String((await store.readState(env)).watermark)}`);
+        for (const id of await store.listRunIds(env)) {
+            const files = store.readRunFiles(env, id);
+            const run = files.stored as { fetch: { fetchedAt?: string } };
             delete run.fetch.fetchedAt;
-            hash.update(JSON.stringify(run));
-        } else hash.update(rel.endsWith(".gz") ? gunzipSync(bytes) : bytes);
+            hash.update(`\n${id}\n${JSON.stringify(run)}`);
+            hash.update(files.v1Gz ? gunzipSync(files.v1Gz) : "-");
+            hash.update(files.v2Gz ? gunzipSync(files.v2Gz) : "-");
+        }
     }
     return hash.digest("hex");
 }

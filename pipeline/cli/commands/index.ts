@@ -7,6 +7,7 @@ import { registerBuild } from "./build.js";
 import { registerInspect } from "./inspect.js";
 import { registerDemo } from "./demo.js";
 import { registerRetention } from "./retention.js";
+import { registerCompact } from "./compact.js";
 
 /** Every subcommand registers itself here; each lives in its own module. */
 export function registerCommands(program: Command): void {
@@ -18,4 +19,5 @@ export function registerCommands(program: Command): void {
     registerInspect(program);
     registerDemo(program);
     registerRetention(program);
+    registerCompact(program);
 }

@@ -39,12 +39,12 @@ async function inspectTarget(target: string, configFile: string, outFlag: string
     if (!run) throw new UserError(`inspect: no run ${runId} in environment ${env} of ${path.join(store.root, "raw")}`, ExitCode.Usage);
     const reports: InspectReport[] = [];
     const id = String(run.row.flowsessionid ?? runId);
-    const v1gz = await readFile(store.v1Path(env, id)).catch(() => null);
+    // The logs as stored, wherever the run is (its loose files or a pack).
+    const { v1Gz: v1gz, v2Gz: v2raw } = await store.readLogsGz(env, id);
     if (v1gz) {
         const v1 = unpackStored(v1gz, decode.maxLogBytes);
         reports.push(v1.ok ? inspectV1(v1.bytes, decode) : unreadable("V1", v1gz.byteLength, v1.reason));
     }
-    const v2raw = await readFile(store.v2Path(env, id)).catch(() => null);
     if (v2raw) {
         const v2 = unpackStored(v2raw, decode.maxLogBytes);
         let rows: unknown[] | null = null;

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { readdir, readFile } from "node:fs/promises";
 import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import type { DataverseRow, SampleDataset, SampleEnvironment } from "../../../simulator/sample/model.js";
 import { parseConfig, type PadlensConfig } from "../../../pipeline/config/config.js";
 import type { SimulatorHandle } from "../../../simulator/server/index.js";
+import { RawStore, SNAPSHOT_SETS } from "../../../pipeline/store/raw-store.js";
 
 export const caDir = (): string => process.env.PADLENS_TEST_CA_DIR ?? path.resolve("test-output", "ca");
 
@@ -132,24 +132,20 @@ export function makeConfig(sim: SimulatorHandle, out: string, extra: Record<stri
  * bytes and V2 rows, plus each watermark. Two pulls of the same data must give the same digest.
  */
 export async function storeDigest(out: string): Promise<string> {
+    // Through the store's API: a run reads the same whether it is loose or packed (docs/raw-store.md).
     const hash = createHash("sha256");
-    const root = path.join(out, "raw");
-    const files = (await readdir(root, { recursive: true, withFileTypes: true }))
-        .filter((f) => f.isFile() && !(f.name.startsWith(".") && f.name.endsWith(".tmp")))
-        .map((f) => path.relative(root, path.join(f.parentPath, f.name)))
-        // Retention bookkeeping (reconciliation times, job records) is about when a pull ran, not what it fetched.
-        .filter((rel) => !rel.split(path.sep).includes("retention"))
-        .sort();
-    for (const rel of files) {
-        const bytes = await readFile(path.join(root, rel));
-        hash.update(`\n${rel.split(path.sep).join("/")}\n`);
-        if (rel.endsWith("state.json")) hash.update(String((JSON.parse(bytes.toString("utf8")) as { watermark: unknown }).watermark));
-        else if (rel.includes(`${path.sep}runs${path.sep}`)) {
-            const run = JSON.parse(bytes.toString("utf8")) as { fetch: { fetchedAt?: string } };
+    const store = new RawStore(out);
+    for (const env of await store.listEnvironments()) {
+        hash.update(`\n${env}\n${String((await store.readState(env)).watermark)}`);
+        for (const set of SNAPSHOT_SETS) hash.update(`\n${set}\n${JSON.stringify(await store.readSnapshot(env, set))}`);
+        for (const id of await store.listRunIds(env)) {
+            const files = store.readRunFiles(env, id);
+            const run = files.stored as { fetch: { fetchedAt?: string } };
             delete run.fetch.fetchedAt;
-            hash.update(JSON.stringify(run));
-        } else if (rel.endsWith(".gz")) hash.update(gunzipSync(bytes));
-        else hash.update(bytes);
+            hash.update(`\n${id}\n${JSON.stringify(run)}`);
+            hash.update(files.v1Gz ? gunzipSync(files.v1Gz) : "-");
+            hash.update(files.v2Gz ? gunzipSync(files.v2Gz) : "-");
+        }
     }
     return hash.digest("hex");
 }

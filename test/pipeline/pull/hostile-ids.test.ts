@@ -99,7 +99,7 @@ describe("padlens pull against a server that sends hostile run ids", () => {
         for (const e of await readdir(path.join(out, "raw"), { recursive: true, withFileTypes: true })) {
             if (!e.isFile()) continue;
             const rel = path.relative(path.join(out, "raw"), path.join(e.parentPath, e.name)).split(path.sep).join("/");
-            const m = /^alpha\/(?:state\.json|retention\/deleted\.json|snapshot\/[a-z]+\.json|(?:runs|v1|v2)\/([0-9a-f]{2})\/(.+?)\.(?:json|gz|jsonl\.gz))$/.exec(rel);
+            const m = /^alpha\/(?:state\.json|retention\/deleted\.json|snapshot\/[a-z]+\.json|packs\/(?:packs\.json|\d{4}-\d{2}-[0-9a-f]{16}\.zip)|(?:runs|v1|v2)\/([0-9a-f]{2})\/(.+?)\.(?:json|gz|jsonl\.gz))$/.exec(rel);
             expect(m, rel).not.toBeNull();
             if (m?.[2] !== undefined) expect(m[2].startsWith(m[1]) && GUID.test(m[2]), rel).toBe(true);
         }

@@ -47,6 +47,8 @@ describe("padlens pull against the simulator", () => {
         for (const [i, spec] of SPECS.entries()) {
             const env = sim.dataset.environments[i];
             expect(await store.listRunIds(spec.name)).toEqual(env.flowsessions.map((r) => String(r.flowsessionid)).sort());
+            // Their month (January 2026) is closed: the pull packed it, leaving no run loose.
+            expect(await store.looseRunIds(spec.name)).toEqual([]);
             // The draft layer of Flow 1 comes back with MSCRM.IncludeUnpublished; deduped to one row per flow, cloud flows excluded.
             const flows = await store.readSnapshot(spec.name, "workflows");
             expect(flows.map((f) => f.name).sort()).toEqual(["Flow 0", "Flow 1 (draft)", "Flow 2"]);
@@ -74,6 +76,8 @@ describe("padlens pull against the simulator", () => {
         expect((await store.readV1("alpha", String(large.flowsessionid)))!.length).toBeGreaterThan(4 * 1024 * 1024);
         const state = await store.readState("alpha");
         expect(state.watermark).toBe(sim.dataset.environments[0].flowsessions.at(-1)!.modifiedon);
+        // Kept so a build without the config knows the environment's URL.
+        expect(state.url).toBe(makeConfig(sim, baselineOut).environments[0].url);
     });
 
     it("pages through many pages with a small page size and gets the same store", async () => {

@@ -23,7 +23,8 @@ beforeAll(async () => {
         dataset: retentionDataset([{ name: "alpha", runs: 40, logVersion: 2, ttlMinutes: 30 }, { name: "gamma", runs: 20, logVersion: 1 }], { alpha: [3] }),
     });
     tmp = await mkdtemp(path.join(os.tmpdir(), "padlens-retention-plan-"));
-    config = makeConfig(sim, path.join(tmp, "out"));
+    // Runs stay loose: the test loses a log file to see it blocked.
+    config = makeConfig(sim, path.join(tmp, "out"), { rawStore: { compact: false } });
     await archive(config);
     const alpha = sim.dataset.environments[0];
     const row = (i: number) => alpha.flowsessions[i];
