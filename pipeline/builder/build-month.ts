@@ -96,8 +96,8 @@ export async function buildMonth(c: {
         }
         if (!stored) continue;
         const day = runDay(stored.row);
-        // A whole month reads every run of it; a partial one only its rewritten days' runs.
-        if (!c.month.whole && !c.month.days.has(day)) continue;
+        // Re-pulled since the plan with another created_on (Dataverse does not do this): next build's.
+        if (!c.month.days.has(day)) continue;
         decodedRuns.push(runId);
         const run = runRow(env, stored.row, c.flowName, c.machineName);
         run.unit = day;
@@ -155,13 +155,12 @@ export async function buildMonth(c: {
     }
     const written = c.queue.run(async () => {
     await rm(spoolDir, { recursive: true, force: true });
-    await loader.localize(c.timeZone);
     const hourDays = await loader.hourDaysOfLoaded();
     const units = new Map<string, Omit<LakeUnit, "inputs">>();
     for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
     const unitDir = path.join(c.work, "units", c.month.month);
     for (const table of ["runs", "actions", "quarantine"] as const) {
-        for (const [day, files] of await loader.writeUnits(unitDir, table)) {
+        for (const [day, files] of await loader.writeUnits(unitDir, table, c.timeZone)) {
             const unit = units.get(day);
             if (!unit) throw new Error(`${table} ${env} ${day}: rows for a day with no runs`);
             const published: string[] = [];

@@ -9,19 +9,16 @@ import type { RawStore } from "../store/raw-store.js";
 
 /**
  * Which units of one environment a build must rewrite. A unit is one UTC day of runs (by created_on);
- * its inputs hash covers everything its rows depend on: the runs as stored (their signatures from the raw
- * store), deletions recorded for them, and the build-wide inputs (decoder version, contract, decode
- * settings, time zone, flow and machine names). A month the raw store keeps packed is rewritten whole when
- * anything in it changed: its runs are not indexed by day without reading them.
+ * its inputs hash covers everything its rows depend on: its runs' signatures (a hash of each run file, the
+ * same whether the raw store keeps it loose or packed), deletions recorded for them, and the build-wide
+ * inputs (decoder version, contract, decode settings, time zone, flow and machine names).
  */
 
 export interface MonthWork {
     month: string;
-    /** Rewrite every day of the month (a packed month, or build-wide inputs changed). */
-    whole: boolean;
-    /** Otherwise, these days. */
+    /** The days of the month to rewrite. */
     days: Set<string>;
-    /** Runs to read: every run of the month when whole, else the runs of `days`. */
+    /** Their runs. */
     runIds: string[];
 }
 
@@ -36,11 +33,9 @@ export interface BuildPlan {
 }
 
 export interface InputsCache {
-    schemaVersion: 1;
+    schemaVersion: 2;
     /** Loose runs: signature and day, from the run file when the signature was new. */
     loose: Record<string, [string, string]>;
-    /** Packed months: hash of their packs and their runs' deletions. */
-    packed: Record<string, string>;
 }
 
 const sha = (...parts: string[]): string => {
@@ -61,11 +56,11 @@ async function readCache(out: string, env: string): Promise<InputsCache> {
     const text = await readFile(cacheFile(out, env), "utf8").catch(() => null);
     try {
         const c = text ? (JSON.parse(text) as InputsCache) : null;
-        if (c?.schemaVersion === 1) return c;
+        if (c?.schemaVersion === 2) return c;
     } catch {
         // a damaged cache costs a re-read of the loose runs, nothing else
     }
-    return { schemaVersion: 1, loose: {}, packed: {} };
+    return { schemaVersion: 2, loose: {} };
 }
 
 export async function saveCache(out: string, env: string, cache: InputsCache): Promise<void> {
@@ -86,12 +81,12 @@ export async function planBuild(opts: {
     const { out, env, store, previous, global, deleted } = opts;
     const inventory = await store.inventory(env);
     const cache = await readCache(out, env);
-    const nextCache: InputsCache = { schemaVersion: 1, loose: {}, packed: {} };
+    const nextCache: InputsCache = { schemaVersion: 2, loose: {} };
     const del = (runId: string) => (deleted.has(runId) ? JSON.stringify(deleted.get(runId)) : "");
 
-    // Loose runs by day (a loose run overrides its packed copy).
-    const looseIds = new Set(inventory.loose.map((r) => r.runId));
-    const looseByDay = new Map<string, string[]>();
+    // Every run's day and signature; a loose run overrides its packed copy.
+    const runs = new Map<string, { day: string; signature: string }>();
+    for (const p of inventory.packs) for (const r of p.runs) runs.set(r.runId, { day: r.day, signature: r.signature });
     for (const r of inventory.loose) {
         const known = cache.loose[r.runId];
         let day = known && known[0] === r.signature ? known[1] : null;
@@ -101,43 +96,28 @@ export async function planBuild(opts: {
             day = runDay(stored.row);
         }
         nextCache.loose[r.runId] = [r.signature, day];
-        const list = looseByDay.get(day) ?? [];
-        list.push(r.runId);
-        looseByDay.set(day, list);
+        runs.set(r.runId, { day, signature: r.signature });
     }
-    const loosePart = (day: string): string => sha(...(looseByDay.get(day) ?? []).sort().map((id) => `${id}:${nextCache.loose[id][0]}:${del(id)}`));
+    const byDay = new Map<string, string[]>();
+    for (const [id, r] of runs) {
+        const list = byDay.get(r.day);
+        if (list) list.push(id);
+        else byDay.set(r.day, [id]);
+    }
+    for (const list of byDay.values()) list.sort();
+    const unitInputs = (day: string): string => sha(global, ...(byDay.get(day) ?? []).map((id) => `${id}:${runs.get(id)!.signature}:${del(id)}`));
 
-    // Packed runs by month, minus the ones a loose file overrides.
-    const packedByMonth = new Map<string, { sigs: string[]; runIds: string[] }>();
-    for (const p of inventory.packs) {
-        const m = packedByMonth.get(p.month) ?? { sigs: [], runIds: [] };
-        m.sigs.push(p.signature);
-        for (const id of p.runIds) if (!looseIds.has(id)) m.runIds.push(id);
-        packedByMonth.set(p.month, m);
-    }
-    for (const [month, m] of packedByMonth) {
-        m.runIds.sort();
-        nextCache.packed[month] = sha(...m.sigs.sort(), ...m.runIds.map((id) => `${id}:${del(id)}`));
-    }
-    const unitInputs = (day: string): string => sha(global, nextCache.packed[day.slice(0, 7)] ?? "", loosePart(day));
-
-    const prevDays = new Set(Object.keys(previous?.units ?? {}));
-    const months = new Set<string>([...packedByMonth.keys(), ...[...looseByDay.keys()].map((d) => d.slice(0, 7)), ...[...prevDays].map((d) => d.slice(0, 7))]);
+    // Days that have runs now or had rows before (a day whose runs are all gone is rewritten to nothing).
+    const days = new Set<string>([...byDay.keys(), ...Object.keys(previous?.units ?? {})]);
+    const changed = [...days].filter((d) => opts.full || previous?.units[d]?.inputs !== unitInputs(d)).sort();
     const work: MonthWork[] = [];
-    const replacedDays = new Set<string>();
-    for (const month of [...months].sort()) {
-        const daysOfMonth = new Set([...looseByDay.keys(), ...prevDays].filter((d) => d.startsWith(month)));
-        const packed = packedByMonth.get(month);
-        const changedDays = [...daysOfMonth].filter((d) => opts.full || previous?.units[d]?.inputs !== unitInputs(d));
-        const packChanged = packed !== undefined && (opts.full || cache.packed[month] !== nextCache.packed[month] || previous === null);
-        if (changedDays.length === 0 && !packChanged) continue;
-        const whole = packed !== undefined;
-        const days = new Set(whole ? daysOfMonth : changedDays);
-        for (const d of prevDays) if (d.startsWith(month) && (whole || days.has(d))) replacedDays.add(d);
-        const runIds = whole
-            ? [...packed.runIds, ...[...daysOfMonth].flatMap((d) => looseByDay.get(d) ?? [])]
-            : [...days].flatMap((d) => looseByDay.get(d) ?? []);
-        work.push({ month, whole, days, runIds: runIds.sort() });
+    for (const day of changed) {
+        const month = day.slice(0, 7);
+        let w = work[work.length - 1];
+        if (!w || w.month !== month) work.push((w = { month, days: new Set(), runIds: [] }));
+        w.days.add(day);
+        w.runIds.push(...(byDay.get(day) ?? []));
     }
+    const replacedDays = new Set(changed.filter((d) => previous?.units[d] !== undefined));
     return { work, unitInputs, replacedDays, cache: nextCache };
 }

@@ -6,7 +6,7 @@ import { UserError, ExitCode } from "../cli/exit-codes.js";
 import { ProxyConfigError, parseNoProxy, parseProxyUrl, type ProxySetting } from "../extract/proxy.js";
 import { registerSecret } from "../extract/secrets.js";
 import { CONFIG_SCHEMA, KEY_HINTS } from "./schema.js";
-import { DEFAULT_CLOSED_AFTER_DAYS } from "../store/compact.js";
+import { DEFAULT_CLOSED_AFTER_DAYS, DEFAULT_PACK_AFTER_HOURS } from "../store/compact.js";
 
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
@@ -62,6 +62,8 @@ export interface RawStoreConfig {
     compact: boolean;
     /** A month is closed once it ended this many days ago. */
     closedAfterDays: number;
+    /** Finished runs of the open month are packed once not re-pulled for this many hours. */
+    packAfterHours: number;
 }
 
 /** What the build keeps of action logs (docs/data-contract.md, "Inputs and outputs"). */
@@ -169,7 +171,11 @@ export function parseConfig(data: unknown, baseDir: string, env: NodeJS.ProcessE
             maxLogMegabytes: logs.maxLogMegabytes ?? DEFAULT_MAX_LOG_BYTES / 1024 / 1024,
             maxValueChars: logs.maxValueChars ?? DEFAULT_MAX_VALUE_CHARS,
         },
-        rawStore: { compact: rawStore.compact ?? true, closedAfterDays: rawStore.closedAfterDays ?? DEFAULT_CLOSED_AFTER_DAYS },
+        rawStore: {
+            compact: rawStore.compact ?? true,
+            closedAfterDays: rawStore.closedAfterDays ?? DEFAULT_CLOSED_AFTER_DAYS,
+            packAfterHours: rawStore.packAfterHours ?? DEFAULT_PACK_AFTER_HOURS,
+        },
         environments,
     };
 }

@@ -55,6 +55,7 @@ export const CONFIG_SCHEMA = {
             properties: {
                 compact: { type: "boolean" },
                 closedAfterDays: { type: "number", minimum: 0, maximum: 3660 },
+                packAfterHours: { type: "number", minimum: 0, maximum: 87600 },
             },
         },
         environments: {
@@ -131,6 +132,7 @@ export const KEY_DOCS: Record<string, string> = {
     rawStore: "How the raw store keeps runs of past months (docs/raw-store.md, \"Packs\").",
     "rawStore.compact": "Pack the runs of closed months into a few zip files per month at the end of each pull (padlens compact does it on demand). Default true.",
     "rawStore.closedAfterDays": "A month is closed, and its runs packed, once it ended this many days ago. Default 7.",
+    "rawStore.packAfterHours": "Finished runs of the open month are packed too once they have not been re-pulled for this many hours, so the loose files are hours of runs, not a month. Default 6.",
     environments: "One entry per Power Platform environment to pull.",
     "environments[].name": "Short slug (a-z 0-9 - _): the env column in every table.",
     "environments[].url": "Environment URL, https://<org>.crm<n>.dynamics.com.",

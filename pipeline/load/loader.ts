@@ -110,22 +110,31 @@ export class Loader {
     }
 
     /**
-     * Local wall-clock columns through DuckDB's ICU (DST-correct), and the run label the visual shows as a
-     * run header, for every loaded run and action (one environment's, one time zone).
+     * Local wall-clock columns through DuckDB's ICU (DST-correct) and the run label the visual shows as a
+     * run header, computed as the rows are written (an UPDATE of every loaded action cost as much again as
+     * writing them). One environment's rows at a time, so one time zone.
      */
-    async localize(timeZone: string): Promise<void> {
-        const tz = sqlString(timeZone);
+    private localColumns(table: TableName, tz: string): Map<string, string> {
         const local = (col: string) => `timezone(${tz}, ${col})`;
-        await this.con.run(`
-            UPDATE runs SET started_on_local = ${local("started_on")},
-                local_date = CAST(${local("coalesce(started_on, created_on)")} AS DATE),
-                local_hour = hour(${local("started_on")}),
-                run_label = concat_ws(' · ', coalesce(flow_name, flow_id, 'unknown flow'),
-                    strftime(${local("coalesce(started_on, created_on)")}, '%Y-%m-%d %H:%M:%S'), coalesce(status, 'unknown status'))`);
-        await this.con.run(`
-            UPDATE actions SET started_on_local = ${local("actions.started_on")}, local_hour = hour(${local("actions.started_on")}),
-                local_weekday = isodow(${local("actions.started_on")}), run_label = r.run_label
-            FROM runs r WHERE r.run_id = actions.run_id`);
+        const label = `concat_ws(' · ', coalesce(flow_name, flow_id, 'unknown flow'),
+            strftime(${local("coalesce(started_on, created_on)")}, '%Y-%m-%d %H:%M:%S'), coalesce(status, 'unknown status'))`;
+        if (table === "runs") {
+            return new Map([
+                ["started_on_local", local("started_on")],
+                ["local_date", `CAST(${local("coalesce(started_on, created_on)")} AS DATE)`],
+                ["local_hour", `hour(${local("started_on")})`],
+                ["run_label", label],
+            ]);
+        }
+        if (table === "actions") {
+            return new Map([
+                ["started_on_local", local("a.started_on")],
+                ["local_hour", `hour(${local("a.started_on")})`],
+                ["local_weekday", `isodow(${local("a.started_on")})`],
+                ["run_label", "r.run_label"],
+            ]);
+        }
+        return new Map();
     }
 
     /** UTC days (yyyy-mm-dd) of the hours the loaded actions started in: the action_hourly units they feed. */
@@ -146,15 +155,24 @@ export class Loader {
      * Partition columns (env, month) are left out of the files: they are the folder names the caller moves
      * them to. Returns the files written, by unit.
      */
-    async writeUnits(dir: string, table: TableName): Promise<Map<string, string[]>> {
+    async writeUnits(dir: string, table: TableName, timeZone: string): Promise<Map<string, string[]>> {
         const t = tableDef(table);
-        const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+        const tz = sqlString(timeZone);
+        const computed = this.localColumns(table, tz);
         const target = path.join(dir, table);
         const n = await this.count(table);
         if (n === 0) return new Map();
         await mkdir(dir, { recursive: true });
+        // Actions take their run's label: the run header, the same string in both tables.
+        const from = table === "actions"
+            ? `actions a LEFT JOIN (SELECT run_id, ${this.localColumns("runs", tz).get("run_label")} AS run_label FROM runs) r ON r.run_id = a.run_id`
+            : `${table} a`;
+        const cols = t.columns
+            .filter((c) => !(t.partitionBy as readonly string[]).includes(c.name))
+            // Cast to the contract's type: hour() and isodow() are BIGINT, the contract says INTEGER.
+            .map((c) => (computed.has(c.name) ? `CAST(${computed.get(c.name)} AS ${c.type}) AS ${c.name}` : table === "runs" ? c.name : `a.${c.name}`));
         await this.con.run(
-            `COPY (SELECT ${cols.join(", ")}, unit FROM ${table} ORDER BY ${t.key.join(", ")}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (unit), OVERWRITE_OR_IGNORE)`,
+            `COPY (SELECT ${cols.join(", ")}, ${table === "runs" ? "" : "a."}unit FROM ${from} ORDER BY ${t.key.map((k) => (table === "runs" ? k : `a.${k}`)).join(", ")}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION ${this.compression}, PARTITION_BY (unit), OVERWRITE_OR_IGNORE)`,
         );
         return listUnitFiles(target);
     }

@@ -1,4 +1,4 @@
-import { runMonth, type Row } from "../store/raw-store.js";
+import { runDay, runMonth, type Row } from "../store/raw-store.js";
 import { parseTimestampOrNull } from "../decode/values.js";
 import { RUN_STATUS, UI_FLOW_TYPE } from "./labels.js";
 
@@ -12,17 +12,7 @@ export const id = (v: unknown): string | null => str(v)?.toLowerCase() ?? null;
 export const int = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : null);
 export const ts = (v: unknown): number | null => parseTimestampOrNull(v);
 
-/**
- * The UTC day (`yyyy-mm-dd`) of a run, by the same rule as its month (runMonth): the unit an incremental
- * build rewrites. `runDay(row).slice(0, 7) === runMonth(row)` always.
- */
-export function runDay(row: Row): string {
-    for (const k of ["createdon", "startedon", "modifiedon"]) {
-        const ms = ts(row[k]);
-        if (ms !== null) return new Date(ms).toISOString().slice(0, 10);
-    }
-    return "1970-01-01";
-}
+export { runDay };
 
 export function environmentRow(env: string, url: string | null, org: Row | undefined, pulledAt: string | undefined): Row {
     return {

@@ -119,7 +119,7 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
         if (gone?.newlyDeleted) warnings.push(`${env.name}: ${gone.newlyDeleted} archived runs are gone from Dataverse: kept, runs.deleted_in_source_on set`);
         state.lastPullCompletedAt = new Date().toISOString();
         await store.writeState(env.name, state);
-        if (config.rawStore.compact) await compactAfterPull(store, env.name, config.rawStore.closedAfterDays, warnings, hooks.onMessage);
+        if (config.rawStore.compact) await compactAfterPull(store, env.name, config.rawStore, warnings, hooks.onMessage);
         if (progress.runsSkipped > 0) warnings.push(skippedLine(env.name, progress.runsSkipped, skipped));
         progress.phase = "done";
         report();
@@ -137,9 +137,9 @@ export async function pullEnvironment(config: PadlensConfig, env: EnvironmentCon
  * Packs the environment's closed months (under the lock the pull holds). A failure costs nothing but the
  * packing: the loose files stay, and the next pull tries again.
  */
-async function compactAfterPull(store: RawStore, env: string, closedAfterDays: number, warnings: string[], onMessage?: (line: string) => void): Promise<void> {
+async function compactAfterPull(store: RawStore, env: string, settings: { closedAfterDays: number; packAfterHours: number }, warnings: string[], onMessage?: (line: string) => void): Promise<void> {
     try {
-        const c = await compactEnvironment(store, env, { closedAfterDays });
+        const c = await compactEnvironment(store, env, settings);
         if (c.packsWritten) onMessage?.(`${env}: packed ${c.runsPacked} runs of ${c.months.join(", ")} into ${c.packsWritten} pack${c.packsWritten === 1 ? "" : "s"} (raw store files ${c.filesBefore} -> ${c.filesAfter})`);
     } catch (e) {
         warnings.push(`${env}: raw store compaction skipped: ${scrub((e as Error).message)} (the loose files are kept; the next pull tries again)`);

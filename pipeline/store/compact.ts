@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { isAtomicWriteLeftover, writeFileAtomic } from "../util/atomic-write.js";
@@ -7,7 +7,7 @@ import { renameRetrying, rmRetrying } from "../util/fs-retry.js";
 import { parseGuid } from "../util/ids.js";
 import { readZipDirectory, sha256, sha256File, writeZip, zipLayout, type ZipInput } from "./pack-zip.js";
 import { emptyManifest, entryNames, isPackFileName, MANIFEST, PACK_INDEX_ENTRY, readManifestSync, type PackIndex, type PackManifest, type PackRecord } from "./packs.js";
-import { runMonth, type RawStore, type StoredRun } from "./raw-store.js";
+import { runDay, runMonth, runSignature, type RawStore, type StoredRun } from "./raw-store.js";
 
 /**
  * Compaction (docs/raw-store.md, "Packs"): the loose runs of closed months go into a few zip packs per
@@ -29,6 +29,8 @@ import { runMonth, type RawStore, type StoredRun } from "./raw-store.js";
  * failure deletes the new packs and leaves everything else as it was.
  */
 
+/** Finished runs of the open month are packed once their run file is this many hours old. */
+export const DEFAULT_PACK_AFTER_HOURS = 6;
 export const DEFAULT_CLOSED_AFTER_DAYS = 7;
 export const DEFAULT_MAX_PACK_BYTES = 256 * 1024 * 1024;
 /** Three entries per run: stays under the 65,535 entries of a plain (non-ZIP64) zip directory. */
@@ -50,6 +52,12 @@ export interface CompactProgress {
 export interface CompactOptions {
     /** A month is closed once it ended this many days ago. Default 7. */
     closedAfterDays?: number;
+    /**
+     * Runs of the open month are packed too once they finished and their run file is this many hours old
+     * (not re-pulled since), so the loose window is hours of runs, not a month (a tenant with 1M runs a
+     * year keeps ~80,000 in a month). Default 6; null packs closed months only.
+     */
+    packAfterHours?: number | null;
     now?: () => Date;
     maxPackBytes?: number;
     maxRunsPerPack?: number;
@@ -134,19 +142,25 @@ export async function compactEnvironment(store: RawStore, env: string, options: 
         }
     }
 
-    // Loose runs by month: only a closed month's are packed.
+    // Loose runs by month: a closed month's, and the open month's finished runs not re-pulled for a while.
+    const packAfterMs = options.packAfterHours === null ? null : (options.packAfterHours ?? DEFAULT_PACK_AFTER_HOURS) * 3_600_000;
     const byMonth = new Map<string, string[]>();
     for (const id of looseIds) {
         let month: string;
+        let settled = false;
         try {
             // The run file alone says the month; its logs are read once, when packed.
-            month = runMonth((JSON.parse(readFileSync(store.looseFiles(env, id).run, "utf8")) as StoredRun).row);
+            const runFile = store.looseFiles(env, id).run;
+            const row = (JSON.parse(readFileSync(runFile, "utf8")) as StoredRun).row;
+            month = runMonth(row);
+            settled = packAfterMs !== null && typeof row.completedon === "string" && row.completedon !== ""
+                && now.getTime() - statSync(runFile).mtimeMs >= packAfterMs;
         } catch (e) {
             if ((e as NodeJS.ErrnoException).code === "ENOENT") continue;
             summary.unreadable.push(id);
             continue;
         }
-        if (!isMonthClosed(month, now, days)) continue;
+        if (!isMonthClosed(month, now, days) && !settled) continue;
         const list = byMonth.get(month);
         if (list) list.push(id);
         else byMonth.set(month, [id]);
@@ -283,6 +297,8 @@ async function compactMonth(store: RawStore, env: string, month: string, ids: st
 async function writePack(packsDir: string, env: string, month: string, runs: Array<[string, RunBytes]>, step: (s: CompactStep, file?: string) => Promise<void>): Promise<PackRecord> {
     const inputs: ZipInput[] = [];
     const slots: Array<[string, number, number, number]> = [];
+    const days: string[] = [];
+    const sigs: string[] = [];
     for (const [id, b] of runs) {
         const names = entryNames(id);
         const at = inputs.length;
@@ -290,12 +306,14 @@ async function writePack(packsDir: string, env: string, month: string, runs: Arr
         const v1 = b.v1Gz ? inputs.push({ name: names.v1, data: b.v1Gz }) - 1 : -1;
         const v2 = b.v2Gz ? inputs.push({ name: names.v2, data: b.v2Gz }) - 1 : -1;
         slots.push([id, at, v1, v2]);
+        days.push(runDay((JSON.parse(b.run.toString("utf8")) as StoredRun).row));
+        sigs.push(runSignature(b.run));
     }
     const spans = zipLayout(inputs.map((e) => ({ name: e.name, length: e.data.length })));
     const span = (i: number): [number, number] => (i < 0 ? [-1, -1] : [spans[i].offset, spans[i].length]);
     const index: PackIndex = {
         format: "padlens-raw-pack", version: 1, env, month,
-        runs: slots.map(([id, r, v1, v2]) => [id, ...span(r), ...span(v1), ...span(v2)]),
+        runs: slots.map(([id, r, v1, v2], k) => [id, ...span(r), ...span(v1), ...span(v2), days[k], sigs[k]]),
     };
     inputs.push({ name: PACK_INDEX_ENTRY, data: Buffer.from(JSON.stringify(index)) });
     const expected = inputs.map((e, i) => ({ name: e.name, length: e.data.length, sha256: sha256(e.data), offset: i < spans.length ? spans[i].offset : -1 }));

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTimestampOrNull } from "../decode/values.js";
@@ -87,9 +88,9 @@ export interface RunFiles {
  * changed since it last looked. A run id may be both loose and packed: the loose copy wins.
  */
 export interface RunInventory {
-    /** Every pack, with a signature that changes whenever its content does (the pack's SHA-256). */
-    packs: Array<{ month: string; signature: string; runIds: string[] }>;
-    /** Loose runs, with a signature that changes whenever the run file is rewritten (`<mtimeMs>:<size>`). */
+    /** Every pack with its runs, each with its day and signature (runSignature), from the pack's index. */
+    packs: Array<{ month: string; signature: string; runs: Array<{ runId: string; day: string; signature: string }> }>;
+    /** Loose runs with their signature (runSignature of the run file); a loose run overrides its packed copy. */
     loose: Array<{ runId: string; signature: string }>;
 }
 
@@ -126,11 +127,24 @@ export function storedV2Rows(bytes: Buffer): unknown[] {
  * `month` partition and the raw store's packs use this one rule, so a pack maps to exactly one partition.
  */
 export function runMonth(row: Row): string {
+    return runDay(row).slice(0, 7);
+}
+
+/** The UTC day (`yyyy-mm-dd`) of a run by the same rule: the unit an incremental build rewrites. */
+export function runDay(row: Row): string {
     for (const k of ["createdon", "startedon", "modifiedon"]) {
         const ms = parseTimestampOrNull(row[k]);
-        if (ms !== null) return new Date(ms).toISOString().slice(0, 7);
+        if (ms !== null) return new Date(ms).toISOString().slice(0, 10);
     }
-    return "1970-01";
+    return "1970-01-01";
+}
+
+/**
+ * What identifies a run's stored content: a hash of its run file's bytes, the same loose or packed (the
+ * run file is rewritten, with its fetch time, whenever the run or its logs are re-pulled).
+ */
+export function runSignature(runFileBytes: Uint8Array): string {
+    return createHash("sha256").update(runFileBytes).digest("hex").slice(0, 24);
 }
 
 export class RawStore {
@@ -269,19 +283,23 @@ export class RawStore {
     async inventory(env: string): Promise<RunInventory> {
         const packs = this.packSet(env);
         const loose: RunInventory["loose"] = [];
-        // Synchronous: a build with nothing changed is mostly this loop (one stat per loose run), and
-        // thread-pool round trips cost more than the stat itself (the same finding as readRunFiles).
+        // Synchronous reads of small files: a build with nothing changed is mostly this loop, and thread-pool
+        // round trips cost more than the reads themselves (the same finding as readRunFiles).
         for (const runId of await this.looseRunIds(env)) {
-            let s: { mtimeMs: number; size: number } | null = null;
-            try {
-                s = statSync(this.runFile(env, runId));
-            } catch {
-                // removed since the listing
-            }
-            if (s) loose.push({ runId, signature: `${s.mtimeMs}:${s.size}` });
+            const bytes = readOrNull(this.runFile(env, runId));
+            if (bytes) loose.push({ runId, signature: runSignature(bytes) });
         }
         return {
-            packs: packs.packs.map((p, i) => ({ month: p.month, signature: p.sha256, runIds: packs.indexes[i].runs.map((r) => r[0]) })),
+            packs: packs.packs.map((p, i) => ({
+                month: p.month,
+                signature: p.sha256,
+                runs: packs.indexes[i].runs.map((r) => {
+                    // Packs written before the index carried day and signature: read the run entry once.
+                    if (typeof r[7] === "string" && typeof r[8] === "string") return { runId: r[0], day: r[7], signature: r[8] };
+                    const bytes = packs.readRunBytes(r[0]);
+                    return { runId: r[0], day: runDay((JSON.parse(bytes.toString("utf8")) as StoredRun).row), signature: runSignature(bytes) };
+                }),
+            })),
             loose,
         };
     }

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { acquireEnvLocks, BuildLockedError } from "../../builder/build-lock.js";
-import { compactEnvironment, DEFAULT_CLOSED_AFTER_DAYS, type CompactSummary } from "../../store/compact.js";
+import { compactEnvironment, DEFAULT_CLOSED_AFTER_DAYS, DEFAULT_PACK_AFTER_HOURS, type CompactSummary } from "../../store/compact.js";
 import { RawStore } from "../../store/raw-store.js";
 import { terminal } from "../../ui/terminal.js";
 import { buildTarget } from "../build-target.js";
@@ -16,12 +16,11 @@ interface CompactCommandOptions {
     wait: boolean;
 }
 
-/** rawStore.closedAfterDays of the config buildTarget validated (no config: the default). */
-async function closedAfterDaysOf(configFile: string | undefined): Promise<number> {
-    if (!configFile) return DEFAULT_CLOSED_AFTER_DAYS;
-    const text = await readFile(configFile, "utf8").catch(() => null);
-    const days = text ? (JSON.parse(text.replace(/^\uFEFF/, "")) as { rawStore?: { closedAfterDays?: number } }).rawStore?.closedAfterDays : undefined;
-    return days ?? DEFAULT_CLOSED_AFTER_DAYS;
+/** rawStore.closedAfterDays and packAfterHours of the config buildTarget validated (no config: the defaults). */
+async function packingOf(configFile: string | undefined): Promise<{ closedAfterDays: number; packAfterHours: number }> {
+    const text = configFile ? await readFile(configFile, "utf8").catch(() => null) : null;
+    const raw = text ? (JSON.parse(text.replace(/^\uFEFF/, "")) as { rawStore?: { closedAfterDays?: number; packAfterHours?: number } }).rawStore : undefined;
+    return { closedAfterDays: raw?.closedAfterDays ?? DEFAULT_CLOSED_AFTER_DAYS, packAfterHours: raw?.packAfterHours ?? DEFAULT_PACK_AFTER_HOURS };
 }
 
 const n = (x: number) => x.toLocaleString("en-US");
@@ -55,7 +54,7 @@ export function registerCompact(program: Command): void {
             const unknown = (opts.env ?? []).filter((e) => !present.includes(e));
             if (unknown.length) throw new UserError(`--env: no environment named ${unknown.join(", ")} in ${path.join(target.out, "raw")} (have ${present.join(", ")})`, ExitCode.Usage);
             const envs = opts.env?.length ? [...new Set(opts.env)].sort() : present;
-            const closedAfterDays = await closedAfterDaysOf(target.configFile);
+            const packing = await packingOf(target.configFile);
             const quiet = global.quiet || global.json;
             const say = (line: string) => {
                 if (!quiet) terminal.err(`${line}\n`);
@@ -73,7 +72,7 @@ export function registerCompact(program: Command): void {
                     for (const env of envs) {
                         try {
                             const s = await compactEnvironment(store, env, {
-                                closedAfterDays,
+                                ...packing,
                                 onProgress: (p) => {
                                     if (p.phase === "pack") say(`${env} ${p.month}: ${n(p.runsDone)}/${n(p.runsTotal)} runs packed`);
                                 },
@@ -95,7 +94,7 @@ export function registerCompact(program: Command): void {
                 exitCode,
                 problems,
                 ...(exitCode === ExitCode.Failure ? { error: problems[0] } : {}),
-                data: { out: target.out, closedAfterDays, environments: summaries },
+                data: { out: target.out, ...packing, environments: summaries },
             }, global);
         });
 }

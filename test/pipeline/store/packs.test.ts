@@ -138,7 +138,9 @@ describe("raw store packs", () => {
         const [oldPack] = packFiles(store);
         const first = await store.inventory(ENV);
         expect(first.packs).toHaveLength(1);
-        expect(first.packs[0].runIds).toEqual([...ids].sort());
+        expect(first.packs[0].runs.map((r) => r.runId)).toEqual([...ids].sort());
+        // Each packed run's day and signature come from the pack's index, equal to the loose run's.
+        expect(first.packs[0].runs.every((r) => /^2026-01-\d\d$/.test(r.day) && /^[0-9a-f]{24}$/.test(r.signature))).toBe(true);
         expect(first.loose).toEqual([]);
 
         // Re-pulled: failed now, and its log is gone.
@@ -151,6 +153,7 @@ describe("raw store packs", () => {
         expect(await store.listRunIds(ENV)).toEqual([...ids].sort());
         const second = await store.inventory(ENV);
         expect(second.loose.map((l) => l.runId)).toEqual([id]);
+        expect(second.loose[0].signature).not.toBe(first.packs[0].runs.find((r) => r.runId === id)!.signature);
         expect(second.packs[0].signature).toBe(first.packs[0].signature);
 
         const summary = await compactEnvironment(store, ENV, { now: MARCH });

@@ -1,0 +1,120 @@
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
+import { DEFAULT_DECODE_OPTIONS } from "../../../pipeline/decode/action-record.js";
+import { manifestPath, readLake } from "../../../pipeline/lake/manifest.js";
+import { TABLES } from "../../../pipeline/load/schema.js";
+import { compactEnvironment } from "../../../pipeline/store/compact.js";
+import { readDeletions, writeDeletions } from "../../../pipeline/store/deletions.js";
+import { RawStore } from "../../../pipeline/store/raw-store.js";
+import { generateDataset } from "../../../simulator/sample/index.js";
+import { rawStoreFromSample } from "../../support/raw-store-from-sample.js";
+import { queryParquet, table } from "./parquet-query.js";
+
+const out = mkdtempSync(path.join(os.tmpdir(), "padlens-incremental-"));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+const dataset = generateDataset({ days: 4, scale: 0.15, envs: 2 });
+const DB = { memoryLimit: "512MB", threads: 1 };
+const rewritten = (s: BuildSummary) => s.environments.reduce((n, e) => n + e.unitsRewritten, 0);
+const decoded = (s: BuildSummary) => s.environments.reduce((n, e) => n + e.runsDecoded, 0);
+
+async function tableHashes(): Promise<Record<string, string>> {
+    const lake = readLake(out);
+    const h: Record<string, string> = {};
+    for (const t of TABLES) {
+        // pulled_at is when the last pull finished: a re-pull moves it, by design.
+        const cols = t.columns.map((c) => c.name).filter((c) => c !== "pulled_at").join(", ");
+        const [row] = await queryParquet<{ n: bigint; h: string }>(
+            `SELECT count(*) AS n, md5(string_agg(md5(CAST(ROW(${cols}) AS VARCHAR)), ',' ORDER BY ${t.key.join(", ")})) AS h FROM ${table(out, t.name)}`,
+        );
+        h[t.name] = `${row.n}:${row.h}`;
+        expect(lake.files(t.name).length, t.name).toBeGreaterThan(0);
+    }
+    return h;
+}
+
+/** Every data file under the table folders (listed or not), with its mtime: what a build wrote. */
+function dataFiles(): Map<string, number> {
+    const files = new Map<string, number>();
+    for (const t of TABLES) {
+        const dir = path.join(out, t.name);
+        for (const f of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+            if (f.endsWith(".parquet")) files.set(path.join(t.name, f), statSync(path.join(dir, f)).mtimeMs);
+        }
+    }
+    return files;
+}
+
+describe("incremental build", () => {
+    let first: BuildSummary;
+    let baseline: Record<string, string>;
+    const env = dataset.environments[0].name;
+    const runsOf = (day: string) => dataset.environments[0].flowsessions.filter((s) => String(s.createdon).startsWith(day)).map((s) => String(s.flowsessionid));
+
+    beforeAll(async () => {
+        await rawStoreFromSample(out, dataset);
+        first = await runBuild({ out, duckdb: DB });
+        baseline = await tableHashes();
+    });
+
+    it("with nothing changed reads no run and writes nothing, not even the manifest", async () => {
+        const files = dataFiles();
+        const manifest = statSync(manifestPath(out, env)).mtimeMs;
+        const again = await runBuild({ out, duckdb: DB });
+        expect(rewritten(again)).toBe(0);
+        expect(decoded(again)).toBe(0);
+        expect(again.runs).toBe(first.runs);
+        expect(statSync(manifestPath(out, env)).mtimeMs).toBe(manifest);
+        expect(dataFiles()).toEqual(files);
+    });
+
+    it("after one run is re-pulled rewrites only that run's day, and gives the rows a full build gives", async () => {
+        const day = String(dataset.environments[0].flowsessions[5].createdon).slice(0, 10);
+        const runId = String(dataset.environments[0].flowsessions[5].flowsessionid);
+        await rawStoreFromSample(out, dataset, "2026-01-05T00:00:00Z", (e, id) => e === env && id === runId);
+        const before = dataFiles();
+        const s = await runBuild({ out, duckdb: DB });
+        expect(rewritten(s)).toBe(1);
+        expect(decoded(s)).toBe(runsOf(day).length);
+        // Only that day's run tables are new (the environment tables follow each pull, action_hourly the hours
+        // that day's actions fall in); every other file is untouched.
+        const added = [...dataFiles().keys()].filter((f) => !before.has(f));
+        const runTables = added.filter((f) => /^(runs|actions|quarantine)\//.test(f.split(path.sep).join("/")));
+        expect(runTables.length).toBeGreaterThan(0);
+        expect(runTables.filter((f) => !f.includes(`env=${env}`) || !path.basename(f).startsWith(`${day}-`))).toEqual([]);
+        expect(await tableHashes()).toEqual(baseline);
+        await runBuild({ out, full: true, duckdb: DB });
+        expect(await tableHashes()).toEqual(baseline);
+    });
+
+    it("a run deleted in the source rewrites its day: runs.deleted_in_source_on is set", async () => {
+        const runId = String(dataset.environments[0].flowsessions[3].flowsessionid);
+        const store = new RawStore(out);
+        const file = await readDeletions(store, env);
+        await writeDeletions(store, env, { ...file, runs: { ...file.runs, [runId]: { deletedOn: "2026-01-06T00:00:00.000Z", by: "reconciliation" } } });
+        const s = await runBuild({ out, duckdb: DB });
+        expect(rewritten(s)).toBe(1);
+        const rows = await queryParquet<{ d: Date | null }>(`SELECT deleted_in_source_on AS d FROM ${table(out, "runs")} WHERE run_id = '${runId}'`);
+        expect(rows[0].d?.toISOString()).toBe("2026-01-06T00:00:00.000Z");
+        baseline = await tableHashes();
+    });
+
+    it("packing runs into the raw store's zips changes nothing it builds", async () => {
+        const store = new RawStore(out);
+        for (const e of dataset.environments) {
+            const c = await compactEnvironment(store, e.name, { packAfterHours: 0, now: () => new Date("2027-01-01T00:00:00Z") });
+            expect(c.runsPacked).toBeGreaterThan(0);
+        }
+        const s = await runBuild({ out, duckdb: DB });
+        expect(rewritten(s)).toBe(0);
+        expect(await tableHashes()).toEqual(baseline);
+    });
+
+    it("other decode settings rewrite every day", async () => {
+        const s = await runBuild({ out, duckdb: DB, decode: { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true } });
+        expect(rewritten(s)).toBe(Object.keys(readLake(out).manifests.reduce((all, m) => ({ ...all, ...Object.fromEntries(Object.keys(m.units).map((d) => [`${m.env}/${d}`, 1])) }), {})).length);
+        expect(decoded(s)).toBe(first.runs);
+    });
+});
