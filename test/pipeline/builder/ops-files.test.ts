@@ -45,14 +45,20 @@ describe("output folder for unattended runs", () => {
     it("no path, including the staging and temporary names a build and a pull use, reaches Windows' 260 characters", () => {
         const files = walk(out);
         expect(files.some((f) => f.includes(`${path.sep}raw${path.sep}`))).toBe(true);
-        // While a build runs, every table path sits under <out>/.staging-<12 hex>/tables/; an atomic write adds
-        // `.<name>.<12 hex>.tmp` beside its file.
-        const longest = Math.max(...files.map((f) => {
-            const rel = path.relative(out, f);
-            const staged = path.join(out, ".staging-0123456789ab", "tables", rel).length;
-            const temp = path.join(path.dirname(f), `.${path.basename(f)}.0123456789ab.tmp`).length;
-            return Math.max(staged, temp);
-        }));
+        // While a build runs, its new files sit under <out>/_lake/.work-<env>-<generation>/ (DuckDB writes
+        // units/<month>/<table>/unit=<day>/data_0.parquet there, beside its temp and spool files); an atomic
+        // write adds `.<name>.<12 hex>.tmp` beside its file; a pack is written as `.<month>.<12 hex>.zip.tmp`.
+        const generation = "20261105T080000Z-0123abcd";
+        const work = path.join(out, "_lake", `.work-${env}-${generation}`);
+        const during = [
+            path.join(work, "units", "2026-11", "action_hourly", "unit=2026-11-05", "data_0.parquet"),
+            path.join(work, "spool", "2026-11", "quarantine-00000.jsonl"),
+            path.join(work, "duckdb-tmp", "duckdb_temp_storage_DEFAULT-0.tmp"),
+            path.join(out, "raw", env, "packs", ".2026-11.0123456789ab.zip.tmp"),
+        ].map((p) => p.length);
+        const longest = Math.max(...during, ...files.map((f) => path.join(path.dirname(f), `.${path.basename(f)}.0123456789ab.tmp`).length));
+        // And the lake's own names for a day's file of the longest table.
+        expect(files.some((f) => f.includes(`${path.sep}action_hourly${path.sep}env=${env}${path.sep}month=2026-11${path.sep}2026-11-05-`))).toBe(true);
         expect(out.length).toBe(60);
         expect(longest).toBeLessThan(260);
     });
