@@ -60,7 +60,9 @@ export async function buildMonth(c: {
     queue: DuckQueue;
 }): Promise<{ written: Promise<MonthResult> }> {
     const { env, loader } = c;
-    const spoolDir = path.join(c.work, "spool", c.month.month);
+    // One folder per batch (a month can be several batches): nothing of an earlier batch is listed again.
+    const batch = [...c.month.days].sort()[0] ?? c.month.month;
+    const spoolDir = path.join(c.work, "spool", batch);
     const firstSeen = c.firstSeen;
     const counts = new Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>();
     const count = (day: string) => {
@@ -158,7 +160,7 @@ export async function buildMonth(c: {
     const hourDays = await loader.hourDaysOfLoaded();
     const units = new Map<string, Omit<LakeUnit, "inputs">>();
     for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
-    const unitDir = path.join(c.work, "units", c.month.month);
+    const unitDir = path.join(c.work, "units", batch);
     for (const table of ["runs", "actions", "quarantine"] as const) {
         for (const [day, files] of await loader.writeUnits(unitDir, table, c.timeZone)) {
             const unit = units.get(day);

@@ -41,6 +41,8 @@ export interface BuildOptions {
     lock?: LockOptions;
     /** How long a replaced file stays for readers of the previous manifest (default 60 minutes). */
     keepSupersededMinutes?: number;
+    /** Runs the database holds at a time (whole days; default 2,000): lower means less memory, more statements. */
+    runsPerBatch?: number;
     /** Clock for generations, first_seen and the grace period (tests pin it). */
     now?: () => Date;
 }
@@ -177,7 +179,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     const global = hashOf({ decoder: DECODER_VERSION, contract: CONTRACT, compression, decode, timeZone, logStatus, flows: sortedEntries(flowName), machines: sortedEntries(machineName) });
     const envInputs = hashOf({ contract: CONTRACT, compression, orgs, workflows, machines, groups, url, timeZone, pulledAt: state.lastPullCompletedAt ?? null });
 
-    const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false });
+    const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false, runsPerBatch: options.runsPerBatch });
     if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
         if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
         return { summary: totals(env, previous.units, 0, 0), newQuarantines: [] };
