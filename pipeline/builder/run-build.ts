@@ -270,6 +270,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
             generation,
             committedAt: new Date().toISOString(),
             committedBy: { host: os.hostname(), pid: process.pid, padlens: padlensVersion() },
+            decoder: DECODER_VERSION,
             files,
             envInputs,
             units: Object.fromEntries(Object.keys(units).sort().map((d) => [d, units[d]])),

@@ -38,6 +38,8 @@ export interface LakeManifest {
     generation: string;
     committedAt: string;
     committedBy: { host: string; pid: number; padlens: string };
+    /** The decoder version (pipeline/decode/version.ts) the units were decoded with. */
+    decoder: string;
     /** Every file of the current generation, by table, relative to the output folder with forward slashes. */
     files: Record<TableName, string[]>;
     /** Hash of what the environment-level tables (environments, flows, machines) were built from. */

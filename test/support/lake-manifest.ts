@@ -20,7 +20,7 @@ export async function writeManifestListing(out: string, env: string): Promise<vo
         for (const e of entries.filter((f) => f.endsWith(".parquet")).sort()) files[t.name].push(path.posix.join(t.name, `env=${env}`, ...e.split(path.sep)));
     }
     const manifest: LakeManifest = {
-        schemaVersion: 1, env, generation: "test", committedAt: new Date(0).toISOString(), committedBy: { host: "test", pid: 0, padlens: "test" },
+        schemaVersion: 1, env, generation: "test", committedAt: new Date(0).toISOString(), committedBy: { host: "test", pid: 0, padlens: "test" }, decoder: "test",
         files, envInputs: "", units: {}, hourly: {}, superseded: [],
     };
     await writeManifest(out, manifest);
