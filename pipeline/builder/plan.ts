@@ -23,7 +23,7 @@ import type { RawStore } from "../store/raw-store.js";
  */
 const BATCH_RUNS = 2000;
 
-export interface MonthWork {
+export interface DayBatch {
     month: string;
     /** The days of the month to rewrite. */
     days: Set<string>;
@@ -32,7 +32,7 @@ export interface MonthWork {
 }
 
 export interface BuildPlan {
-    work: MonthWork[];
+    work: DayBatch[];
     /** Inputs hash of a day, for the days the plan knows before reading (loose runs). */
     unitInputs(day: string): string;
     /** Days of the previous manifest that are rewritten (their old files are superseded). */
@@ -122,7 +122,7 @@ export async function planBuild(opts: {
     const days = new Set<string>([...byDay.keys(), ...Object.keys(previous?.units ?? {})]);
     const changed = [...days].filter((d) => opts.full || previous?.units[d]?.inputs !== unitInputs(d)).sort();
     // Batches of whole days of one month, closed once they hold BATCH_RUNS runs.
-    const work: MonthWork[] = [];
+    const work: DayBatch[] = [];
     for (const day of changed) {
         const month = day.slice(0, 7);
         let w = work[work.length - 1];

@@ -15,7 +15,8 @@ import { rmRetrying } from "../util/fs-retry.js";
 import { padlensVersion } from "../cli/version.js";
 import { acquireEnvLock, type LockOptions } from "./build-lock.js";
 import { hashOf, planBuild, saveCache } from "./plan.js";
-import { buildMonth, DuckQueue, type MonthResult } from "./build-month.js";
+import { buildBatch, type BatchResult } from "./build-batch.js";
+import { DuckQueue } from "./duck-queue.js";
 import { publishFile, publishedPath } from "./publish.js";
 
 export interface BuildOptions {
@@ -96,8 +97,8 @@ const DEFAULT_KEEP_MINUTES = 60;
 
 /**
  * Brings the lake up to date with the raw store, environment by environment, each under its own lock:
- * plan which days of runs changed since the last build (plan.ts), decode and load those a month at a time
- * (build-month.ts), write their files under new names, aggregate action_hourly for the hours they touch,
+ * plan which days of runs changed since the last build (plan.ts), decode and load those a batch of days at a time
+ * (build-batch.ts), write their files under new names, aggregate action_hourly for the hours they touch,
  * and commit by replacing the environment's manifest (docs/data-contract.md, "Reading"). Nothing changed:
  * nothing is read or written. Undecodable logs are quarantined, never thrown.
  */
@@ -214,10 +215,10 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         const reader = await store.openRunReader(env);
         const fresh: NewQuarantine[] = [];
         const queue = new DuckQueue();
-        const months: Array<Promise<MonthResult>> = [];
-        for (const month of plan.work) {
-            const { written } = await buildMonth({
-                out, env, reader, loader, work, generation, month, decode, timeZone, logStatus, flowName, machineName, deleted,
+        const batches: Array<Promise<BatchResult>> = [];
+        for (const batch of plan.work) {
+            const { written } = await buildBatch({
+                out, env, reader, loader, work, generation, batch, decode, timeZone, logStatus, flowName, machineName, deleted,
                 spoolBytes: options.spoolBytes,
                 firstSeenNow: now.getTime(),
                 firstSeen,
@@ -228,9 +229,9 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
                 queue,
             });
             written.catch(() => undefined); // awaited below
-            months.push(written);
+            batches.push(written);
         }
-        for (const r of await Promise.all(months)) {
+        for (const r of await Promise.all(batches)) {
             for (const [day, unit] of r.units) units[day] = { ...unit, inputs: plan.unitInputs(day) };
             for (const d of r.hourDays) hourDays.add(d);
             fresh.push(...r.newQuarantines);

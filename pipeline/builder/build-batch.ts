@@ -10,9 +10,10 @@ import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
 import type { RunReader } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
-import type { MonthWork } from "./plan.js";
+import type { DayBatch } from "./plan.js";
 import { publishFile } from "./publish.js";
 import { decodeRun } from "./decode-run.js";
+import type { DuckQueue } from "./duck-queue.js";
 import { quarantineCopy, quarantineCopies } from "./quarantine-copies.js";
 import type { NewQuarantine } from "./run-build.js";
 
@@ -22,7 +23,7 @@ import type { NewQuarantine } from "./run-build.js";
  */
 const ACTIONS_PER_LINE = 2000;
 
-export interface MonthResult {
+export interface BatchResult {
     /** The rewritten units (days) with their published files; inputs are filled in by the caller. */
     units: Map<string, Omit<LakeUnit, "inputs">>;
     /** UTC days of the hours the new actions started in. */
@@ -31,11 +32,12 @@ export interface MonthResult {
 }
 
 /**
- * One month of an environment's rewritten days: decode their runs in JS, spool normalised lines in
+ * One batch of an environment's rewritten days (whole days of one month, up to runsPerBatch runs): decode
+ * their runs in JS, spool normalised lines in
  * bounded files that DuckDB loads while the next runs decode, then write one file per day and table and
- * move them into the lake under this build's generation. The database holds one month at a time.
+ * move them into the lake under this build's generation. The database holds one batch at a time.
  */
-export async function buildMonth(c: {
+export async function buildBatch(c: {
     out: string;
     env: string;
     /** The environment's runs, loose or packed (opened once per build). */
@@ -43,7 +45,7 @@ export async function buildMonth(c: {
     loader: Loader;
     work: string;
     generation: string;
-    month: MonthWork;
+    batch: DayBatch;
     decode: DecodeOptions;
     timeZone: string;
     logStatus: number | null;
@@ -56,13 +58,13 @@ export async function buildMonth(c: {
     /** first_seen of logs the replaced days had quarantined (by `<runId>/<source>`): it stays the first time, not the latest. */
     firstSeen: Map<string, number>;
     onRuns: (n: number) => void;
-    /** The build's DuckDB queue: this month's loads and writes run there while JS decodes the next month. */
+    /** The build's DuckDB queue: this batch's loads and writes run there while JS decodes the next batch. */
     queue: DuckQueue;
-}): Promise<{ written: Promise<MonthResult> }> {
+}): Promise<{ written: Promise<BatchResult> }> {
     const { env, loader } = c;
     // One folder per batch (a month can be several batches): nothing of an earlier batch is listed again.
-    const batch = [...c.month.days].sort()[0] ?? c.month.month;
-    const spoolDir = path.join(c.work, "spool", batch);
+    const batchName = [...c.batch.days].sort()[0] ?? c.batch.month;
+    const spoolDir = path.join(c.work, "spool", batchName);
     const firstSeen = c.firstSeen;
     const counts = new Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>();
     const count = (day: string) => {
@@ -89,7 +91,7 @@ export async function buildMonth(c: {
 
     // Progress after the first run (so a slow start shows at once), then every 200.
     let sinceProgress = 0;
-    for (const [i, runId] of c.month.runIds.entries()) {
+    for (const [i, runId] of c.batch.runIds.entries()) {
         const files = c.reader.read(runId);
         const stored = files.stored;
         if (++sinceProgress === 200 || i === 0) {
@@ -99,7 +101,7 @@ export async function buildMonth(c: {
         if (!stored) continue;
         const day = runDay(stored.row);
         // Re-pulled since the plan with another created_on (Dataverse does not do this): next build's.
-        if (!c.month.days.has(day)) continue;
+        if (!c.batch.days.has(day)) continue;
         decodedRuns.push(runId);
         const run = runRow(env, stored.row, c.flowName, c.machineName);
         run.unit = day;
@@ -156,50 +158,34 @@ export async function buildMonth(c: {
         if (done) await enqueue(() => loader.loadRows(t, done.file, done.longest), done.file);
     }
     const written = c.queue.run(async () => {
-    await rm(spoolDir, { recursive: true, force: true });
-    const hourDays = await loader.hourDaysOfLoaded();
-    const units = new Map<string, Omit<LakeUnit, "inputs">>();
-    for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
-    const unitDir = path.join(c.work, "units", batch);
-    for (const table of ["runs", "actions", "quarantine"] as const) {
-        for (const [day, files] of await loader.writeUnits(unitDir, table, c.timeZone)) {
-            const unit = units.get(day);
-            if (!unit) throw new Error(`${table} ${env} ${day}: rows for a day with no runs`);
-            const published: string[] = [];
-            for (const [i, f] of files.entries()) published.push(await publishFile(c.out, f, table, env, day, files.length === 1 ? c.generation : `${c.generation}-${i}`));
-            unit.files[table] = published;
-        }
-    }
-    await loader.clear();
-    // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
-    await quarantineCopies.removeExcept(c.out, env, decodedRuns, quarantinedRuns);
-    return { units, hourDays, newQuarantines };
+        await rm(spoolDir, { recursive: true, force: true });
+        const r = await writeBatch(c, path.join(c.work, "units", batchName), counts);
+        // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
+        await quarantineCopies.removeExcept(c.out, env, decodedRuns, quarantinedRuns);
+        return { ...r, newQuarantines };
     });
     return { written };
 }
 
-/**
- * DuckDB work in order, one task at a time, beside the JS decoding: `push` waits until the previous task is
- * done before queueing (at most one in flight, so spool files do not pile up), `run` queues and returns the
- * task's result. A failed task fails the next push or run.
- */
-export class DuckQueue {
-    private tail: Promise<unknown> = Promise.resolve();
-
-    async push(task: () => Promise<void>): Promise<void> {
-        await this.tail;
-        this.tail = task();
-        this.tail.catch(() => undefined); // rethrown by the next push, run or drain
+/** Writes the loaded batch as one file per day and table, moves them into the lake, and empties the database. */
+async function writeBatch(
+    c: { out: string; env: string; loader: Loader; generation: string; timeZone: string },
+    unitDir: string,
+    counts: Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>,
+): Promise<Omit<BatchResult, "newQuarantines">> {
+    const hourDays = await c.loader.hourDaysOfLoaded();
+    const units = new Map<string, Omit<LakeUnit, "inputs">>();
+    for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
+    for (const table of ["runs", "actions", "quarantine"] as const) {
+        for (const [day, files] of await c.loader.writeUnits(unitDir, table, c.timeZone)) {
+            const unit = units.get(day);
+            if (!unit) throw new Error(`${table} ${c.env} ${day}: rows for a day with no runs`);
+            const published: string[] = [];
+            // One file per day as a rule; DuckDB may split a very large day, and each part gets its own name.
+            for (const [i, f] of files.entries()) published.push(await publishFile(c.out, f, table, c.env, day, files.length === 1 ? c.generation : `${c.generation}-${i}`));
+            unit.files[table] = published;
+        }
     }
-
-    run<T>(task: () => Promise<T>): Promise<T> {
-        const result = this.tail.then(task);
-        this.tail = result;
-        this.tail.catch(() => undefined);
-        return result;
-    }
-
-    async drain(): Promise<void> {
-        await this.tail;
-    }
+    await c.loader.clear();
+    return { units, hourDays };
 }
