@@ -20,6 +20,16 @@ async function filesUnder(dir: string): Promise<string[]> {
     return found;
 }
 
+/** Deletes a file; false when it cannot be deleted now (held open, say): garbage is never worth a failed build. */
+async function removed(file: string): Promise<boolean> {
+    try {
+        await rmRetrying(file, { force: true });
+        return true;
+    } catch {
+        return false;
+    }
+}
+
 async function removeEmptyDirs(dir: string, keep: string): Promise<void> {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
     if (!entries) return;
@@ -36,13 +46,13 @@ async function removeEmptyDirs(dir: string, keep: string): Promise<void> {
 export async function collectEnvironment(out: string, env: string, manifest: LakeManifest | null, now: Date, graceMs: number): Promise<LakeManifest["superseded"]> {
     const keep: LakeManifest["superseded"] = [];
     for (const s of manifest?.superseded ?? []) {
-        if (now.getTime() - Date.parse(s.since) >= graceMs) await rmRetrying(path.join(out, ...s.file.split("/")), { force: true });
-        else keep.push(s);
+        // A file a reader still holds open (Power BI Desktop on Windows) is kept for the next build.
+        if (now.getTime() - Date.parse(s.since) < graceMs || !(await removed(path.join(out, ...s.file.split("/"))))) keep.push(s);
     }
     const listed = new Set<string>([...Object.values(manifest?.files ?? {}).flat(), ...keep.map((s) => s.file)]);
     for (const t of TABLES) {
         const envDir = path.join(out, t.name, `env=${env}`);
-        for (const f of await filesUnder(envDir)) if (!listed.has(rel(out, f))) await rmRetrying(f, { force: true });
+        for (const f of await filesUnder(envDir)) if (!listed.has(rel(out, f))) await removed(f);
         await removeEmptyDirs(envDir, envDir);
     }
     const lake = path.join(out, LAKE_DIR);

@@ -1,14 +1,16 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBuild, type BuildSummary } from "../../../pipeline/builder/run-build.js";
 import { DEFAULT_DECODE_OPTIONS } from "../../../pipeline/decode/action-record.js";
-import { manifestPath, readLake } from "../../../pipeline/lake/manifest.js";
+import { manifestPath, readLake, type LakeManifest } from "../../../pipeline/lake/manifest.js";
 import { TABLES } from "../../../pipeline/load/schema.js";
 import { compactEnvironment } from "../../../pipeline/store/compact.js";
 import { readDeletions, writeDeletions } from "../../../pipeline/store/deletions.js";
 import { RawStore } from "../../../pipeline/store/raw-store.js";
+import { fsOps } from "../../../pipeline/util/fs-retry.js";
 import { generateDataset } from "../../../simulator/sample/index.js";
 import { rawStoreFromSample } from "../../support/raw-store-from-sample.js";
 import { queryParquet, table } from "./parquet-query.js";
@@ -46,6 +48,8 @@ function dataFiles(): Map<string, number> {
     }
     return files;
 }
+
+const readManifestSync = (): LakeManifest => JSON.parse(readFileSync(manifestPath(out, dataset.environments[0].name), "utf8")) as LakeManifest;
 
 describe("incremental build", () => {
     let first: BuildSummary;
@@ -110,6 +114,32 @@ describe("incremental build", () => {
         const s = await runBuild({ out, duckdb: DB });
         expect(rewritten(s)).toBe(0);
         expect(await tableHashes()).toEqual(baseline);
+    });
+
+    it("a replaced file a reader holds open (Windows) is kept for a later build, never a failed one; past the grace period it goes", async () => {
+        const runId = String(dataset.environments[0].flowsessions[7].flowsessionid);
+        await rawStoreFromSample(out, dataset, "2026-01-07T00:00:00Z", (e, id) => e === env && id === runId);
+        await runBuild({ out, duckdb: DB });
+        const superseded = readManifestSync().superseded.map((x) => x.file);
+        expect(superseded.length).toBeGreaterThan(0);
+        const held = path.join(out, ...superseded[0].split("/"));
+        // Something else (Power BI Desktop reading it) holds the file: every delete fails with EBUSY.
+        fsOps.rm = async (target, options) => {
+            if (String(target) === held) throw Object.assign(new Error(`EBUSY: resource busy or locked, unlink '${held}'`), { code: "EBUSY" });
+            return rm(target, options);
+        };
+        try {
+            const s = await runBuild({ out, duckdb: DB, keepSupersededMinutes: 0 });
+            expect(rewritten(s)).toBe(0);
+        } finally {
+            fsOps.rm = rm;
+        }
+        expect(existsSync(held)).toBe(true);
+        expect(readManifestSync().superseded.map((x) => x.file)).toEqual([superseded[0]]);
+        await runBuild({ out, duckdb: DB, keepSupersededMinutes: 0 });
+        expect(existsSync(held)).toBe(false);
+        expect(readManifestSync().superseded).toEqual([]);
+        baseline = await tableHashes();
     });
 
     it("other decode settings rewrite every day", async () => {
