@@ -71,6 +71,8 @@ export interface EnvSummary {
     quarantined: number;
     /** Runs decoded with at least one unreadable field (kept, with that field null). */
     runsWithWarnings: number;
+    /** Days of runs in the tables. */
+    units: number;
     /** Days of runs rewritten by this build (0: nothing changed, nothing written). */
     unitsRewritten: number;
     /** Runs decoded by this build. */
@@ -142,7 +144,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
 }
 
 function totals(env: string, units: Record<string, LakeUnit>, rewritten: number, decoded: number): EnvSummary {
-    const s: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, unitsRewritten: rewritten, runsDecoded: decoded };
+    const s: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, units: Object.keys(units).length, unitsRewritten: rewritten, runsDecoded: decoded };
     for (const u of Object.values(units)) {
         s.runs += u.runs;
         s.actions += u.actions;

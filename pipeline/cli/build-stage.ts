@@ -77,6 +77,6 @@ export function formatBuildSummary(s: StageSummary, q: QuarantineNews): string {
     const rewritten = s.environments.reduce((n, e) => n + e.unitsRewritten, 0);
     lines.push(rewritten === 0
         ? "nothing changed since the last build: no table rewritten"
-        : `rewrote ${rewritten} day${rewritten === 1 ? "" : "s"} of runs (${s.environments.reduce((n, e) => n + e.runsDecoded, 0)} runs decoded); every other day kept as it was`);
+        : `rewrote ${rewritten} of ${s.environments.reduce((n, e) => n + e.units, 0)} days of runs (${s.environments.reduce((n, e) => n + e.runsDecoded, 0)} runs decoded), kept the others as they were`);
     return lines.join("\n");
 }

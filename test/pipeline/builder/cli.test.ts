@@ -45,6 +45,15 @@ describe("padlens build / inspect", () => {
         expect(exitCode).toBe(3);
     });
 
+    it("build says what it rewrote: nothing when nothing changed (exit 0: the quarantined log is not new), everything with --full", async () => {
+        const again = await cli("--out", out, "--config", path.join(out, "none.json"), "build");
+        expect(again.stdout).toContain("nothing changed since the last build: no table rewritten");
+        expect(again.exitCode).toBe(0);
+        const full = await cli("--out", out, "--config", path.join(out, "none.json"), "build", "--full");
+        expect(full.stdout).toMatch(/rewrote (\d+) of \1 days of runs \(24 runs decoded\), kept the others as they were/);
+        expect(full.exitCode).toBe(0);
+    });
+
     it("inspect <env>/<run-id> shows encoding, shape, keys and mapping", async () => {
         const ds = syntheticSample(12);
         const gzRun = Object.values(ds.manifest.runs.env0).find((r) => r.v1?.encoding === "gzip-base64" && !r.v1.malformed)!;

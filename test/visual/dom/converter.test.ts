@@ -1,8 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { ActionTableBuilder, convertActions, endOf, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ActionTableBuilder, convertActions, endOf, grow, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
 import { HeatmapAggregator, buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
 import { hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
 import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
+import { Formatter } from "../../../visual/src/format.js";
 import { ActionRow, runRows, tableDataView } from "./helpers.js";
 
 describe("convertActions", () => {
@@ -167,6 +168,69 @@ describe("appending segments", () => {
     });
 });
 
+describe("growing columns", () => {
+    type WithTransfer = { transfer?: (n: number) => ArrayBuffer };
+    const proto = ArrayBuffer.prototype as ArrayBuffer & WithTransfer;
+    const native = Object.getOwnPropertyDescriptor(ArrayBuffer.prototype, "transfer");
+    /** ArrayBuffer.prototype.transfer as browsers have it (Node 20 does not): copies, then detaches the source. */
+    const stubTransfer = (): number[] => {
+        const calls: number[] = [];
+        Object.defineProperty(ArrayBuffer.prototype, "transfer", {
+            configurable: true, writable: true,
+            value(this: ArrayBuffer, n: number): ArrayBuffer {
+                calls.push(n);
+                const out = new ArrayBuffer(n);
+                new Uint8Array(out).set(new Uint8Array(this, 0, Math.min(n, this.byteLength)));
+                structuredClone(this, { transfer: [this] });
+                return out;
+            },
+        });
+        return calls;
+    };
+    afterEach(() => {
+        if (native) Object.defineProperty(ArrayBuffer.prototype, "transfer", native);
+        else delete proto.transfer;
+    });
+
+    it("keeps the used entries and fills the rest, with or without ArrayBuffer.transfer", () => {
+        for (const transfer of [false, true]) {
+            const calls = transfer ? stubTransfer() : null;
+            const a = Int16Array.from([1, 2, 3, 4]);
+            const b = grow(a, 10, 3, -1);
+            expect(Array.from(b)).toEqual([1, 2, 3, -1, -1, -1, -1, -1, -1, -1]);
+            if (calls) {
+                expect(calls).toEqual([20]);
+                // The old column was handed over: its memory is released at once.
+                expect(a.length).toBe(0);
+            }
+            const f = grow(Float64Array.from([0.5, 1.5]), 4, 2);
+            expect(Array.from(f)).toEqual([0.5, 1.5, 0, 0]);
+            // A view into a larger buffer is copied, never detached.
+            const view = new Int32Array(8).subarray(2, 4);
+            expect(Array.from(grow(view, 3, 2))).toEqual([0, 0, 0]);
+            expect(view.length).toBe(2);
+        }
+    });
+
+    it("appends segments to the same table when growing hands buffers over", () => {
+        const calls = stubTransfer();
+        const rows: ActionRow[] = [];
+        for (let r = 0; r < 12; r++) rows.push(...runRows(`run${r}`, 9, Date.UTC(2026, 0, 5, r), r === 4 ? 3 : -1));
+        const all = convertActions(tableDataView(rows))!;
+        const b = ActionTableBuilder.from(tableDataView(rows.slice(0, 5)))!;
+        for (let n = 13; n < rows.length; n += 8) b.append(tableDataView(rows.slice(0, n)));
+        b.append(tableDataView(rows));
+        expect(calls.length).toBeGreaterThan(0);
+        const t = b.table;
+        expect(Array.from(t.order)).toEqual(Array.from(all.order));
+        expect(Array.from(t.start)).toEqual(Array.from(all.start));
+        expect(Array.from(t.duration)).toEqual(Array.from(all.duration));
+        expect(Array.from(t.failed)).toEqual(Array.from(all.failed));
+        expect(Array.from(t.action.codes)).toEqual(Array.from(all.action.codes));
+        expect(t.issues).toEqual(all.issues);
+    });
+});
+
 describe("containers", () => {
     // A loop (0-100 ms) holding two actions, then a plain action; PAD runs actions one at a time.
     const rows: ActionRow[] = [
@@ -255,5 +319,21 @@ describe("layoutTimeline", () => {
         expect(l.span).toBe(t.runFinish[1] - t.runStart[1]);
         const g = { width: 1100, height: 400, labelWidth: 100, axisHeight: 20, laneHeight: 10 };
         expect(hitTestTimeline(t, l, g, { t0: 0, t1: l.span, scrollY: 0 }, 101, 35)).toBe(t.order[t.runFirst[1]]);
+    });
+});
+
+describe("Formatter", () => {
+    it("prints counts and durations the same through the one number format it builds first", () => {
+        for (const locale of ["en-US", "de-DE", "fr-FR", "hi-IN"]) {
+            const f = new Formatter(locale);
+            const integer = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+            for (const n of [0, 7, 1234, 1_234_567, -98_765]) expect(f.count(n)).toBe(integer.format(n));
+            // Fractions (an action index of 12.5) are still rounded as counts.
+            expect(f.count(1234.6)).toBe(integer.format(1234.6));
+        }
+        const en = new Formatter("en-US");
+        expect(en.duration(3_725_000)).toBe("1 h 2 min");
+        expect(en.duration(125_400)).toBe("2 min 5.4 s");
+        expect(en.duration(845.5)).toBe("845.5 ms");
     });
 });
