@@ -40,8 +40,12 @@ export class Formatter {
     }
     private get date(): Intl.DateTimeFormat { return this.dt("date", { year: "numeric", month: "2-digit", day: "2-digit" }); }
 
+    /**
+     * Whole numbers go through the decimal format, which prints them exactly as the integer one does: one Intl
+     * format less to build on a first paint (durations and counts are both on it).
+     */
     count(n: number): string {
-        return this.integer.format(n);
+        return Number.isInteger(n) ? this.decimal.format(n) : this.integer.format(n);
     }
 
     number(n: number): string {
@@ -60,10 +64,10 @@ export class Formatter {
         if (abs < 60_000) return `${this.decimal.format(ms / 1000)} s`;
         if (abs < 3_600_000) {
             const m = Math.floor(abs / 60_000);
-            return `${ms < 0 ? "-" : ""}${this.integer.format(m)} min ${this.decimal.format(Math.round((abs - m * 60_000) / 100) / 10)} s`;
+            return `${ms < 0 ? "-" : ""}${this.count(m)} min ${this.decimal.format(Math.round((abs - m * 60_000) / 100) / 10)} s`;
         }
         const h = Math.floor(abs / 3_600_000);
-        return `${ms < 0 ? "-" : ""}${this.integer.format(h)} h ${this.integer.format(Math.floor((abs - h * 3_600_000) / 60_000))} min`;
+        return `${ms < 0 ? "-" : ""}${this.count(h)} h ${this.count(Math.floor((abs - h * 3_600_000) / 60_000))} min`;
     }
 
     timestamp(epochMs: number): string {

@@ -191,11 +191,31 @@ export function isPreAggregated(t: ActionTable): boolean {
 const failedStatus = /fail|error|fault|abort/i;
 const DAY = 86_400_000;
 
-/** Grows a typed array to `capacity`, keeping its first `used` entries. */
-function grow<T extends Int16Array | Int32Array | Float64Array | Uint8Array | Int8Array>(a: T, capacity: number, used: number, fill?: number): T {
+type Column = Int16Array | Int32Array | Float64Array | Uint8Array | Int8Array;
+
+/** `ArrayBuffer.prototype.transfer` (ES2024): not in the ES2022 library the visual is built with. */
+interface TransferableBuffer {
+    transfer?: (newByteLength: number) => ArrayBuffer;
+}
+
+/**
+ * Grows a typed array to `capacity`, keeping its first `used` entries. Where the browser has
+ * `ArrayBuffer.prototype.transfer`, the old buffer is handed over and detached, so its memory is released at
+ * once instead of lingering until a garbage collection: growing a million-row table would otherwise keep the
+ * old and the new columns (2.5 times the table) alive together for a while. The old array must not be used
+ * afterwards (it is empty once detached).
+ */
+export function grow<T extends Column>(a: T, capacity: number, used: number, fill?: number): T {
     if (a.length >= capacity) return a;
-    const b = new (a.constructor as new (n: number) => T)(capacity);
-    b.set(a.subarray(0, used));
+    const make = a.constructor as { new (n: number): T; new (buffer: ArrayBuffer): T; readonly BYTES_PER_ELEMENT: number };
+    const buffer = a.buffer as ArrayBuffer & TransferableBuffer;
+    let b: T;
+    if (typeof buffer.transfer === "function" && a.byteOffset === 0 && a.byteLength === buffer.byteLength) {
+        b = new make(buffer.transfer(capacity * make.BYTES_PER_ELEMENT));
+    } else {
+        b = new make(capacity);
+        b.set(a.subarray(0, used));
+    }
     if (fill !== undefined) b.fill(fill, used);
     return b;
 }
@@ -310,6 +330,8 @@ export class ActionTableBuilder {
     private capacity = 0;
     private buf: Buffers;
     private readonly statusFailed: boolean[] = [];
+    /** Whether the rows the last convertTimes kept were already in order. */
+    private keptSorted = true;
     /** Backing buffer of `table.order`, with room for the rows converted so far. */
     private orderBuf: Int32Array = new Int32Array(0);
 
@@ -373,16 +395,13 @@ export class ActionTableBuilder {
             const col = this.measures[m], ci = this.idx[MEASURE_ROLE_NAMES[m]];
             if (col && ci !== undefined) for (let i = from; i < to; i++) col[i] = toNumber(rows[i][ci]);
         }
-        if (this.containerIn) { const ci = this.idx[Roles.isContainer]; for (let i = from; i < to; i++) this.containerIn[i] = toFlag(rows[i][ci]); }
-        if (this.handlingIn) { const ci = this.idx[Roles.insideErrorHandling]; for (let i = from; i < to; i++) this.handlingIn[i] = toFlag(rows[i][ci]); }
         for (let s = this.statusFailed.length; s < tb.status.values.length; s++) this.statusFailed.push(failedStatus.test(tb.status.values[s]));
 
         const kept = this.convertTimes(rows, from, to);
         // Power BI sends rows grouped by run and mostly in time order: sort only when they are not.
         // Identity-equal rows compare 0: the row id breaks the tie so the earlier row is the one kept.
-        let sorted = true;
-        for (let k = 1; k < kept.length && sorted; k++) sorted = this.compare(kept[k - 1], kept[k]) <= 0;
-        if (!sorted) kept.sort((a, b) => this.compare(a, b) || a - b);
+        // (convertTimes checked whether they are, as it kept them.)
+        if (!this.keptSorted) kept.sort((a, b) => this.compare(a, b) || a - b);
         const result = this.merge(kept);
         this.computeRuns();
         return result;
@@ -435,14 +454,22 @@ export class ActionTableBuilder {
         const actionIndex = t.actionIndex, failed = t.failed, handled = t.handled;
         const actionCodes = this.text.action.codes, statusCodes = t.status.codes, errorCodes = t.error.codes, statusFailed = this.statusFailed;
         const containerIn = this.containerIn, handlingIn = this.handlingIn, failureCount = t.failureCount, handledCount = t.handledCount;
-        let k = 0;
+        const iContainer = idx[Roles.isContainer], iHandling = idx[Roles.insideErrorHandling];
+        const runCodes = t.run.codes;
+        let k = 0, sorted = true;
+        // One pass over the rows for every per-row field but the text codes (filled before, per column): each
+        // pass of its own would start again in the interpreter on a cold page.
         for (let i = from; i < to; i++) {
             const row = rows[i];
             inOrder[i] = 0;
+            if (containerIn) containerIn[i] = toFlag(row[iContainer]);
+            if (handlingIn) handlingIn[i] = toFlag(row[iHandling]);
             container[i] = containerIn ? (containerIn[i] === 1 ? 1 : 0) : 0;
-            let s = iStart === undefined ? NaN : toEpochMs(row[iStart]);
-            let e = iEnd === undefined ? NaN : toEpochMs(row[iEnd]);
-            let d = iDur === undefined ? NaN : toNumber(row[iDur]);
+            // Power BI hands date-time columns as Date objects: read them without a call.
+            const vs = iStart === undefined ? undefined : row[iStart], ve = iEnd === undefined ? undefined : row[iEnd], vd = iDur === undefined ? undefined : row[iDur];
+            let s = vs instanceof Date ? vs.getTime() : toEpochMs(vs);
+            let e = ve instanceof Date ? ve.getTime() : toEpochMs(ve);
+            let d = typeof vd === "number" ? vd : toNumber(vd);
             let bad = false;
             if (!Number.isNaN(s) && !plausibleTime(s)) { s = NaN; bad = true; }
             if (!Number.isNaN(e) && !plausibleTime(e)) { e = NaN; bad = true; }
@@ -484,8 +511,15 @@ export class ActionTableBuilder {
                 const hc = handledCount?.[i] ?? NaN;
                 handled[i] = failureCount[i] > 0 && hc >= failureCount[i] ? 1 : 0;
             } else handled[i] = f && handlingIn?.[i] === 1 ? 1 : 0;
+            // Whether the kept rows are in order so far: run and start decide nearly every pair, the whole
+            // comparison only ties (and unknown starts).
+            if (sorted && k > 0) {
+                const a = kept[k - 1], dr = runCodes[a] - runCodes[i];
+                if (!(dr < 0 || (dr === 0 && start[a] < s))) sorted = !(dr > 0 || start[a] > s || this.compare(a, i) > 0);
+            }
             kept[k++] = i;
         }
+        this.keptSorted = sorted;
         return kept.subarray(0, k);
     }
 
@@ -544,7 +578,21 @@ export class ActionTableBuilder {
         if (after) {
             if (out !== this.orderBuf) out.set(old);
             m = a = old.length;
+            // Only new rows follow: each can only duplicate the row just before it (a tight loop for a cold page).
+            const start = t.start, runCodes = t.run.codes;
+            for (; b < incoming.length; b++) {
+                const next = incoming[b], prev = m > 0 ? out[m - 1] : -1;
+                if (prev >= 0 && start[prev] === start[next] && runCodes[prev] === runCodes[next] && this.compare(prev, next) === 0) {
+                    t.issues.duplicates++;
+                    continue;
+                }
+                newPositions[nAdded] = m;
+                added[nAdded++] = next;
+                out[m++] = next;
+                t.inOrder[next] = 1;
+            }
         }
+        const flagged = nAdded;
         while (a < old.length || b < incoming.length) {
             const takeOld = b >= incoming.length || (a < old.length && this.compare(old[a], incoming[b]) <= 0);
             const next = takeOld ? old[a++] : incoming[b++];
@@ -561,8 +609,8 @@ export class ActionTableBuilder {
         this.orderBuf = out;
         t.order = out.subarray(0, m);
         t.count = m;
-        for (let k = 0; k < nAdded; k++) t.inOrder[added[k]] = 1;
-        return { added: added.slice(0, nAdded), containerChanged: this.guessContainers(newPositions.subarray(0, nAdded)) };
+        for (let k = flagged; k < nAdded; k++) t.inOrder[added[k]] = 1;
+        return { added: nAdded === added.length ? added : added.slice(0, nAdded), containerChanged: this.guessContainers(newPositions.subarray(0, nAdded)) };
     }
 
     /**
@@ -606,26 +654,33 @@ export class ActionTableBuilder {
         const placing = this.idx[Roles.start] === undefined;
         const order = t.order, runCodes = t.run.codes, start = t.start, duration = t.duration, endUnknown = t.endUnknown;
         const runFirst = t.runFirst, runEnd = t.runEnd, runStart = t.runStart, runFinish = t.runFinish;
-        let cursor = 0, prevRun = -2;
-        for (let k = 0; k < t.count; k++) {
+        // A run's rows are contiguous in the order: its extent is kept in locals and stored when the run ends.
+        const n = t.count;
+        let cursor = 0, prevRun = -1, rs = NaN, rf = NaN;
+        for (let k = 0; k < n; k++) {
             const i = order[k];
-            const r = runCodes[i] < 0 ? runCount - 1 : runCodes[i];
+            const code = runCodes[i];
+            const r = code < 0 ? runCount - 1 : code;
             if (r !== prevRun) {
+                if (prevRun >= 0) { runEnd[prevRun] = k; runStart[prevRun] = rs; runFinish[prevRun] = rf; }
                 runFirst[r] = k;
                 prevRun = r;
                 cursor = 0;
+                rs = runStart[r];
+                rf = runFinish[r];
             }
+            let s = start[i];
             if (placing) {
-                start[i] = cursor;
+                start[i] = s = cursor;
                 t.issues.placed++;
             }
             // A row whose end is unknown tells only that its run went on until its start.
-            const end = endUnknown[i] ? start[i] : start[i] + duration[i];
-            cursor = Math.max(cursor, end);
-            runEnd[r] = k + 1;
-            if (!(runStart[r] <= start[i])) runStart[r] = start[i];
-            if (!(runFinish[r] >= end)) runFinish[r] = end;
+            const end = endUnknown[i] ? s : s + duration[i];
+            if (placing) cursor = Math.max(cursor, end);
+            if (!(rs <= s)) rs = s;
+            if (!(rf >= end)) rf = end;
         }
+        if (prevRun >= 0) { runEnd[prevRun] = n; runStart[prevRun] = rs; runFinish[prevRun] = rf; }
     }
 }
 

@@ -1,4 +1,4 @@
-import { ActionTable, LocalClock, TextColumn } from "./actionTable";
+import { ActionTable, LocalClock, TextColumn, grow } from "./actionTable";
 
 export type HeatRows = "action" | "subflow" | "flow";
 export type HeatColumns = "hour" | "weekday" | "date" | "machine";
@@ -168,11 +168,8 @@ class Agg {
         if (!this.durations || add.length === 0) return;
         const n = this.known - add.length; // `known` already counts them
         let buf = this.durations;
-        if (buf.length < this.known) {
-            const b = new Float64Array(Math.max(this.known, buf.length * 2));
-            b.set(buf.subarray(0, n));
-            buf = this.durations = b;
-        }
+        // Grown in place where the browser can (see `grow`): nothing outside keeps a view of it.
+        if (buf.length < this.known) buf = this.durations = grow(buf, Math.max(this.known, buf.length * 2), n);
         let i = n - 1, j = add.length - 1, k = this.known - 1;
         while (j >= 0) buf[k--] = i >= 0 && buf[i] > add[j] ? buf[i--] : add[j--];
     }

@@ -90,10 +90,12 @@ export function squeezedBands(t: ActionTable, runs: number[]): boolean {
 
 export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>, bands: BandOptions = {}): TimelineLayout {
     const runs = runsInTable(t);
-    const emphasised = markSlowest(t, runs, slowestN);
+    const single = !(runs.length > 1 || forceBands);
+    // One run: its slowest N are picked in the pass that counts the lanes (a pass less on a cold first paint).
+    const emphasised = single ? new Uint8Array(t.size) : markSlowest(t, runs, slowestN);
     const aboveP95 = markAboveP95(t, emphasised);
     const order = t.order;
-    if (runs.length > 1 || forceBands) {
+    if (!single) {
         const failing = new Uint8Array(t.runFirst.length);
         if (bands.order === "status") {
             for (const r of runs) for (let k = t.runFirst[r]; k < t.runEnd[r] && !failing[r]; k++) failing[r] = t.failed[order[k]] & (t.handled[order[k]] ^ 1);
@@ -148,13 +150,26 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
     const rootCollapsed = n > 0 && isCollapsed(order[0]);
     let lanes = n ? 2 : 0;
     let hidden = false;
-    for (let k = 0; k < n && !rootCollapsed; k++) {
-        const code = sub[order[k]];
+    const slowN = Math.max(0, slowestN), best = new Int32Array(slowN), duration = t.duration, container = t.container;
+    let found = 0;
+    for (let k = 0; k < n; k++) {
+        const i = order[k];
+        // As markSlowest: unknown and zero durations and containers are never emphasised.
+        const d = duration[i];
+        if (slowN > 0 && d > 0 && !container[i] && !(found === slowN && d <= duration[best[slowN - 1]])) {
+            let j = Math.min(found, slowN - 1);
+            while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
+            best[j] = i;
+            if (found < slowN) found++;
+        }
+        if (rootCollapsed) continue;
+        const code = sub[i];
         if (k > 0 && code !== sub[order[k - 1]]) {
-            if (code !== rootCode) { lanes++; hidden = isCollapsed(order[k]); } else hidden = false;
+            if (code !== rootCode) { lanes++; hidden = isCollapsed(i); } else hidden = false;
         }
         if (!hidden) lanes++;
     }
+    for (let j = 0; j < found; j++) emphasised[best[j]] = 1;
     const laneKind = new Uint8Array(lanes), laneDepth = new Uint8Array(lanes), laneRef = new Int32Array(lanes);
     const groupFrom = new Int32Array(lanes), groupTo = new Int32Array(lanes), laneCollapsed = new Uint8Array(lanes);
     const laneOfRow = new Int32Array(t.size).fill(-1);
@@ -185,7 +200,16 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
     const extents = new Map<number, GroupExtent>();
     const groupExtent = (lane: number): GroupExtent => {
         let e = extents.get(lane);
-        if (!e) {
+        // The order as it is now: growing the table hands its buffers over (see `grow` in actionTable).
+        const order = t.order;
+        if (!e && lane === 1 && n > 0) {
+            // The root group is the whole run: its extent is the run's (computed with the table), and only
+            // whether it holds an unhandled failure is looked for, up to the first one.
+            let failed = false;
+            for (let k = 0; k < n && !failed; k++) failed = t.failed[order[k]] === 1 && t.handled[order[k]] === 0;
+            e = { start: t.runStart[runs[0]], end: t.runFinish[runs[0]], failed };
+            extents.set(lane, e);
+        } else if (!e) {
             let s = Infinity, end = -Infinity, failed = false;
             for (let k = groupFrom[lane]; k < groupTo[lane]; k++) {
                 const i = order[k];
