@@ -17,11 +17,11 @@ import type { RawStore } from "../store/raw-store.js";
 /**
  * Runs per batch (a batch closes at the first day boundary past this, and at every month's end): what the
  * build's database holds at a time, so memory does not grow with a busy month (a tenant with 1M runs a year
- * has ~80,000 a month). Measured on 4x the demo's history (980k actions, 2-core machine, noisy): month
- * batches 15-25 s and 700-810 MB peak RSS, 800-run batches 22-27 s and 670-720 MB, 7-day batches 28 s and
- * 560 MB (each batch pays DuckDB's per-statement costs again).
+ * has ~80,000 a month). Measured on 4x the demo's history (980k actions, 2-core machine, full builds
+ * alternated): 300-run batches 21-29 s and 560-580 MB peak RSS, 2,000-run batches 19-22 s and 770-790 MB.
+ * Memory is what a scheduled task beside Power BI Desktop runs out of first.
  */
-const BATCH_RUNS = 2000;
+const BATCH_RUNS = 300;
 
 export interface DayBatch {
     month: string;

@@ -42,7 +42,7 @@ export interface BuildOptions {
     lock?: LockOptions;
     /** How long a replaced file stays for readers of the previous manifest (default 60 minutes). */
     keepSupersededMinutes?: number;
-    /** Runs the database holds at a time (whole days; default 2,000): lower means less memory, more statements. */
+    /** Runs the database holds at a time (whole days; default 300): lower means less memory, more statements. */
     runsPerBatch?: number;
     /** Clock for generations, first_seen and the grace period (tests pin it). */
     now?: () => Date;
