@@ -173,9 +173,10 @@ async function writeBatch(
     unitDir: string,
     counts: Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>,
 ): Promise<Omit<BatchResult, "newQuarantines">> {
-    const hourDays = await c.loader.hourDaysOfLoaded();
+    const byUnit = await c.loader.hourDaysOfLoaded();
+    const hourDays = [...new Set([...byUnit.values()].flat())];
     const units = new Map<string, Omit<LakeUnit, "inputs">>();
-    for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, files: {} });
+    for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, hourDays: byUnit.get(day) ?? [], files: {} });
     for (const table of ["runs", "actions", "quarantine"] as const) {
         for (const [day, files] of await c.loader.writeUnits(unitDir, table, c.timeZone)) {
             const unit = units.get(day);

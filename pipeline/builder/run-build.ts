@@ -200,14 +200,16 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         const retired: string[] = [];
         const retire = (files: readonly string[] | undefined) => retired.push(...(files ?? []));
         const oldActionFiles: string[] = [];
+        // Hours whose aggregate changes: those of the replaced actions and of the new ones.
+        const hourDays = new Set<string>();
         for (const day of plan.replacedDays) {
             const u = units[day];
             for (const f of Object.values(u.files)) retire(f ?? []);
-            oldActionFiles.push(...(u.files.actions ?? []).map((f) => publishedPath(out, f)));
+            if (u.hourDays) for (const d of u.hourDays) hourDays.add(d);
+            else oldActionFiles.push(...(u.files.actions ?? []).map((f) => publishedPath(out, f)));
             delete units[day];
         }
-        // Hours whose aggregate changes: those of the replaced actions and of the new ones.
-        const hourDays = new Set(await loader.hourDaysOf(oldActionFiles));
+        for (const d of await loader.hourDaysOf(oldActionFiles)) hourDays.add(d);
         const firstSeen = await loader.quarantineFirstSeen(
             [...plan.replacedDays].flatMap((d) => previous?.units[d]?.files.quarantine ?? []).map((f) => publishedPath(out, f)),
         );
@@ -241,7 +243,11 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
 
         options.onProgress?.({ phase: "write", env, runsDone, runsTotal });
         const hourly: Record<string, string> = { ...(previous?.hourly ?? {}) };
-        const actionFiles = Object.values(units).flatMap((u) => u.files.actions ?? []).map((f) => publishedPath(out, f));
+        // Only the units whose actions fall in those days (all of them for units of older builds).
+        const actionFiles = Object.values(units)
+            .filter((u) => !u.hourDays || u.hourDays.some((d) => hourDays.has(d)))
+            .flatMap((u) => u.files.actions ?? [])
+            .map((f) => publishedPath(out, f));
         const written = await loader.writeHourly(work, actionFiles, [...hourDays], timeZone);
         for (const day of hourDays) {
             if (hourly[day]) retire([hourly[day]]);

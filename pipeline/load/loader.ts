@@ -137,10 +137,13 @@ export class Loader {
         return new Map();
     }
 
-    /** UTC days (yyyy-mm-dd) of the hours the loaded actions started in: the action_hourly units they feed. */
-    async hourDaysOfLoaded(): Promise<string[]> {
-        const r = await this.con.runAndReadAll(`SELECT DISTINCT strftime(started_on, '%Y-%m-%d') FROM actions WHERE started_on IS NOT NULL`);
-        return r.getRows().map((row) => String(row[0]));
+    /**
+     * For each unit of the loaded actions, the UTC days (yyyy-mm-dd) its actions started in: the action_hourly
+     * units they feed. A run can last past midnight, so a unit's actions can feed the next day's too.
+     */
+    async hourDaysOfLoaded(): Promise<Map<string, string[]>> {
+        const r = await this.con.runAndReadAll(`SELECT unit, list(DISTINCT strftime(started_on, '%Y-%m-%d') ORDER BY 1) FROM actions WHERE started_on IS NOT NULL GROUP BY unit`);
+        return new Map(r.getRows().map((row) => [String(row[0]), (row[1] as { items: unknown[] }).items.map(String)]));
     }
 
     /** The same, of actions already written to Parquet (the files a rewrite replaces). */
