@@ -193,6 +193,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     await mkdir(path.join(out, LAKE_DIR), { recursive: true, mode: 0o700 });
     const work = path.join(out, LAKE_DIR, workDirName(env, generation));
     const db = await openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb);
+    let result: { summary: EnvSummary; newQuarantines: NewQuarantine[] };
     try {
         const loader = new Loader(db.con, options.compression);
         await loader.createTables();
@@ -288,11 +289,16 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         };
         await writeManifest(out, manifest); // the commit
         await saveCache(out, env, plan.cache);
-        return { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal), newQuarantines: fresh };
-    } finally {
+        result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal), newQuarantines: fresh };
+    } catch (e) {
+        // The work folder stays: it tells the next build of this environment to sweep the files this one
+        // moved into the lake but never committed (collect.ts).
         db.close();
-        await rmRetrying(work, { recursive: true, force: true });
+        throw e;
     }
+    db.close();
+    await rmRetrying(work, { recursive: true, force: true });
+    return result;
 }
 
 async function writeEnvironmentTables(loader: Loader, work: string, e: {

@@ -39,8 +39,9 @@ async function removeEmptyDirs(dir: string, keep: string): Promise<void> {
 
 /**
  * Garbage of one environment, run under its lock before a build: replaced files whose grace period has
- * passed, files in its partitions that no manifest lists (left by a build killed before its commit, or by
- * an older padlens), and work folders of killed builds. Never touches another environment's files.
+ * passed, files in its partitions that no manifest lists (left by a build that died or failed before its
+ * commit, or by an older padlens), and the work folders such builds leave. Never touches another
+ * environment's files.
  * Returns the superseded entries still within their grace period.
  */
 export async function collectEnvironment(out: string, env: string, manifest: LakeManifest | null, now: Date, graceMs: number): Promise<LakeManifest["superseded"]> {
@@ -49,16 +50,19 @@ export async function collectEnvironment(out: string, env: string, manifest: Lak
         // A file a reader still holds open (Power BI Desktop on Windows) is kept for the next build.
         if (now.getTime() - Date.parse(s.since) < graceMs || !(await removed(path.join(out, ...s.file.split("/"))))) keep.push(s);
     }
-    const listed = new Set<string>([...Object.values(manifest?.files ?? {}).flat(), ...keep.map((s) => s.file)]);
-    for (const t of TABLES) {
-        const envDir = path.join(out, t.name, `env=${env}`);
-        for (const f of await filesUnder(envDir)) if (!listed.has(rel(out, f))) await removed(f);
-        await removeEmptyDirs(envDir, envDir);
-    }
+    // Files no manifest lists exist only after a build that did not commit (it leaves its work folder) or
+    // from before manifests: only then is every partition listed, which costs more than the rest together.
     const lake = path.join(out, LAKE_DIR);
-    for (const e of await readdir(lake).catch(() => [] as string[])) {
-        if (e.startsWith(`.work-${env}-`)) await rmRetrying(path.join(lake, e), { recursive: true, force: true });
+    const leftovers = (await readdir(lake).catch(() => [] as string[])).filter((e) => e.startsWith(`.work-${env}-`));
+    if (manifest === null || leftovers.length > 0) {
+        const listed = new Set<string>([...Object.values(manifest?.files ?? {}).flat(), ...keep.map((s) => s.file)]);
+        for (const t of TABLES) {
+            const envDir = path.join(out, t.name, `env=${env}`);
+            for (const f of await filesUnder(envDir)) if (!listed.has(rel(out, f))) await removed(f);
+            await removeEmptyDirs(envDir, envDir);
+        }
     }
+    for (const e of leftovers) await rmRetrying(path.join(lake, e), { recursive: true, force: true });
     return keep;
 }
 

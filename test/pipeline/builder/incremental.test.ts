@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -139,6 +139,31 @@ describe("incremental build", () => {
         await runBuild({ out, duckdb: DB, keepSupersededMinutes: 0 });
         expect(existsSync(held)).toBe(false);
         expect(readManifestSync().superseded).toEqual([]);
+        baseline = await tableHashes();
+    });
+
+    it("a build that fails before its commit changes nothing readers see, and the next one removes what it had moved in", async () => {
+        const runId = String(dataset.environments[0].flowsessions[9].flowsessionid);
+        await rawStoreFromSample(out, dataset, "2026-01-08T00:00:00Z", (e, id) => e === env && id === runId);
+        const before = dataFiles();
+        // The disk fills up as the environment tables move in: the day's new runs and actions files are already there.
+        fsOps.rename = async (from, to) => {
+            if (String(to).includes(`${path.sep}environments${path.sep}`)) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+            return rename(from, to);
+        };
+        try {
+            await expect(runBuild({ out, envs: [env], duckdb: DB })).rejects.toThrow(/ENOSPC/);
+        } finally {
+            fsOps.rename = rename;
+        }
+        const orphans = [...dataFiles().keys()].filter((f) => !before.has(f));
+        expect(orphans.length).toBeGreaterThan(0);
+        expect(readdirSync(path.join(out, "_lake")).some((f) => f.startsWith(`.work-${env}-`))).toBe(true);
+        expect((await tableHashes()).runs).toBe(baseline.runs);
+        const s = await runBuild({ out, duckdb: DB });
+        expect(rewritten(s)).toBe(1);
+        expect(orphans.filter((f) => existsSync(path.join(out, f)))).toEqual([]);
+        expect(readdirSync(path.join(out, "_lake")).some((f) => f.startsWith(".work-"))).toBe(false);
         baseline = await tableHashes();
     });
 
