@@ -9,8 +9,9 @@ export interface DuckDbLimits {
 }
 
 /**
- * Opens a DuckDB database file in the build's staging folder, with the limits set explicitly (the
- * defaults take 80% of RAM and spill into the working directory) and UTC as the session time zone.
+ * Opens a DuckDB database (in memory, or a file) with its temp files in the build's work folder, the limits
+ * set explicitly (the defaults take 80% of RAM and spill into the working directory) and UTC as the session
+ * time zone.
  */
 export async function openDuckDb(file: string, tempDir: string, limits: DuckDbLimits = {}): Promise<{ con: DuckDBConnection; close(): void }> {
     await mkdir(tempDir, { recursive: true });
