@@ -4,17 +4,17 @@ import type { DecodeOptions } from "../decode/action-record.js";
 import type { LakeUnit } from "../lake/manifest.js";
 import { actionColumns, failureCounts, logState } from "../load/action-columns.js";
 import type { Loader } from "../load/loader.js";
-import { runDay, runRow, ts } from "../load/rows.js";
+import { runRow, ts } from "../load/rows.js";
 import type { TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
-import type { RunReader } from "../store/raw-store.js";
+import { runDay, type RunReader } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
 import type { DayBatch } from "./plan.js";
 import { publishFile } from "./publish.js";
 import { decodeRun } from "./decode-run.js";
 import type { DuckQueue } from "./duck-queue.js";
-import { quarantineCopy, quarantineCopies } from "./quarantine-copies.js";
+import { quarantineCopy, removeFixedQuarantineCopies } from "./quarantine-copies.js";
 import type { NewQuarantine } from "./run-build.js";
 
 /**
@@ -26,8 +26,6 @@ const ACTIONS_PER_LINE = 2000;
 export interface BatchResult {
     /** The rewritten units (days) with their published files; inputs are filled in by the caller. */
     units: Map<string, Omit<LakeUnit, "inputs">>;
-    /** UTC days of the hours the new actions started in. */
-    hourDays: string[];
     newQuarantines: NewQuarantine[];
 }
 
@@ -161,7 +159,7 @@ export async function buildBatch(c: {
         await rm(spoolDir, { recursive: true, force: true });
         const r = await writeBatch(c, path.join(c.work, "units", batchName), counts);
         // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
-        await quarantineCopies.removeExcept(c.out, env, decodedRuns, quarantinedRuns);
+        await removeFixedQuarantineCopies(c.out, env, decodedRuns, quarantinedRuns);
         return { ...r, newQuarantines };
     });
     return { written };
@@ -174,7 +172,6 @@ async function writeBatch(
     counts: Map<string, { runs: number; actions: number; quarantined: number; runsWithWarnings: number }>,
 ): Promise<Omit<BatchResult, "newQuarantines">> {
     const byUnit = await c.loader.hourDaysOfLoaded();
-    const hourDays = [...new Set([...byUnit.values()].flat())];
     const units = new Map<string, Omit<LakeUnit, "inputs">>();
     for (const [day, k] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) units.set(day, { generation: c.generation, ...k, hourDays: byUnit.get(day) ?? [], files: {} });
     for (const table of ["runs", "actions", "quarantine"] as const) {
@@ -188,5 +185,5 @@ async function writeBatch(
         }
     }
     await c.loader.clear();
-    return { units, hourDays };
+    return { units };
 }

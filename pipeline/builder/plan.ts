@@ -2,10 +2,9 @@ import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { LAKE_DIR, type LakeManifest } from "../lake/manifest.js";
-import { runDay } from "../load/rows.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { requireEnvName } from "../util/ids.js";
-import type { RawStore } from "../store/raw-store.js";
+import { runDay, type RawStore } from "../store/raw-store.js";
 
 /**
  * Which units of one environment a build must rewrite. A unit is one UTC day of runs (by created_on);

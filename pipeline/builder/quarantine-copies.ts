@@ -15,16 +15,14 @@ export async function quarantineCopy(out: string, env: string, runId: string, ex
     return rel;
 }
 
-export const quarantineCopies = {
-    /** Removes the copies of runs this build decoded and did not quarantine (fixed by a re-pull or a newer decoder). */
-    async removeExcept(out: string, env: string, decoded: readonly string[], quarantined: ReadonlySet<string>): Promise<void> {
-        const dir = path.join(out, "quarantine", env);
-        const names = await readdir(dir).catch(() => [] as string[]);
-        if (names.length === 0) return;
-        const rebuilt = new Set(decoded);
-        for (const name of names) {
-            const runId = name.split(".")[0];
-            if (rebuilt.has(runId) && !quarantined.has(runId)) await rmRetrying(path.join(dir, name), { force: true });
-        }
-    },
-};
+/** Removes the copies of runs this build decoded and did not quarantine (fixed by a re-pull or a newer decoder). */
+export async function removeFixedQuarantineCopies(out: string, env: string, decoded: readonly string[], quarantined: ReadonlySet<string>): Promise<void> {
+    const dir = path.join(out, "quarantine", env);
+    const names = await readdir(dir).catch(() => [] as string[]);
+    if (names.length === 0) return;
+    const rebuilt = new Set(decoded);
+    for (const name of names) {
+        const runId = name.split(".")[0];
+        if (rebuilt.has(runId) && !quarantined.has(runId)) await rmRetrying(path.join(dir, name), { force: true });
+    }
+}

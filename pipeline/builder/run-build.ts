@@ -195,25 +195,22 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     const db = await openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb);
     let result: { summary: EnvSummary; newQuarantines: NewQuarantine[] };
     try {
-        const loader = new Loader(db.con, options.compression);
+        const loader = new Loader(db.con, compression);
         await loader.createTables();
         const units: Record<string, LakeUnit> = { ...(previous?.units ?? {}) };
         const retired: string[] = [];
         const retire = (files: readonly string[] | undefined) => retired.push(...(files ?? []));
-        const oldActionFiles: string[] = [];
+        const oldQuarantineFiles: string[] = [];
         // Hours whose aggregate changes: those of the replaced actions and of the new ones.
         const hourDays = new Set<string>();
         for (const day of plan.replacedDays) {
             const u = units[day];
-            for (const f of Object.values(u.files)) retire(f ?? []);
-            if (u.hourDays) for (const d of u.hourDays) hourDays.add(d);
-            else oldActionFiles.push(...(u.files.actions ?? []).map((f) => publishedPath(out, f)));
+            for (const f of Object.values(u.files)) retire(f);
+            for (const d of u.hourDays) hourDays.add(d);
+            oldQuarantineFiles.push(...(u.files.quarantine ?? []).map((f) => publishedPath(out, f)));
             delete units[day];
         }
-        for (const d of await loader.hourDaysOf(oldActionFiles)) hourDays.add(d);
-        const firstSeen = await loader.quarantineFirstSeen(
-            [...plan.replacedDays].flatMap((d) => previous?.units[d]?.files.quarantine ?? []).map((f) => publishedPath(out, f)),
-        );
+        const firstSeen = await loader.quarantineFirstSeen(oldQuarantineFiles);
 
         const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
         let runsDone = 0;
@@ -238,15 +235,15 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         }
         for (const r of await Promise.all(batches)) {
             for (const [day, unit] of r.units) units[day] = { ...unit, inputs: plan.unitInputs(day) };
-            for (const d of r.hourDays) hourDays.add(d);
+            for (const unit of r.units.values()) for (const d of unit.hourDays) hourDays.add(d);
             fresh.push(...r.newQuarantines);
         }
 
         options.onProgress?.({ phase: "write", env, runsDone, runsTotal });
         const hourly: Record<string, string> = { ...(previous?.hourly ?? {}) };
-        // Only the units whose actions fall in those days (all of them for units of older builds).
+        // Only the units whose actions fall in those days.
         const actionFiles = Object.values(units)
-            .filter((u) => !u.hourDays || u.hourDays.some((d) => hourDays.has(d)))
+            .filter((u) => u.hourDays.some((d) => hourDays.has(d)))
             .flatMap((u) => u.files.actions ?? [])
             .map((f) => publishedPath(out, f));
         const written = await loader.writeHourly(work, actionFiles, [...hourDays], timeZone);
@@ -262,9 +259,9 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         // The environment-level tables, from this pull's snapshots.
         await loader.clear();
         const envFiles = await writeEnvironmentTables(loader, work, { env, url, org, state, timeZone, workflows, machines, groups });
-        for (const f of previous?.files.environments ?? []) retire([f]);
-        for (const f of previous?.files.flows ?? []) retire([f]);
-        for (const f of previous?.files.machines ?? []) retire([f]);
+        retire(previous?.files.environments);
+        retire(previous?.files.flows);
+        retire(previous?.files.machines);
         const envPublished = new Map<TableName, string>();
         for (const [t, file] of envFiles) envPublished.set(t, await publishFile(out, file, t, env, null, generation));
 

@@ -27,8 +27,8 @@ export interface LakeUnit {
     actions: number;
     quarantined: number;
     runsWithWarnings: number;
-    /** UTC days its actions started in (action_hourly units it feeds); absent in manifests of older builds. */
-    hourDays?: string[];
+    /** UTC days its actions started in: the action_hourly units it feeds. */
+    hourDays: string[];
     /** Relative paths (forward slashes) of the unit's files, by table; a table with no rows has none. */
     files: Partial<Record<TableName, string[]>>;
 }

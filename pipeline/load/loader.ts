@@ -146,13 +146,6 @@ export class Loader {
         return new Map(r.getRows().map((row) => [String(row[0]), (row[1] as { items: unknown[] }).items.map(String)]));
     }
 
-    /** The same, of actions already written to Parquet (the files a rewrite replaces). */
-    async hourDaysOf(files: readonly string[]): Promise<string[]> {
-        if (files.length === 0) return [];
-        const r = await this.con.runAndReadAll(`SELECT DISTINCT strftime(started_on, '%Y-%m-%d') FROM read_parquet([${files.map(sqlPath).join(", ")}]) WHERE started_on IS NOT NULL`);
-        return r.getRows().map((row) => String(row[0]));
-    }
-
     /**
      * Writes a loaded table as one Parquet file per unit, rows in key order, into `<dir>/<table>/unit=<u>/`.
      * Partition columns (env, month) are left out of the files: they are the folder names the caller moves

@@ -1,4 +1,4 @@
-import { runDay, runMonth, type Row } from "../store/raw-store.js";
+import { runMonth, type Row } from "../store/raw-store.js";
 import { parseTimestampOrNull } from "../decode/values.js";
 import { RUN_STATUS, UI_FLOW_TYPE } from "./labels.js";
 
@@ -11,8 +11,6 @@ export const str = (v: unknown): string | null => (v === null || v === undefined
 export const id = (v: unknown): string | null => str(v)?.toLowerCase() ?? null;
 export const int = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? Math.trunc(v) : typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : null);
 export const ts = (v: unknown): number | null => parseTimestampOrNull(v);
-
-export { runDay };
 
 export function environmentRow(env: string, url: string | null, org: Row | undefined, pulledAt: string | undefined): Row {
     return {

@@ -44,10 +44,9 @@ export interface PackIndex {
     /** [runId, runOffset, runLength, v1Offset, v1Length, v2Offset, v2Length], sorted by run id. */
     /**
      * [runId, runOffset, runLength, v1Offset, v1Length, v2Offset, v2Length, day, signature]: the run's UTC day
-     * (runDay) and runSignature, so an incremental build knows what a pack holds without reading its runs
-     * (absent in packs written before they were added).
+     * (runDay) and runSignature, so an incremental build knows what a pack holds without reading its runs.
      */
-    runs: Array<[string, number, number, number, number, number, number, string?, string?]>;
+    runs: Array<[string, number, number, number, number, number, number, string, string]>;
 }
 
 export const entryNames = (runId: string) => ({ run: `runs/${runId}.json`, v1: `v1/${runId}.gz`, v2: `v2/${runId}.jsonl.gz` });
@@ -158,13 +157,6 @@ export class PackSet {
     packOf(runId: string): PackRecord | undefined {
         const slot = this.where.get(runId);
         return slot === undefined ? undefined : this.packs[this.spans[slot]];
-    }
-
-    /** A packed run's run-file bytes alone. */
-    readRunBytes(runId: string): Buffer {
-        const slot = this.where.get(runId);
-        if (slot === undefined) throw new Error(`run ${runId} is not packed`);
-        return readRange(path.join(this.dir, this.packs[this.spans[slot]].file), this.spans[slot + 1], this.spans[slot + 2]);
     }
 
     /** Reads a run's bytes with one positional read (its entries are contiguous), or null when not packed. */

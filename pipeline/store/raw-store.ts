@@ -293,12 +293,7 @@ export class RawStore {
             packs: packs.packs.map((p, i) => ({
                 month: p.month,
                 signature: p.sha256,
-                runs: packs.indexes[i].runs.map((r) => {
-                    // Packs written before the index carried day and signature: read the run entry once.
-                    if (typeof r[7] === "string" && typeof r[8] === "string") return { runId: r[0], day: r[7], signature: r[8] };
-                    const bytes = packs.readRunBytes(r[0]);
-                    return { runId: r[0], day: runDay((JSON.parse(bytes.toString("utf8")) as StoredRun).row), signature: runSignature(bytes) };
-                }),
+                runs: packs.indexes[i].runs.map(([runId, , , , , , , day, signature]) => ({ runId, day, signature })),
             })),
             loose,
         };
