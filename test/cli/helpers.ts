@@ -1,11 +1,8 @@
 import { spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { Ajv } from "ajv";
 import { expect } from "vitest";
-import { RawStore } from "../../pipeline/store/raw-store.js";
 
 /** The compiled CLI, as users run it (test/setup/build-cli.ts compiles it once per test run). */
 export const MAIN = path.resolve("lib", "pipeline", "cli", "main.js");
@@ -61,6 +58,7 @@ const validateOutput = ajv.compile(JSON.parse(readFileSync(path.resolve("docs", 
 /** The one object every command prints with --json (pipeline/cli/outcome.ts). */
 export type { JsonOutput } from "../../pipeline/cli/outcome.js";
 import type { JsonOutput } from "../../pipeline/cli/outcome.js";
+import { rawStoreDigest } from "../support/store-digest.js";
 
 /**
  * The one JSON object a --json run prints: stdout must be exactly one line holding one object that
@@ -90,19 +88,5 @@ export function committedRuns(out: string): number {
  * (bookkeeping with timestamps) sits beside them.
  */
 export async function storedRunsDigest(out: string): Promise<string> {
-    // Through the store's API: a run reads the same whether it is loose or packed (docs/raw-store.md).
-    const hash = createHash("sha256");
-    const store = new RawStore(out);
-    for (const env of await store.listEnvironments()) {
-        hash.update(`\n${env}\n${String((await store.readState(env)).watermark)}`);
-        for (const id of await store.listRunIds(env)) {
-            const files = store.readRunFiles(env, id);
-            const run = files.stored as { fetch: { fetchedAt?: string } };
-            delete run.fetch.fetchedAt;
-            hash.update(`\n${id}\n${JSON.stringify(run)}`);
-            hash.update(files.v1Gz ? gunzipSync(files.v1Gz) : "-");
-            hash.update(files.v2Gz ? gunzipSync(files.v2Gz) : "-");
-        }
-    }
-    return hash.digest("hex");
+    return rawStoreDigest(out, { snapshots: false });
 }

@@ -1,10 +1,8 @@
-import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
 import path from "node:path";
 import type { DataverseRow, SampleDataset, SampleEnvironment } from "../../../simulator/sample/model.js";
 import { parseConfig, type PadlensConfig } from "../../../pipeline/config/config.js";
 import type { SimulatorHandle } from "../../../simulator/server/index.js";
-import { RawStore, SNAPSHOT_SETS } from "../../../pipeline/store/raw-store.js";
+import { rawStoreDigest } from "../../support/store-digest.js";
 
 export const caDir = (): string => process.env.PADLENS_TEST_CA_DIR ?? path.resolve("test-output", "ca");
 
@@ -132,20 +130,5 @@ export function makeConfig(sim: SimulatorHandle, out: string, extra: Record<stri
  * bytes and V2 rows, plus each watermark. Two pulls of the same data must give the same digest.
  */
 export async function storeDigest(out: string): Promise<string> {
-    // Through the store's API: a run reads the same whether it is loose or packed (docs/raw-store.md).
-    const hash = createHash("sha256");
-    const store = new RawStore(out);
-    for (const env of await store.listEnvironments()) {
-        hash.update(`\n${env}\n${String((await store.readState(env)).watermark)}`);
-        for (const set of SNAPSHOT_SETS) hash.update(`\n${set}\n${JSON.stringify(await store.readSnapshot(env, set))}`);
-        for (const id of await store.listRunIds(env)) {
-            const files = store.readRunFiles(env, id);
-            const run = files.stored as { fetch: { fetchedAt?: string } };
-            delete run.fetch.fetchedAt;
-            hash.update(`\n${id}\n${JSON.stringify(run)}`);
-            hash.update(files.v1Gz ? gunzipSync(files.v1Gz) : "-");
-            hash.update(files.v2Gz ? gunzipSync(files.v2Gz) : "-");
-        }
-    }
-    return hash.digest("hex");
+    return rawStoreDigest(out, { snapshots: true });
 }
