@@ -332,6 +332,8 @@ export class ActionTableBuilder {
     private readonly statusFailed: boolean[] = [];
     /** Whether the rows the last convertTimes kept were already in order. */
     private keptSorted = true;
+    /** Whether each of them came after the one before it by run and start alone: none can duplicate another. */
+    private keptStrict = true;
     /** Backing buffer of `table.order`, with room for the rows converted so far. */
     private orderBuf: Int32Array = new Int32Array(0);
 
@@ -456,7 +458,7 @@ export class ActionTableBuilder {
         const containerIn = this.containerIn, handlingIn = this.handlingIn, failureCount = t.failureCount, handledCount = t.handledCount;
         const iContainer = idx[Roles.isContainer], iHandling = idx[Roles.insideErrorHandling];
         const runCodes = t.run.codes;
-        let k = 0, sorted = true;
+        let k = 0, sorted = true, strict = true;
         // One pass over the rows for every per-row field but the text codes (filled before, per column): each
         // pass of its own would start again in the interpreter on a cold page.
         for (let i = from; i < to; i++) {
@@ -515,11 +517,16 @@ export class ActionTableBuilder {
             // comparison only ties (and unknown starts).
             if (sorted && k > 0) {
                 const a = kept[k - 1], dr = runCodes[a] - runCodes[i];
-                if (!(dr < 0 || (dr === 0 && start[a] < s))) sorted = !(dr > 0 || start[a] > s || this.compare(a, i) > 0);
+                if (!(dr < 0 || (dr === 0 && start[a] < s))) {
+                    strict = false;
+                    sorted = !(dr > 0 || start[a] > s || this.compare(a, i) > 0);
+                }
             }
+            inOrder[i] = 1;
             kept[k++] = i;
         }
         this.keptSorted = sorted;
+        this.keptStrict = sorted && strict;
         return kept.subarray(0, k);
     }
 
@@ -567,6 +574,16 @@ export class ActionTableBuilder {
         const t = this.table;
         const old = t.order;
         const n = old.length + incoming.length;
+        if (old.length === 0 && this.keptStrict) {
+            // The first rows, each after the one before it by run and start: they are the order as they are,
+            // and none can duplicate another (a first paint, no pass over them).
+            const out = this.orderBuf.length >= n ? this.orderBuf : new Int32Array(Math.max(n, this.capacity));
+            out.set(incoming);
+            this.orderBuf = out;
+            t.order = out.subarray(0, n);
+            t.count = n;
+            return { added: incoming, containerChanged: this.guessContainers(null) };
+        }
         const added = new Int32Array(incoming.length);
         const newPositions = new Int32Array(incoming.length);
         let nAdded = 0;
@@ -584,15 +601,14 @@ export class ActionTableBuilder {
                 const next = incoming[b], prev = m > 0 ? out[m - 1] : -1;
                 if (prev >= 0 && start[prev] === start[next] && runCodes[prev] === runCodes[next] && this.compare(prev, next) === 0) {
                     t.issues.duplicates++;
+                    t.inOrder[next] = 0;
                     continue;
                 }
                 newPositions[nAdded] = m;
                 added[nAdded++] = next;
                 out[m++] = next;
-                t.inOrder[next] = 1;
             }
         }
-        const flagged = nAdded;
         while (a < old.length || b < incoming.length) {
             const takeOld = b >= incoming.length || (a < old.length && this.compare(old[a], incoming[b]) <= 0);
             const next = takeOld ? old[a++] : incoming[b++];
@@ -600,6 +616,7 @@ export class ActionTableBuilder {
             const prev = m > 0 ? out[m - 1] : -1;
             if (prev >= 0 && (!takeOld || lastNew) && t.start[prev] === t.start[next] && t.run.codes[prev] === t.run.codes[next] && this.compare(prev, next) === 0) {
                 t.issues.duplicates++;
+                t.inOrder[next] = 0;
                 continue;
             }
             if (!takeOld) { newPositions[nAdded] = m; added[nAdded++] = next; }
@@ -609,26 +626,28 @@ export class ActionTableBuilder {
         this.orderBuf = out;
         t.order = out.subarray(0, m);
         t.count = m;
-        for (let k = flagged; k < nAdded; k++) t.inOrder[added[k]] = 1;
         return { added: nAdded === added.length ? added : added.slice(0, nAdded), containerChanged: this.guessContainers(newPositions.subarray(0, nAdded)) };
     }
 
     /**
      * Without the Is container field: an action is a container when the next action of its run starts before
-     * it ends. Only the new rows and the rows just before them can change; returns earlier rows that flipped.
+     * it ends. Only the new rows (null: every row of the order) and the rows just before them can change;
+     * returns earlier rows that flipped.
      */
-    private guessContainers(newPositions: Int32Array): Int32Array {
+    private guessContainers(newPositions: Int32Array | null): Int32Array {
         const t = this.table;
         if (this.containerIn) return new Int32Array(0);
+        if (newPositions === null) {
+            guessAllContainers(t);
+            return new Int32Array(0);
+        }
         const isNew = new Set<number>();
         for (const k of newPositions) isNew.add(t.order[k]);
         const changed = new Set<number>();
         const check = (k: number): void => {
             if (k < 0 || k >= t.count) return;
             const i = t.order[k], j = k + 1 < t.count ? t.order[k + 1] : -1;
-            // Sorted by start, so a container is followed by its first child before it ends. An action whose
-            // end is unknown cannot be told apart from a container this way: it is never guessed to be one.
-            const now = j >= 0 && t.run.codes[i] === t.run.codes[j] && !t.endUnknown[i] && t.start[j] < t.start[i] + t.duration[i] && t.start[j] >= t.start[i] ? 1 : 0;
+            const now = guessedContainer(t, i, j);
             if (t.container[i] !== now) {
                 t.container[i] = now;
                 if (!isNew.has(i)) changed.add(i);
@@ -682,6 +701,21 @@ export class ActionTableBuilder {
         }
         if (prevRun >= 0) { runEnd[prevRun] = n; runStart[prevRun] = rs; runFinish[prevRun] = rf; }
     }
+}
+
+/**
+ * Whether row `i` is a container, `j` the row after it in the order (-1 for none): sorted by start, a container
+ * is followed by its first child before it ends. An action whose end is unknown cannot be told apart from a
+ * container this way: it is never guessed to be one.
+ */
+function guessedContainer(t: ActionTable, i: number, j: number): number {
+    return j >= 0 && t.run.codes[i] === t.run.codes[j] && !t.endUnknown[i] && t.start[j] < t.start[i] + t.duration[i] && t.start[j] >= t.start[i] ? 1 : 0;
+}
+
+/** guessedContainer for every row of the order (all of them new). */
+function guessAllContainers(t: ActionTable): void {
+    const order = t.order, container = t.container, n = t.count;
+    for (let k = 0; k < n; k++) container[order[k]] = guessedContainer(t, order[k], k + 1 < n ? order[k + 1] : -1);
 }
 
 function cmpNum(a: number, b: number): number {

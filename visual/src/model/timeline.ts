@@ -91,8 +91,7 @@ export function squeezedBands(t: ActionTable, runs: number[]): boolean {
 export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = false, collapsed?: ReadonlySet<number>, bands: BandOptions = {}): TimelineLayout {
     const runs = runsInTable(t);
     const single = !(runs.length > 1 || forceBands);
-    // One run: its slowest N are picked in the pass that counts the lanes (a pass less on a cold first paint).
-    const emphasised = single ? new Uint8Array(t.size) : markSlowest(t, runs, slowestN);
+    const emphasised = markSlowest(t, runs, slowestN);
     const aboveP95 = markAboveP95(t, emphasised);
     const order = t.order;
     if (!single) {
@@ -142,59 +141,30 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
     // subflow is a group of its own, nested under the root, named once per call. When execution returns to
     // main, its actions go on in the root group without a second "main" header. A collapsed group keeps
     // only its header lane, keyed by the group's first action row; collapsing the root folds the whole run.
-    const anyCollapsed = !!collapsed && collapsed.size > 0;
-    const isCollapsed = (row: number): boolean => anyCollapsed && collapsed.has(row);
-    const sub = t.subflow.codes;
+    // Each pass over the rows is a small function of its own: on a cold page V8 compiles a loop sooner and
+    // faster (on-stack replacement) the smaller the function around it is.
+    const folded = collapsed && collapsed.size > 0 ? collapsed : null;
     const n = t.count;
-    const rootCode = n ? sub[order[0]] : -1;
-    const rootCollapsed = n > 0 && isCollapsed(order[0]);
-    let lanes = n ? 2 : 0;
-    let hidden = false;
-    const slowN = Math.max(0, slowestN), best = new Int32Array(slowN), duration = t.duration, container = t.container;
-    let found = 0;
-    for (let k = 0; k < n; k++) {
-        const i = order[k];
-        // As markSlowest: unknown and zero durations and containers are never emphasised.
-        const d = duration[i];
-        if (slowN > 0 && d > 0 && !container[i] && !(found === slowN && d <= duration[best[slowN - 1]])) {
-            let j = Math.min(found, slowN - 1);
-            while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
-            best[j] = i;
-            if (found < slowN) found++;
-        }
-        if (rootCollapsed) continue;
-        const code = sub[i];
-        if (k > 0 && code !== sub[order[k - 1]]) {
-            if (code !== rootCode) { lanes++; hidden = isCollapsed(i); } else hidden = false;
-        }
-        if (!hidden) lanes++;
-    }
-    for (let j = 0; j < found; j++) emphasised[best[j]] = 1;
-    const laneKind = new Uint8Array(lanes), laneDepth = new Uint8Array(lanes), laneRef = new Int32Array(lanes);
-    const groupFrom = new Int32Array(lanes), groupTo = new Int32Array(lanes), laneCollapsed = new Uint8Array(lanes);
-    const laneOfRow = new Int32Array(t.size).fill(-1);
+    const rootCollapsed = n > 0 && folded !== null && folded.has(order[0]);
+    // At most a header and an action lane per row: filled in one pass, then cut to the lanes used.
+    const cap = n === 0 ? 0 : rootCollapsed ? 2 : 2 * n + 2;
+    const lanesOut: SingleLanes = {
+        laneKind: new Uint8Array(cap), laneDepth: new Uint8Array(cap), laneRef: new Int32Array(cap),
+        groupFrom: new Int32Array(cap), groupTo: new Int32Array(cap), laneCollapsed: new Uint8Array(cap),
+        laneOfRow: new Int32Array(t.size).fill(-1),
+    };
+    let lanes = 0;
     if (n) {
-        laneKind[0] = LaneKind.Run; laneRef[0] = runs[0];
-        laneKind[1] = LaneKind.Subflow; laneDepth[1] = 1; laneRef[1] = order[0]; groupFrom[1] = 0; groupTo[1] = n; laneCollapsed[1] = rootCollapsed ? 1 : 0;
+        const o = lanesOut;
+        o.laneKind[0] = LaneKind.Run; o.laneRef[0] = runs[0];
+        o.laneKind[1] = LaneKind.Subflow; o.laneDepth[1] = 1; o.laneRef[1] = order[0]; o.groupFrom[1] = 0; o.groupTo[1] = n; o.laneCollapsed[1] = rootCollapsed ? 1 : 0;
+        lanes = 2;
+        if (rootCollapsed) for (let k = 0; k < n; k++) o.laneOfRow[order[k]] = 1;
+        else lanes = fillLanes(order, t.subflow.codes, n, folded, lanesOut);
     }
-    let l = 2, header = 1;
-    hidden = false;
-    for (let k = 0; k < n; k++) {
-        const i = order[k];
-        const code = sub[i];
-        if (rootCollapsed) { laneOfRow[i] = 1; continue; }
-        if (k > 0 && code !== sub[order[k - 1]]) {
-            if (code !== rootCode) {
-                laneKind[l] = LaneKind.Subflow; laneDepth[l] = 2; laneRef[l] = i; groupFrom[l] = k; header = l;
-                hidden = isCollapsed(i);
-                laneCollapsed[l] = hidden ? 1 : 0;
-                l++;
-            } else { header = 1; hidden = false; }
-        }
-        if (header !== 1) groupTo[header] = k + 1;
-        if (hidden) { laneOfRow[i] = header; continue; }
-        laneKind[l] = LaneKind.Action; laneDepth[l] = header === 1 ? 2 : 3; laneRef[l] = i; laneOfRow[i] = l; l++;
-    }
+    const laneKind = lanesOut.laneKind.subarray(0, lanes), laneDepth = lanesOut.laneDepth.subarray(0, lanes), laneRef = lanesOut.laneRef.subarray(0, lanes);
+    const groupFrom = lanesOut.groupFrom.subarray(0, lanes), groupTo = lanesOut.groupTo.subarray(0, lanes), laneCollapsed = lanesOut.laneCollapsed.subarray(0, lanes);
+    const laneOfRow = lanesOut.laneOfRow;
     const origin = n ? t.runStart[runs[0]] : 0;
     const span = n ? t.runFinish[runs[0]] - origin : 0;
     const extents = new Map<number, GroupExtent>();
@@ -248,6 +218,43 @@ export function layoutTimeline(t: ActionTable, slowestN: number, forceBands = fa
     };
 }
 
+/** The lane arrays of a single run being filled (see TimelineLayout), with each subflow group's positions. */
+interface SingleLanes {
+    laneKind: Uint8Array;
+    laneDepth: Uint8Array;
+    laneRef: Int32Array;
+    groupFrom: Int32Array;
+    groupTo: Int32Array;
+    laneCollapsed: Uint8Array;
+    laneOfRow: Int32Array;
+}
+
+/**
+ * Fills the lanes after the run's and the root group's header: a header per call of another subflow, and a
+ * lane per shown action. Returns the number of lanes.
+ */
+function fillLanes(order: Int32Array, sub: Int16Array | Int32Array, n: number, folded: ReadonlySet<number> | null, out: SingleLanes): number {
+    const { laneKind, laneDepth, laneRef, groupFrom, groupTo, laneCollapsed, laneOfRow } = out;
+    const root = sub[order[0]];
+    let l = 2, header = 1, hidden = false, prev = root;
+    for (let k = 0; k < n; k++) {
+        const i = order[k], code = sub[i];
+        if (code !== prev) {
+            if (code !== root) {
+                laneKind[l] = LaneKind.Subflow; laneDepth[l] = 2; laneRef[l] = i; groupFrom[l] = k; header = l;
+                hidden = folded !== null && folded.has(i);
+                laneCollapsed[l] = hidden ? 1 : 0;
+                l++;
+            } else { header = 1; hidden = false; }
+            prev = code;
+        }
+        if (header !== 1) groupTo[header] = k + 1;
+        if (hidden) { laneOfRow[i] = header; continue; }
+        laneKind[l] = LaneKind.Action; laneDepth[l] = header === 1 ? 2 : 3; laneRef[l] = i; laneOfRow[i] = l; l++;
+    }
+    return l;
+}
+
 /** Rows slower than the p95 given for them (per row, e.g. a DAX measure over the flow's history). */
 function markAboveP95(t: ActionTable, emphasised: Uint8Array): Uint8Array | null {
     const p95 = t.p95;
@@ -264,25 +271,32 @@ function markAboveP95(t: ActionTable, emphasised: Uint8Array): Uint8Array | null
 function markSlowest(t: ActionTable, runs: number[], n: number): Uint8Array {
     const out = new Uint8Array(t.size);
     if (n <= 0) return out;
-    // The N longest of each run by insertion into a short list: no sort of every run (a million rows in bands).
     const best = new Int32Array(n);
-    const order = t.order, duration = t.duration, container = t.container;
-    for (const r of runs) {
-        let found = 0;
-        for (let k = t.runFirst[r]; k < t.runEnd[r]; k++) {
-            const i = order[k];
-            const d = duration[i];
-            // Unknown durations (end unknown), zero durations and containers are never emphasised.
-            if (!(d > 0) || container[i]) continue;
-            if (found === n && d <= duration[best[n - 1]]) continue;
-            let j = Math.min(found, n - 1);
-            while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
-            best[j] = i;
-            if (found < n) found++;
-        }
-        for (let j = 0; j < found; j++) out[best[j]] = 1;
-    }
+    for (const r of runs) markSlowestIn(t, t.runFirst[r], t.runEnd[r], best, out);
     return out;
+}
+
+/**
+ * Marks in `out` the `best.length` longest rows at positions [from, to) of the order, by insertion into a
+ * short list (`best`, reused): no sort of every run, a million rows in bands. Unknown durations (end
+ * unknown), zero durations and containers are never emphasised.
+ */
+function markSlowestIn(t: ActionTable, from: number, to: number, best: Int32Array, out: Uint8Array): void {
+    const n = best.length;
+    if (n === 0) return;
+    const order = t.order, duration = t.duration, container = t.container;
+    let found = 0;
+    for (let k = from; k < to; k++) {
+        const i = order[k];
+        const d = duration[i];
+        if (!(d > 0) || container[i]) continue;
+        if (found === n && d <= duration[best[n - 1]]) continue;
+        let j = Math.min(found, n - 1);
+        while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
+        best[j] = i;
+        if (found < n) found++;
+    }
+    for (let j = 0; j < found; j++) out[best[j]] = 1;
 }
 
 /** Visible window of the timeline: time range relative to the origin, and vertical scroll. */
