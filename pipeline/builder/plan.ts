@@ -4,7 +4,7 @@ import path from "node:path";
 import { LAKE_DIR, type LakeManifest } from "../lake/manifest.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { requireEnvName } from "../util/ids.js";
-import { runDay, type RawStore } from "../store/raw-store.js";
+import { runDay, type RawStore, type RunInventory } from "../store/raw-store.js";
 
 /**
  * Which units of one environment a build must rewrite. A unit is one UTC day of runs (by created_on);
@@ -38,6 +38,8 @@ export interface BuildPlan {
     replacedDays: Set<string>;
     /** Saved after the commit: lets the next build skip reading unchanged loose runs. */
     cache: InputsCache;
+    /** What the plan saw in the raw store: the build reads the planned runs from there. */
+    inventory: RunInventory;
 }
 
 export interface InputsCache {
@@ -130,5 +132,5 @@ export async function planBuild(opts: {
         w.runIds.push(...(byDay.get(day) ?? []));
     }
     const replacedDays = new Set(changed.filter((d) => previous?.units[d] !== undefined));
-    return { work, unitInputs, replacedDays, cache: nextCache };
+    return { work, unitInputs, replacedDays, cache: nextCache, inventory };
 }

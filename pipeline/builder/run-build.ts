@@ -6,7 +6,7 @@ import { DECODER_VERSION } from "../decode/version.js";
 import { collectEnvironment, collectLegacy, workDirName } from "../lake/collect.js";
 import { LAKE_DIR, newGeneration, readManifest, writeManifest, type LakeManifest, type LakeUnit } from "../lake/manifest.js";
 import { openDuckDb, type DuckDbLimits } from "../load/duckdb.js";
-import { Loader, type ParquetCompression } from "../load/loader.js";
+import type { Loader, ParquetCompression } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, str } from "../load/rows.js";
 import { TABLES, type TableName } from "../load/schema.js";
 import { deletedRuns } from "../store/deletions.js";
@@ -16,6 +16,7 @@ import { padlensVersion } from "../cli/version.js";
 import { acquireEnvLock, type LockOptions } from "./build-lock.js";
 import { hashOf, planBuild, saveCache } from "./plan.js";
 import { buildBatch, type BatchResult } from "./build-batch.js";
+import { BatchDatabase } from "./batch-database.js";
 import { DuckQueue } from "./duck-queue.js";
 import { publishFile, publishedPath } from "./publish.js";
 
@@ -192,11 +193,9 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     // Owner-only like everything the build writes (the work folder holds decoded logs while it runs).
     await mkdir(path.join(out, LAKE_DIR), { recursive: true, mode: 0o700 });
     const work = path.join(out, LAKE_DIR, workDirName(env, generation));
-    const db = await openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb);
+    const duck = new BatchDatabase(() => openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb), compression);
     let result: { summary: EnvSummary; newQuarantines: NewQuarantine[] };
     try {
-        const loader = new Loader(db.con, compression);
-        await loader.createTables();
         const units: Record<string, LakeUnit> = { ...(previous?.units ?? {}) };
         const retired: string[] = [];
         const retire = (files: readonly string[] | undefined) => retired.push(...(files ?? []));
@@ -210,17 +209,17 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
             oldQuarantineFiles.push(...(u.files.quarantine ?? []).map((f) => publishedPath(out, f)));
             delete units[day];
         }
-        const firstSeen = await loader.quarantineFirstSeen(oldQuarantineFiles);
+        const firstSeen = await (await duck.loader()).quarantineFirstSeen(oldQuarantineFiles);
 
         const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
         let runsDone = 0;
-        const reader = await store.openRunReader(env);
+        const reader = await store.openRunReader(env, plan.inventory);
         const fresh: NewQuarantine[] = [];
         const queue = new DuckQueue();
         const batches: Array<Promise<BatchResult>> = [];
         for (const batch of plan.work) {
             const { written } = await buildBatch({
-                out, env, reader, loader, work, generation, batch, decode, timeZone, logStatus, flowName, machineName, deleted,
+                out, env, reader, duck, work, generation, batch, decode, timeZone, logStatus, flowName, machineName, deleted,
                 spoolBytes: options.spoolBytes,
                 firstSeenNow: now.getTime(),
                 firstSeen,
@@ -246,7 +245,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
             .filter((u) => u.hourDays.some((d) => hourDays.has(d)))
             .flatMap((u) => u.files.actions ?? [])
             .map((f) => publishedPath(out, f));
-        const written = await loader.writeHourly(work, actionFiles, [...hourDays], timeZone);
+        const written = await (await duck.loader()).writeHourly(work, actionFiles, [...hourDays], timeZone);
         for (const day of hourDays) {
             if (hourly[day]) retire([hourly[day]]);
             delete hourly[day];
@@ -257,8 +256,8 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         }
 
         // The environment-level tables, from this pull's snapshots.
-        await loader.clear();
-        const envFiles = await writeEnvironmentTables(loader, work, { env, url, org, state, timeZone, workflows, machines, groups });
+        duck.close();
+        const envFiles = await writeEnvironmentTables(await duck.loader(), work, { env, url, org, state, timeZone, workflows, machines, groups });
         retire(previous?.files.environments);
         retire(previous?.files.flows);
         retire(previous?.files.machines);
@@ -290,10 +289,10 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     } catch (e) {
         // The work folder stays: it tells the next build of this environment to sweep the files this one
         // moved into the lake but never committed (collect.ts).
-        db.close();
+        duck.close();
         throw e;
     }
-    db.close();
+    duck.close();
     await rmRetrying(work, { recursive: true, force: true });
     return result;
 }

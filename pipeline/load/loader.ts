@@ -70,11 +70,6 @@ export class Loader {
         }
     }
 
-    /** Empties every table: the next environment or month starts from nothing. */
-    async clear(): Promise<void> {
-        for (const t of TABLES) await this.con.run(`DELETE FROM ${t.name}`);
-    }
-
     /** Inserts a few rows through a spool file in `dir` (environment-level tables: a handful of rows). */
     async insertRows(dir: string, rows: ReadonlyArray<readonly [TableName, Record<string, unknown>]>): Promise<void> {
         const spools = new Map<TableName, Spool>();
@@ -135,15 +130,6 @@ export class Loader {
             ]);
         }
         return new Map();
-    }
-
-    /**
-     * For each unit of the loaded actions, the UTC days (yyyy-mm-dd) its actions started in: the action_hourly
-     * units they feed. A run can last past midnight, so a unit's actions can feed the next day's too.
-     */
-    async hourDaysOfLoaded(): Promise<Map<string, string[]>> {
-        const r = await this.con.runAndReadAll(`SELECT unit, list(DISTINCT strftime(started_on, '%Y-%m-%d') ORDER BY 1) FROM actions WHERE started_on IS NOT NULL GROUP BY unit`);
-        return new Map(r.getRows().map((row) => [String(row[0]), (row[1] as { items: unknown[] }).items.map(String)]));
     }
 
     /**

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTimestampOrNull } from "../decode/values.js";
@@ -257,8 +257,9 @@ export class RawStore {
      * A reader for a loop over many runs: lists loose runs and loads pack indexes once; `read` is then
      * synchronous (one read per loose file, or one positional read per packed run).
      */
-    async openRunReader(env: string): Promise<RunReader> {
-        const loose = new Set(await this.looseRunIds(env));
+    async openRunReader(env: string, inventory?: RunInventory): Promise<RunReader> {
+        // The plan's inventory, when given: the runs it planned are read from where it saw them, and the folders are not listed twice.
+        const loose = new Set(inventory ? inventory.loose.map((r) => r.runId) : await this.looseRunIds(env));
         let packs = this.packSet(env);
         const ids = [...new Set([...loose, ...packs.runIds()])].sort();
         const read = (anyCaseId: string): RunFiles => {
@@ -378,13 +379,23 @@ export class RawStore {
         return [...ids].sort();
     }
 
-    /** Run ids with a loose run file, sorted. */
+    /**
+     * Run ids with a loose run file, sorted. Listed synchronously: up to 256 shard folders of a few files each,
+     * where thread-pool round trips cost ten times the listing (95-180 ms against 8-12 ms for three environments
+     * of a compacted store), and a build with little to do is mostly this.
+     */
     async looseRunIds(env: string): Promise<string[]> {
         const runsDir = path.join(this.envDir(env), "runs");
-        const shards = await readdir(runsDir, { withFileTypes: true }).catch(() => []);
+        const list = (dir: string) => {
+            try {
+                return readdirSync(dir, { withFileTypes: true });
+            } catch {
+                return [];
+            }
+        };
         const ids: string[] = [];
-        for (const s of shards.filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
-            for (const f of await readdir(path.join(runsDir, s)).catch(() => [])) {
+        for (const s of list(runsDir).filter((e) => e.isDirectory()).map((e) => e.name).sort()) {
+            for (const f of list(path.join(runsDir, s)).map((e) => e.name)) {
                 if (isAtomicWriteLeftover(f) || !f.endsWith(".json")) continue;
                 const name = f.slice(0, -".json".length);
                 if (parseGuid(name) === name && name.startsWith(s)) ids.push(name);
