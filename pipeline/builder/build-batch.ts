@@ -192,8 +192,14 @@ async function writeBatch(
     for (const [day, { hourDays, ...k }] of [...counts].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
         units.set(day, { generation: c.generation, ...k, hourDays: [...hourDays].sort((a, b) => a - b).map(utcDay), files: {} });
     }
+    const loaded = { runs: 0, actions: 0, quarantine: 0 };
+    for (const k of counts.values()) {
+        loaded.runs += k.runs;
+        loaded.actions += k.actions;
+        loaded.quarantine += k.quarantined;
+    }
     for (const table of ["runs", "actions", "quarantine"] as const) {
-        for (const [day, files] of await (await c.duck.loader()).writeUnits(unitDir, table, c.timeZone)) {
+        for (const [day, files] of await (await c.duck.loader()).writeUnits(unitDir, table, c.timeZone, loaded[table])) {
             const unit = units.get(day);
             if (!unit) throw new Error(`${table} ${c.env} ${day}: rows for a day with no runs`);
             const published: string[] = [];

@@ -135,15 +135,15 @@ export class Loader {
     /**
      * Writes a loaded table as one Parquet file per unit, rows in key order, into `<dir>/<table>/unit=<u>/`.
      * Partition columns (env, month) are left out of the files: they are the folder names the caller moves
-     * them to. Returns the files written, by unit.
+     * them to. Returns the files written, by unit. `rows`: how many rows the table holds, when the caller knows.
      */
-    async writeUnits(dir: string, table: TableName, timeZone: string): Promise<Map<string, string[]>> {
+    async writeUnits(dir: string, table: TableName, timeZone: string, rows?: number): Promise<Map<string, string[]>> {
         const t = tableDef(table);
         const tz = sqlString(timeZone);
         const computed = this.localColumns(table, tz);
         const target = path.join(dir, table);
-        const n = await this.count(table);
-        if (n === 0) return new Map();
+        // The caller usually knows how many rows it loaded: a count per table and batch cost 0.2 s of a 1x build.
+        if ((rows ?? (await this.count(table))) === 0) return new Map();
         await mkdir(dir, { recursive: true });
         // Actions take their run's label: the run header, the same string in both tables.
         const from = table === "actions"
