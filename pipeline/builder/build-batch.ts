@@ -182,7 +182,7 @@ export async function buildBatch(c: {
     return { written };
 }
 
-/** Writes the loaded batch as one file per day and table, moves them into the lake, and closes the database. */
+/** Writes the loaded batch as one file per day and table, moves them into the lake, and empties the database. */
 async function writeBatch(
     c: { out: string; env: string; duck: BatchDatabase; generation: string; timeZone: string },
     unitDir: string,
@@ -208,6 +208,6 @@ async function writeBatch(
             unit.files[table] = published;
         }
     }
-    c.duck.close();
+    await c.duck.endBatch(loaded.actions);
     return { units };
 }

@@ -256,8 +256,9 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
         }
 
         // The environment-level tables, from this pull's snapshots.
-        duck.close();
-        const envFiles = await writeEnvironmentTables(await duck.loader(), work, { env, url, org, state, timeZone, workflows, machines, groups });
+        const loader = await duck.loader();
+        await loader.clear();
+        const envFiles = await writeEnvironmentTables(loader, work, { env, url, org, state, timeZone, workflows, machines, groups });
         retire(previous?.files.environments);
         retire(previous?.files.flows);
         retire(previous?.files.machines);

@@ -70,6 +70,11 @@ export class Loader {
         }
     }
 
+    /** Empties every table: the next batch starts from nothing. */
+    async clear(): Promise<void> {
+        for (const t of TABLES) await this.con.run(`DELETE FROM ${t.name}`);
+    }
+
     /** Inserts a few rows through a spool file in `dir` (environment-level tables: a handful of rows). */
     async insertRows(dir: string, rows: ReadonlyArray<readonly [TableName, Record<string, unknown>]>): Promise<void> {
         const spools = new Map<TableName, Spool>();
