@@ -17,7 +17,8 @@ import { runDay, type RawStore, type RunInventory } from "../store/raw-store.js"
  * Runs per batch (a batch closes at the first day boundary past this, and at every month's end): what the
  * build's database holds at a time, so memory does not grow with a busy month (a tenant with 1M runs a year
  * has ~80,000 a month). Measured on 4x the demo's history (980k actions, 2-core machine, full builds
- * alternated): 300-run batches 21-29 s and 560-580 MB peak RSS, 2,000-run batches 19-22 s and 770-790 MB.
+ * alternated, one DuckDB instance per environment then): 300-run batches 21-29 s and 560-580 MB peak RSS,
+ * 2,000-run batches 19-22 s and 770-790 MB. Since instances are replaced as they load (batch-database.ts): 474-519 MB.
  * Memory is what a scheduled task beside Power BI Desktop runs out of first.
  */
 const BATCH_RUNS = 300;
