@@ -10,7 +10,7 @@ import { isFinished } from "../pull/log-plan.js";
 import { runDay, type RunReader } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
 import type { DayBatch } from "./plan.js";
-import { publishFile } from "./publish.js";
+import { publishedPath, publishFile } from "./publish.js";
 import { decodeRun } from "./decode-run.js";
 import type { BatchDatabase } from "./batch-database.js";
 import type { DuckQueue } from "./duck-queue.js";
@@ -72,6 +72,8 @@ export async function buildBatch(c: {
     onRuns: (n: number) => void;
     /** The build's DuckDB queue: this batch's loads and writes run there while JS decodes the next batch. */
     queue: DuckQueue;
+    /** The units of the last committed manifest: where the batch's kept runs' rows are copied from. */
+    previousUnits: Record<string, LakeUnit>;
 }): Promise<{ written: Promise<BatchResult> }> {
     const { env, duck } = c;
     // One folder per batch (a month can be several batches): nothing of an earlier batch is listed again.
@@ -100,6 +102,14 @@ export async function buildBatch(c: {
         if (done) await enqueue(async () => (await duck.loader()).loadRows(t, done.file, done.longest), done.file);
     };
     const actionSpool = new Spool(spoolDir, "actions", c.spoolBytes ?? 32 * 1024 * 1024);
+
+    // Rows of the runs that did not change, copied from their day's current files while the others decode.
+    const copied = [...c.batch.kept].map(([day, runIds]) => {
+        const files = Object.fromEntries(Object.entries(c.previousUnits[day]?.files ?? {}).map(([t, fs]) => [t, fs.map((f) => publishedPath(c.out, f))]));
+        const r = c.queue.run(async () => ({ day, ...(await (await duck.loader()).copyUnitRows(env, c.batch.month, day, runIds, files)) }));
+        r.catch(() => undefined); // awaited when the batch is written
+        return r;
+    });
 
     // Progress after the first run (so a slow start shows at once), then every 200.
     let sinceProgress = 0;
@@ -174,6 +184,14 @@ export async function buildBatch(c: {
     }
     const written = c.queue.run(async () => {
         await rm(spoolDir, { recursive: true, force: true });
+        for (const k of await Promise.all(copied)) {
+            const unit = count(k.day);
+            unit.runs += k.runs;
+            unit.actions += k.actions;
+            unit.quarantined += k.quarantined;
+            unit.runsWithWarnings += k.runsWithWarnings;
+            for (const d of k.hourDays) unit.hourDays.add(Date.parse(`${d}T00:00:00Z`) / DAY_MS);
+        }
         const r = await writeBatch(c, path.join(c.work, "units", batchName), counts);
         // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
         await removeFixedQuarantineCopies(c.out, env, decodedRuns, quarantinedRuns);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { LAKE_DIR, type LakeManifest } from "../lake/manifest.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -27,8 +27,13 @@ export interface DayBatch {
     month: string;
     /** The days of the month to rewrite. */
     days: Set<string>;
-    /** Their runs. */
+    /** Their runs to decode. */
     runIds: string[];
+    /**
+     * By day, runs unchanged since the day was last written: their rows are copied from its current files
+     * instead of decoded again (an hourly pull changes a few runs of a day that holds thousands by evening).
+     */
+    kept: Map<string, string[]>;
 }
 
 export interface BuildPlan {
@@ -41,6 +46,19 @@ export interface BuildPlan {
     cache: InputsCache;
     /** What the plan saw in the raw store: the build reads the planned runs from there. */
     inventory: RunInventory;
+    /** Saved before the commit, for the rewritten days: what each of their runs was (daySignatures). */
+    saveDaySignatures(generation: string): Promise<void>;
+}
+
+/**
+ * Per month of days, what each day's runs were (signature and deletion) when the day was last written, under
+ * which generation and build-wide inputs: a later build trusts an entry only when the manifest still lists that
+ * generation for the day (a build that died after writing this never committed it) and its build-wide inputs
+ * are the same (otherwise every run must be decoded again). Build-private, beside the manifests.
+ */
+interface DaySignatures {
+    schemaVersion: 1;
+    days: Record<string, { generation: string; global: string; runs: Record<string, string> }>;
 }
 
 export interface InputsCache {
@@ -76,6 +94,21 @@ async function readCache(out: string, env: string): Promise<InputsCache> {
 
 export async function saveCache(out: string, env: string, cache: InputsCache): Promise<void> {
     await writeFileAtomic(cacheFile(out, env), JSON.stringify(cache));
+}
+
+function signaturesFile(out: string, env: string, month: string): string {
+    return path.join(out, LAKE_DIR, `${requireEnvName(env)}.signatures`, `${month}.json`);
+}
+
+async function readSignatures(out: string, env: string, month: string): Promise<DaySignatures> {
+    const text = await readFile(signaturesFile(out, env, month), "utf8").catch(() => null);
+    try {
+        const s = text ? (JSON.parse(text) as DaySignatures) : null;
+        if (s?.schemaVersion === 1 && s.days && typeof s.days === "object") return s;
+    } catch {
+        // damaged: its days' runs are decoded again, nothing else
+    }
+    return { schemaVersion: 1, days: {} };
 }
 
 export async function planBuild(opts: {
@@ -118,20 +151,62 @@ export async function planBuild(opts: {
         else byDay.set(r.day, [id]);
     }
     for (const list of byDay.values()) list.sort();
-    const unitInputs = (day: string): string => sha(global, ...(byDay.get(day) ?? []).map((id) => `${id}:${runs.get(id)!.signature}:${del(id)}`));
+    const runKey = (id: string): string => `${runs.get(id)!.signature}:${del(id)}`;
+    const unitInputs = (day: string): string => sha(global, ...(byDay.get(day) ?? []).map((id) => `${id}:${runKey(id)}`));
 
     // Days that have runs now or had rows before (a day whose runs are all gone is rewritten to nothing).
     const days = new Set<string>([...byDay.keys(), ...Object.keys(previous?.units ?? {})]);
     const changed = [...days].filter((d) => opts.full || previous?.units[d]?.inputs !== unitInputs(d)).sort();
-    // Batches of whole days of one month, closed once they hold BATCH_RUNS runs.
+    // Runs of a rewritten day that are as they were when the day was last written (not with --full).
+    const signatures = new Map<string, DaySignatures>();
+    const monthSignatures = async (month: string): Promise<DaySignatures> => {
+        let m = signatures.get(month);
+        if (!m) signatures.set(month, (m = await readSignatures(out, env, month)));
+        return m;
+    };
+    const keptOf = async (day: string): Promise<string[]> => {
+        const unit = previous?.units[day];
+        if (opts.full || !unit) return [];
+        const entry = (await monthSignatures(day.slice(0, 7))).days[day];
+        if (!entry || entry.generation !== unit.generation || entry.global !== global) return [];
+        return (byDay.get(day) ?? []).filter((id) => entry.runs[id] === runKey(id));
+    };
+
+    // Batches of whole days of one month, closed once they hold BATCH_RUNS runs (decoded or copied).
     const work: DayBatch[] = [];
+    let held = 0;
     for (const day of changed) {
         const month = day.slice(0, 7);
         let w = work[work.length - 1];
-        if (!w || w.month !== month || w.runIds.length >= (opts.runsPerBatch ?? BATCH_RUNS)) work.push((w = { month, days: new Set(), runIds: [] }));
+        if (!w || w.month !== month || held >= (opts.runsPerBatch ?? BATCH_RUNS)) {
+            work.push((w = { month, days: new Set(), runIds: [], kept: new Map() }));
+            held = 0;
+        }
         w.days.add(day);
-        w.runIds.push(...(byDay.get(day) ?? []));
+        const kept = await keptOf(day);
+        const keep = new Set(kept);
+        if (kept.length) w.kept.set(day, kept);
+        for (const id of byDay.get(day) ?? []) if (!keep.has(id)) w.runIds.push(id);
+        held += byDay.get(day)?.length ?? 0;
     }
     const replacedDays = new Set(changed.filter((d) => previous?.units[d] !== undefined));
-    return { work, unitInputs, replacedDays, cache: nextCache, inventory };
+
+    const saveDaySignatures = async (generation: string): Promise<void> => {
+        const months = new Set(changed.map((d) => d.slice(0, 7)));
+        for (const month of months) {
+            const m = await monthSignatures(month);
+            for (const day of changed.filter((d) => d.startsWith(month))) {
+                const ids = byDay.get(day);
+                if (!ids) delete m.days[day]; // no runs left: the day is gone
+                else m.days[day] = { generation, global, runs: Object.fromEntries(ids.map((id) => [id, runKey(id)])) };
+            }
+            const file = signaturesFile(out, env, month);
+            if (Object.keys(m.days).length === 0) await rm(file, { force: true });
+            else {
+                await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+                await writeFileAtomic(file, JSON.stringify(m));
+            }
+        }
+    };
+    return { work, unitInputs, replacedDays, cache: nextCache, inventory, saveDaySignatures };
 }

@@ -228,6 +228,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
                     options.onProgress?.({ phase: "decode", env, runsDone, runsTotal });
                 },
                 queue,
+                previousUnits: previous?.units ?? {},
             });
             written.catch(() => undefined); // awaited below
             batches.push(written);
@@ -284,6 +285,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
             hourly: Object.fromEntries(Object.keys(hourly).sort().map((d) => [d, hourly[d]])),
             superseded: [...superseded, ...retired.map((file) => ({ file, since }))],
         };
+        await plan.saveDaySignatures(generation);
         await writeManifest(out, manifest); // the commit
         await saveCache(out, env, plan.cache);
         result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal), newQuarantines: fresh };

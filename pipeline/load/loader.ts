@@ -110,6 +110,42 @@ export class Loader {
     }
 
     /**
+     * Copies the rows of `runIds` from a unit's current files (runs, actions, quarantine) into the staging
+     * tables, as that unit's rows again: runs an incremental build did not have to decode. Columns the write
+     * computes (local times, run labels) are computed again like those of decoded runs. Returns what the copied
+     * rows add to the unit's counts.
+     */
+    async copyUnitRows(env: string, month: string, unit: string, runIds: readonly string[], files: Partial<Record<TableName, string[]>>): Promise<{
+        runs: number; actions: number; quarantined: number; runsWithWarnings: number; hourDays: string[];
+    }> {
+        const empty = { runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, hourDays: [] as string[] };
+        if (runIds.length === 0) return empty;
+        const ids = `(${runIds.map(sqlString).join(", ")})`;
+        for (const table of BY_UNIT) {
+            const list = files[table];
+            if (!list?.length) continue;
+            const t = tableDef(table);
+            const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name).join(", ");
+            await this.con.run(
+                `INSERT INTO ${table} (${cols}, env, month, unit) SELECT ${cols}, ${sqlString(env)}, ${sqlString(month)}, ${sqlString(unit)}
+                 FROM read_parquet([${list.map(sqlPath).join(", ")}], hive_partitioning = false) WHERE run_id IN ${ids}`,
+            );
+        }
+        const where = `unit = ${sqlString(unit)} AND run_id IN ${ids}`;
+        const r = await this.con.runAndReadAll(`SELECT
+            (SELECT count(*) FROM runs WHERE ${where})::INTEGER,
+            (SELECT count(*) FROM runs WHERE ${where} AND decode_warnings > 0)::INTEGER,
+            (SELECT count(*) FROM actions WHERE ${where})::INTEGER,
+            (SELECT count(*) FROM quarantine WHERE ${where})::INTEGER,
+            (SELECT coalesce(list(DISTINCT strftime(started_on, '%Y-%m-%d')), []) FROM actions WHERE ${where} AND started_on IS NOT NULL)`);
+        const [runs, withWarnings, actions, quarantined, days] = r.getRows()[0];
+        return {
+            runs: Number(runs), runsWithWarnings: Number(withWarnings), actions: Number(actions), quarantined: Number(quarantined),
+            hourDays: (days as { items: unknown[] }).items.map(String),
+        };
+    }
+
+    /**
      * Local wall-clock columns through DuckDB's ICU (DST-correct) and the run label the visual shows as a
      * run header, computed as the rows are written (an UPDATE of every loaded action cost as much again as
      * writing them). One environment's rows at a time, so one time zone.

@@ -74,14 +74,16 @@ describe("incremental build", () => {
         expect(dataFiles()).toEqual(files);
     });
 
-    it("after one run is re-pulled rewrites only that run's day, and gives the rows a full build gives", async () => {
+    it("after one run is re-pulled rewrites only that run's day, decodes only that run, and gives the rows a full build gives", async () => {
         const day = String(dataset.environments[0].flowsessions[5].createdon).slice(0, 10);
         const runId = String(dataset.environments[0].flowsessions[5].flowsessionid);
         await rawStoreFromSample(out, dataset, "2026-01-05T00:00:00Z", (e, id) => e === env && id === runId);
         const before = dataFiles();
         const s = await runBuild({ out, duckdb: DB });
         expect(rewritten(s)).toBe(1);
-        expect(decoded(s)).toBe(runsOf(day).length);
+        // The day's other runs are copied from its files, not decoded again.
+        expect(runsOf(day).length).toBeGreaterThan(3);
+        expect(decoded(s)).toBe(1);
         // Only that day's run tables are new (the environment tables follow each pull, action_hourly the hours
         // that day's actions fall in); every other file is untouched.
         const added = [...dataFiles().keys()].filter((f) => !before.has(f));
@@ -165,6 +167,42 @@ describe("incremental build", () => {
         expect(orphans.filter((f) => existsSync(path.join(out, f)))).toEqual([]);
         expect(readdirSync(path.join(out, "_lake")).some((f) => f.startsWith(".work-"))).toBe(false);
         baseline = await tableHashes();
+    });
+
+    it("copies the unchanged runs of a day, quarantined logs included, only from a day its last committed build wrote", async () => {
+        // A day with a quarantined log (the sample plants malformed ones): its quarantine row is copied too.
+        const quarantined = first.newQuarantines.find((q) => q.env === env);
+        expect(quarantined).toBeDefined();
+        const session = dataset.environments[0].flowsessions.find((r) => String(r.flowsessionid) === quarantined!.runId)!;
+        const day = String(session.createdon).slice(0, 10);
+        const others = runsOf(day).filter((id) => id !== quarantined!.runId);
+        expect(others.length).toBeGreaterThan(2);
+
+        // A build that dies at its commit, after it recorded what the day's runs were under its generation.
+        await rawStoreFromSample(out, dataset, "2026-01-09T00:00:00Z", (e, id) => e === env && id === others[0]);
+        fsOps.rename = async (from, to) => {
+            if (String(to).endsWith(`${env}.manifest.json`)) throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+            return rename(from, to);
+        };
+        try {
+            await expect(runBuild({ out, envs: [env], duckdb: DB })).rejects.toThrow(/EIO/);
+        } finally {
+            fsOps.rename = rename;
+        }
+        // Its record is not trusted: the committed files are another generation's. The whole day is decoded.
+        let s = await runBuild({ out, duckdb: DB });
+        expect(rewritten(s)).toBe(1);
+        expect(decoded(s)).toBe(runsOf(day).length);
+        expect(await tableHashes()).toEqual(baseline);
+
+        // Now the record is the committed generation's: one re-pulled run is decoded, the rest copied.
+        await rawStoreFromSample(out, dataset, "2026-01-10T00:00:00Z", (e, id) => e === env && id === others[1]);
+        s = await runBuild({ out, duckdb: DB });
+        expect(decoded(s)).toBe(1);
+        expect(s.quarantined).toBe(first.quarantined);
+        expect(await tableHashes()).toEqual(baseline);
+        await runBuild({ out, full: true, duckdb: DB });
+        expect(await tableHashes()).toEqual(baseline);
     });
 
     it("other decode settings rewrite every day", async () => {
