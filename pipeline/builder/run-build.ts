@@ -209,7 +209,8 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
             oldQuarantineFiles.push(...(u.files.quarantine ?? []).map((f) => publishedPath(out, f)));
             delete units[day];
         }
-        const firstSeen = await (await duck.loader()).quarantineFirstSeen(oldQuarantineFiles);
+        // Without earlier quarantine files, the database opens later, on its queue, while the first runs decode.
+        const firstSeen = oldQuarantineFiles.length ? await (await duck.loader()).quarantineFirstSeen(oldQuarantineFiles) : new Map<string, number>();
 
         const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
         let runsDone = 0;
