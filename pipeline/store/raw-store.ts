@@ -165,8 +165,24 @@ export class RawStore {
         return text ? (JSON.parse(text) as PullState) : { schemaVersion: 1, watermark: null };
     }
 
+    private stateWrites = new Map<string, Promise<void>>();
+
+    /**
+     * Writes are applied in the order they were called: a pull writes the state from several places at once
+     * (the watermark as pages commit, a log's failure count before the pull fails on it), and an earlier
+     * snapshot landing after a later one lost the failure count under load.
+     */
     async writeState(env: string, state: PullState): Promise<void> {
-        await writeFileAtomic(path.join(this.envDir(env), "state.json"), JSON.stringify(state, null, 2));
+        const text = JSON.stringify(state, null, 2);
+        const write = (this.stateWrites.get(env) ?? Promise.resolve())
+            .catch(() => undefined) // an earlier write's failure is its caller's
+            .then(() => writeFileAtomic(path.join(this.envDir(env), "state.json"), text));
+        this.stateWrites.set(env, write);
+        try {
+            await write;
+        } finally {
+            if (this.stateWrites.get(env) === write) this.stateWrites.delete(env);
+        }
     }
 
     async writeSnapshot(env: string, set: SnapshotSet, rows: Row[]): Promise<void> {

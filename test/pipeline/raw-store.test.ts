@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, writeFile, mkdir } from "node:fs/promises";
+import { mkdtemp, readdir, rename, writeFile, mkdir } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { RawStore } from "../../pipeline/store/raw-store.js";
+import { fsOps } from "../../pipeline/util/fs-retry.js";
 
 const runId = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
@@ -11,6 +12,27 @@ async function freshStore(): Promise<RawStore> {
 }
 
 describe("raw store", () => {
+    it("applies state writes in the order they were made, however long each takes to land", async () => {
+        const store = await freshStore();
+        // The first write's rename is slow (a busy disk): the later snapshot must still be what stays.
+        let first = true;
+        fsOps.rename = async (from, to) => {
+            if (first && String(to).endsWith("state.json")) {
+                first = false;
+                await new Promise((r) => setTimeout(r, 100));
+            }
+            return rename(from, to);
+        };
+        try {
+            const older = store.writeState("prod", { schemaVersion: 1, watermark: "2026-11-01T00:00:00Z" });
+            const newer = store.writeState("prod", { schemaVersion: 1, watermark: "2026-11-01T00:00:00Z", logFailures: { [runId]: { count: 1, reason: "500", at: "2026-11-01T00:00:01Z" } } });
+            await Promise.all([older, newer]);
+        } finally {
+            fsOps.rename = rename;
+        }
+        expect((await store.readState("prod")).logFailures?.[runId]?.count).toBe(1);
+    });
+
     it("keeps a run's row and logs together and returns the exact bytes", async () => {
         const store = await freshStore();
         const v1 = Buffer.from("\uFEFF{\"actions\":[]}", "utf8");
