@@ -96,6 +96,12 @@ export interface BuildSummary {
 }
 
 const CONTRACT = hashOf(TABLES);
+/**
+ * Runs to decode up to which an environment's build overlaps the next environment's (one batch: its database
+ * stays small). Measured on the 1% rebuild at 4x history (three environments): the fixed part per environment
+ * (plan, action_hourly, environment tables, commit) is what overlapping hides.
+ */
+const OVERLAP_UP_TO_RUNS = 300;
 const DEFAULT_KEEP_MINUTES = 60;
 
 /**
@@ -116,18 +122,37 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     for (const env of envs) {
         if (!inStore.includes(env)) throw new Error(`build: environment '${env}' has nothing in ${path.join(out, "raw")}; pull it first (padlens pull --env ${env})`);
     }
-    const summaries: EnvSummary[] = [];
-    const newQuarantines: NewQuarantine[] = [];
-    for (const env of envs) {
-        const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
-        try {
-            const r = await buildEnvironment(out, env, store, options);
-            summaries.push(r.summary);
-            newQuarantines.push(...r.newQuarantines);
-        } finally {
-            await release();
-        }
+    const results: Array<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> = [];
+    const running: Array<Promise<void>> = [];
+    let failed = false;
+    for (const [i, env] of envs.entries()) {
+        if (failed) break;
+        let planned: (small: boolean) => void = () => undefined;
+        const small = new Promise<boolean>((resolve) => (planned = resolve));
+        const task = (async () => {
+            try {
+                const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
+                try {
+                    results[i] = await buildEnvironment(out, env, store, options, (runs) => planned(runs <= OVERLAP_UP_TO_RUNS));
+                } finally {
+                    await release();
+                }
+            } finally {
+                planned(false); // no plan (a lock it could not take, a failure before planning): nothing overlaps
+            }
+        })();
+        task.catch(() => {
+            failed = true;
+        });
+        running.push(task);
+        // An environment with little to decode (an hourly pull's few runs) lets the next one plan and decode
+        // while DuckDB finishes it; a larger one is built alone, so memory stays one environment's.
+        if (!(await small)) await task.catch(() => undefined);
     }
+    // Every started environment finishes (or fails) and releases its lock before the first failure is thrown.
+    for (const r of await Promise.allSettled(running)) if (r.status === "rejected") throw r.reason;
+    const summaries = results.map((r) => r.summary);
+    const newQuarantines = results.flatMap((r) => r.newQuarantines);
     const actionsTotal = summaries.reduce((n, s) => n + s.actions, 0);
     const seconds = (Date.now() - started) / 1000;
     return {
@@ -155,7 +180,14 @@ function totals(env: string, units: Record<string, LakeUnit>, rewritten: number,
     return s;
 }
 
-async function buildEnvironment(out: string, env: string, store: RawStore, options: BuildOptions): Promise<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> {
+async function buildEnvironment(
+    out: string,
+    env: string,
+    store: RawStore,
+    options: BuildOptions,
+    /** Called once the plan is made, with the number of runs to decode. */
+    onPlanned: (runs: number) => void,
+): Promise<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> {
     const now = (options.now ?? (() => new Date()))();
     const graceMs = (options.keepSupersededMinutes ?? DEFAULT_KEEP_MINUTES) * 60_000;
     const previous = await readManifest(out, env);
@@ -184,6 +216,7 @@ async function buildEnvironment(out: string, env: string, store: RawStore, optio
     const envInputs = hashOf({ contract: CONTRACT, compression, orgs, workflows, machines, groups, url, timeZone, pulledAt: state.lastPullCompletedAt ?? null });
 
     const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false, runsPerBatch: options.runsPerBatch });
+    onPlanned(plan.work.reduce((n, w) => n + w.runIds.length, 0));
     if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
         if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
         return { summary: totals(env, previous.units, 0, 0), newQuarantines: [] };

@@ -205,6 +205,35 @@ describe("incremental build", () => {
         expect(await tableHashes()).toEqual(baseline);
     });
 
+    it("builds small changes of several environments side by side; one failing fails the build, the others finish and unlock", async () => {
+        const [a, b] = dataset.environments;
+        const runA = String(a.flowsessions[20].flowsessionid);
+        const runB = String(b.flowsessions[20].flowsessionid);
+        await rawStoreFromSample(out, dataset, "2026-01-11T00:00:00Z", (e, id) => (e === a.name && id === runA) || (e === b.name && id === runB));
+        const generationB = JSON.parse(readFileSync(manifestPath(out, b.name), "utf8")) as LakeManifest;
+        // One environment dies at its commit while the other is built beside it.
+        fsOps.rename = async (from, to) => {
+            if (String(to).endsWith(`${a.name}.manifest.json`)) throw Object.assign(new Error("EIO: i/o error"), { code: "EIO" });
+            return rename(from, to);
+        };
+        const phases: string[] = [];
+        try {
+            await expect(runBuild({ out, duckdb: DB, onProgress: (p) => phases.push(`${p.env}/${p.phase}`) })).rejects.toThrow(/EIO/);
+        } finally {
+            fsOps.rename = rename;
+        }
+        // Side by side: the second environment planned before the first committed.
+        const [first, second] = [a.name, b.name].sort();
+        expect(phases.indexOf(`${second}/plan`)).toBeGreaterThan(-1);
+        expect(phases.indexOf(`${second}/plan`)).toBeLessThan(phases.indexOf(`${first}/commit`));
+        // The other committed its change; no environment is left locked.
+        expect((JSON.parse(readFileSync(manifestPath(out, b.name), "utf8")) as LakeManifest).generation).not.toBe(generationB.generation);
+        expect(readdirSync(path.join(out, ".locks")).filter((f) => f.endsWith(".lock"))).toEqual([]);
+        const s = await runBuild({ out, duckdb: DB, lock: { wait: false } });
+        expect(Object.fromEntries(s.environments.map((e) => [e.env, e.unitsRewritten]))).toEqual({ [a.name]: 1, [b.name]: 0 });
+        expect(await tableHashes()).toEqual(baseline);
+    });
+
     it("other decode settings rewrite every day", async () => {
         const s = await runBuild({ out, duckdb: DB, decode: { ...DEFAULT_DECODE_OPTIONS, includeInputsOutputs: true } });
         expect(rewritten(s)).toBe(Object.keys(readLake(out).manifests.reduce((all, m) => ({ ...all, ...Object.fromEntries(Object.keys(m.units).map((d) => [`${m.env}/${d}`, 1])) }), {})).length);
