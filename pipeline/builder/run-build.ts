@@ -78,6 +78,8 @@ export interface EnvSummary {
     unitsRewritten: number;
     /** Runs decoded by this build. */
     runsDecoded: number;
+    /** Runs of the rewritten days whose rows were copied from the days' files: unchanged, not decoded again. */
+    runsCopied: number;
 }
 
 export interface BuildSummary {
@@ -169,8 +171,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     };
 }
 
-function totals(env: string, units: Record<string, LakeUnit>, rewritten: number, decoded: number): EnvSummary {
-    const s: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, units: Object.keys(units).length, unitsRewritten: rewritten, runsDecoded: decoded };
+function totals(env: string, units: Record<string, LakeUnit>, rewritten: number, decoded: number, copied: number): EnvSummary {
+    const s: EnvSummary = { env, runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, units: Object.keys(units).length, unitsRewritten: rewritten, runsDecoded: decoded, runsCopied: copied };
     for (const u of Object.values(units)) {
         s.runs += u.runs;
         s.actions += u.actions;
@@ -219,7 +221,7 @@ async function buildEnvironment(
     onPlanned(plan.work.reduce((n, w) => n + w.runIds.length, 0));
     if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
         if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
-        return { summary: totals(env, previous.units, 0, 0), newQuarantines: [] };
+        return { summary: totals(env, previous.units, 0, 0, 0), newQuarantines: [] };
     }
 
     const generation = newGeneration(now);
@@ -322,7 +324,8 @@ async function buildEnvironment(
         await plan.saveDaySignatures(generation);
         await writeManifest(out, manifest); // the commit
         await saveCache(out, env, plan.cache);
-        result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal), newQuarantines: fresh };
+        const copied = plan.work.reduce((n, w) => n + [...w.kept.values()].reduce((m, ids) => m + ids.length, 0), 0);
+        result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal, copied), newQuarantines: fresh };
     } catch (e) {
         // The work folder stays: it tells the next build of this environment to sweep the files this one
         // moved into the lake but never committed (collect.ts).

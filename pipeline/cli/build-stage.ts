@@ -75,8 +75,9 @@ export function formatBuildSummary(s: StageSummary, q: QuarantineNews): string {
     }
     if (s.runsWithWarnings) lines.push(`${s.runsWithWarnings} runs kept every action but had fields that could not be read (null in the tables): see runs.decode_warning, or \`padlens inspect <env>/<run-id>\``);
     const rewritten = s.environments.reduce((n, e) => n + e.unitsRewritten, 0);
+    const copied = s.environments.reduce((n, e) => n + e.runsCopied, 0);
     lines.push(rewritten === 0
         ? "nothing changed since the last build: no table rewritten"
-        : `rewrote ${rewritten} of ${s.environments.reduce((n, e) => n + e.units, 0)} days of runs (${s.environments.reduce((n, e) => n + e.runsDecoded, 0)} runs decoded), kept the others as they were`);
+        : `rewrote ${rewritten} of ${s.environments.reduce((n, e) => n + e.units, 0)} days of runs (${s.environments.reduce((n, e) => n + e.runsDecoded, 0)} runs decoded${copied ? `, ${copied} unchanged runs copied` : ""}), kept the others as they were`);
     return lines.join("\n");
 }

@@ -84,6 +84,7 @@ describe("incremental build", () => {
         // The day's other runs are copied from its files, not decoded again.
         expect(runsOf(day).length).toBeGreaterThan(3);
         expect(decoded(s)).toBe(1);
+        expect(s.environments.reduce((n, e) => n + e.runsCopied, 0)).toBe(runsOf(day).length - 1);
         // Only that day's run tables are new (the environment tables follow each pull, action_hourly the hours
         // that day's actions fall in); every other file is untouched.
         const added = [...dataFiles().keys()].filter((f) => !before.has(f));
