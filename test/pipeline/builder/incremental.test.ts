@@ -206,6 +206,16 @@ describe("incremental build", () => {
         expect(await tableHashes()).toEqual(baseline);
     });
 
+    it("a quarter of the runs re-pulled across every day and environment: only they are decoded, the rows are a full build's", async () => {
+        const picked = new Set(dataset.environments.flatMap((e) => e.flowsessions.filter((_, i) => i % 4 === 1).map((r) => `${e.name}/${String(r.flowsessionid)}`)));
+        await rawStoreFromSample(out, dataset, "2026-01-12T00:00:00Z", (e, id) => picked.has(`${e}/${id}`));
+        // One day per batch (runsPerBatch 5): each day's copied and decoded rows are loaded and written together, batch after batch.
+        const s = await runBuild({ out, duckdb: DB, runsPerBatch: 5 });
+        expect(decoded(s)).toBe(picked.size);
+        expect(s.environments.reduce((n, e) => n + e.runsCopied, 0)).toBeGreaterThan(picked.size);
+        expect(await tableHashes()).toEqual(baseline);
+    });
+
     it("builds small changes of several environments side by side; one failing fails the build, the others finish and unlock", async () => {
         const [a, b] = dataset.environments;
         const runA = String(a.flowsessions[20].flowsessionid);
