@@ -190,7 +190,7 @@ export async function buildBatch(c: {
             unit.actions += k.actions;
             unit.quarantined += k.quarantined;
             unit.runsWithWarnings += k.runsWithWarnings;
-            for (const d of k.hourDays) unit.hourDays.add(Date.parse(`${d}T00:00:00Z`) / DAY_MS);
+            for (const d of k.hourDays) unit.hourDays.add(d);
         }
         const r = await writeBatch(c, path.join(c.work, "units", batchName), counts);
         // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).

@@ -13,6 +13,8 @@ const RUN_KEYS = ["env", "month", "unit", "run_id", "flow_id", "machine_id", "lo
  * `unit` column beyond the contract, which names the file each row is written to.
  */
 const BY_UNIT: readonly TableName[] = ["runs", "actions", "quarantine"];
+/** The columns a table's Parquet files hold: its partition columns are the folder names, not in the files. */
+const fileColumns = (t: TableDef): TableDef["columns"] => t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name));
 const stagingColumns = (t: TableDef): Array<[string, string]> => [
     ...t.columns.map((c): [string, string] => [c.name, c.type]),
     ...(BY_UNIT.includes(t.name) ? [["unit", "VARCHAR"] as [string, string]] : []),
@@ -113,19 +115,19 @@ export class Loader {
      * Copies the rows of `runIds` from a unit's current files (runs, actions, quarantine) into the staging
      * tables, as that unit's rows again: runs an incremental build did not have to decode. Columns the write
      * computes (local times, run labels) are computed again like those of decoded runs. Returns what the copied
-     * rows add to the unit's counts.
+     * rows add to the unit's counts, their actions' start days as UTC day numbers (floor of epoch ms / 86,400,000,
+     * the build's rule for decoded actions).
      */
     async copyUnitRows(env: string, month: string, unit: string, runIds: readonly string[], files: Partial<Record<TableName, string[]>>): Promise<{
-        runs: number; actions: number; quarantined: number; runsWithWarnings: number; hourDays: string[];
+        runs: number; actions: number; quarantined: number; runsWithWarnings: number; hourDays: number[];
     }> {
-        const empty = { runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, hourDays: [] as string[] };
-        if (runIds.length === 0) return empty;
+        if (runIds.length === 0) return { runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, hourDays: [] };
         const ids = `(${runIds.map(sqlString).join(", ")})`;
         for (const table of BY_UNIT) {
             const list = files[table];
             if (!list?.length) continue;
             const t = tableDef(table);
-            const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name).join(", ");
+            const cols = fileColumns(t).map((c) => c.name).join(", ");
             await this.con.run(
                 `INSERT INTO ${table} (${cols}, env, month, unit) SELECT ${cols}, ${sqlString(env)}, ${sqlString(month)}, ${sqlString(unit)}
                  FROM read_parquet([${list.map(sqlPath).join(", ")}], hive_partitioning = false) WHERE run_id IN ${ids}`,
@@ -137,11 +139,11 @@ export class Loader {
             (SELECT count(*) FROM runs WHERE ${where} AND decode_warnings > 0)::INTEGER,
             (SELECT count(*) FROM actions WHERE ${where})::INTEGER,
             (SELECT count(*) FROM quarantine WHERE ${where})::INTEGER,
-            (SELECT coalesce(list(DISTINCT strftime(started_on, '%Y-%m-%d')), []) FROM actions WHERE ${where} AND started_on IS NOT NULL)`);
+            (SELECT coalesce(list(DISTINCT floor(epoch_ms(started_on) / 86400000)::BIGINT), []) FROM actions WHERE ${where} AND started_on IS NOT NULL)`);
         const [runs, withWarnings, actions, quarantined, days] = r.getRows()[0];
         return {
             runs: Number(runs), runsWithWarnings: Number(withWarnings), actions: Number(actions), quarantined: Number(quarantined),
-            hourDays: (days as { items: unknown[] }).items.map(String),
+            hourDays: (days as { items: unknown[] }).items.map(Number),
         };
     }
 
@@ -190,8 +192,7 @@ export class Loader {
         const from = table === "actions"
             ? `actions a LEFT JOIN (SELECT run_id, ${this.localColumns("runs", tz).get("run_label")} AS run_label FROM runs) r ON r.run_id = a.run_id`
             : `${table} a`;
-        const cols = t.columns
-            .filter((c) => !(t.partitionBy as readonly string[]).includes(c.name))
+        const cols = fileColumns(t)
             // Cast to the contract's type: hour() and isodow() are BIGINT, the contract says INTEGER.
             .map((c) => (computed.has(c.name) ? `CAST(${computed.get(c.name)} AS ${c.type}) AS ${c.name}` : table === "runs" ? c.name : `a.${c.name}`));
         await this.con.run(
@@ -215,7 +216,7 @@ export class Loader {
         await this.con.run(`DELETE FROM action_hourly`);
         await this.con.run(`INSERT INTO action_hourly SELECT ${ACTION_HOURLY.columns.map((c) => c.name).join(", ")} FROM (${hourlyQuery(source, sqlString(timeZone))})`);
         const t = ACTION_HOURLY;
-        const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+        const cols = fileColumns(t).map((c) => c.name);
         const target = path.join(dir, t.name);
         if ((await this.count("action_hourly")) === 0) return new Map();
         await mkdir(dir, { recursive: true });
@@ -230,7 +231,7 @@ export class Loader {
         const files = new Map<TableName, string>();
         await mkdir(dir, { recursive: true });
         for (const t of [ENVIRONMENTS, FLOWS, MACHINES]) {
-            const cols = t.columns.filter((c) => !(t.partitionBy as readonly string[]).includes(c.name)).map((c) => c.name);
+            const cols = fileColumns(t).map((c) => c.name);
             const file = path.join(dir, `${t.name}.parquet`);
             await this.con.run(`COPY (SELECT ${cols.join(", ")} FROM ${t.name} ORDER BY ${t.key.join(", ")}) TO ${sqlPath(file)} (FORMAT parquet, COMPRESSION ${this.compression})`);
             files.set(t.name, file);
