@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { LAKE_DIR, type LakeManifest } from "../lake/manifest.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
@@ -81,16 +81,23 @@ function cacheFile(out: string, env: string): string {
     return path.join(out, LAKE_DIR, `${requireEnvName(env)}.inputs.json`);
 }
 
-async function readCache(out: string, env: string): Promise<InputsCache> {
-    const text = await readFile(cacheFile(out, env), "utf8").catch(() => null);
+/**
+ * A build-private record (the inputs cache, a month's day signatures), or `empty` when it is missing, damaged
+ * or of another version: either only costs reading or decoding those runs again.
+ */
+async function readRecord<T>(file: string, valid: (r: T) => boolean, empty: T): Promise<T> {
+    const text = await readFile(file, "utf8").catch(() => null);
     try {
-        const c = text ? (JSON.parse(text) as InputsCache) : null;
-        if (c?.schemaVersion === 2) return c;
+        const r = text ? (JSON.parse(text) as T | null) : null;
+        if (r && valid(r)) return r;
     } catch {
-        // a damaged cache costs a re-read of the loose runs, nothing else
+        // damaged: as if missing
     }
-    return { schemaVersion: 2, loose: {} };
+    return empty;
 }
+
+const readCache = (out: string, env: string): Promise<InputsCache> =>
+    readRecord<InputsCache>(cacheFile(out, env), (c) => c.schemaVersion === 2, { schemaVersion: 2, loose: {} });
 
 export async function saveCache(out: string, env: string, cache: InputsCache): Promise<void> {
     await writeFileAtomic(cacheFile(out, env), JSON.stringify(cache));
@@ -100,16 +107,8 @@ function signaturesFile(out: string, env: string, month: string): string {
     return path.join(out, LAKE_DIR, `${requireEnvName(env)}.signatures`, `${month}.json`);
 }
 
-async function readSignatures(out: string, env: string, month: string): Promise<DaySignatures> {
-    const text = await readFile(signaturesFile(out, env, month), "utf8").catch(() => null);
-    try {
-        const s = text ? (JSON.parse(text) as DaySignatures) : null;
-        if (s?.schemaVersion === 1 && s.days && typeof s.days === "object") return s;
-    } catch {
-        // damaged: its days' runs are decoded again, nothing else
-    }
-    return { schemaVersion: 1, days: {} };
-}
+const readSignatures = (out: string, env: string, month: string): Promise<DaySignatures> =>
+    readRecord<DaySignatures>(signaturesFile(out, env, month), (s) => s.schemaVersion === 1 && typeof s.days === "object" && s.days !== null, { schemaVersion: 1, days: {} });
 
 export async function planBuild(opts: {
     out: string;
@@ -202,10 +201,7 @@ export async function planBuild(opts: {
             }
             const file = signaturesFile(out, env, month);
             if (Object.keys(m.days).length === 0) await rm(file, { force: true });
-            else {
-                await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-                await writeFileAtomic(file, JSON.stringify(m));
-            }
+            else await writeFileAtomic(file, JSON.stringify(m));
         }
     };
     return { work, unitInputs, replacedDays, cache: nextCache, inventory, saveDaySignatures };

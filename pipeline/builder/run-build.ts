@@ -218,7 +218,8 @@ async function buildEnvironment(
     const envInputs = hashOf({ contract: CONTRACT, compression, orgs, workflows, machines, groups, url, timeZone, pulledAt: state.lastPullCompletedAt ?? null });
 
     const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false, runsPerBatch: options.runsPerBatch });
-    onPlanned(plan.work.reduce((n, w) => n + w.runIds.length, 0));
+    const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
+    onPlanned(runsTotal);
     if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
         if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
         return { summary: totals(env, previous.units, 0, 0, 0), newQuarantines: [] };
@@ -247,7 +248,6 @@ async function buildEnvironment(
         // Without earlier quarantine files, the database opens later, on its queue, while the first runs decode.
         const firstSeen = oldQuarantineFiles.length ? await (await duck.loader()).quarantineFirstSeen(oldQuarantineFiles) : new Map<string, number>();
 
-        const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
         let runsDone = 0;
         const reader = await store.openRunReader(env, plan.inventory);
         const fresh: NewQuarantine[] = [];
