@@ -44,6 +44,7 @@ export class BatchDatabase {
 
     /** Closes the instance (its rows and the memory behind them); the next loader() opens a new one. */
     close(): void {
+        this.current?.loader.dispose();
         this.current?.db.close();
         this.current = null;
         this.actionsLoaded = 0;

@@ -2,28 +2,29 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { DecodeOptions } from "../decode/action-record.js";
 import type { LakeUnit } from "../lake/manifest.js";
-import { actionColumns, failureCounts, logState } from "../load/action-columns.js";
+import type { RunKeys } from "../load/action-appender.js";
+import { logState } from "../load/action-columns.js";
+import type { EncodedActions } from "../load/action-encoding.js";
 import { runRow, ts } from "../load/rows.js";
 import type { TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
-import { runDay, type RunReader } from "../store/raw-store.js";
+import { runDay, type RunReader, type StoredRun } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
 import type { DayBatch } from "./plan.js";
 import { publishedPath, publishFile } from "./publish.js";
-import { decodeRun } from "./decode-run.js";
+import { decodeForLoad, type LoadableRun } from "./decode-run.js";
 import type { BatchDatabase } from "./batch-database.js";
 import type { DuckQueue } from "./duck-queue.js";
 import { quarantineCopy, removeFixedQuarantineCopies } from "./quarantine-copies.js";
 import type { NewQuarantine } from "./run-build.js";
 
-/**
- * Actions per spool line: a run's actions are split over several lines, so one huge run (80,000 actions)
- * never becomes one huge JSON object that DuckDB must hold whole (read_json's per-object memory).
- */
-const ACTIONS_PER_LINE = 2000;
+/** Decoded actions handed to DuckDB at a time: while it appends them, the next runs decode. */
+const ACTIONS_PER_APPEND = 20_000;
 
 const DAY_MS = 86_400_000;
+/** How long the decode loop runs before it lets DuckDB's completions through. */
+const YIELD_EVERY_MS = 10;
 /** yyyy-mm-dd of a UTC day number (days since 1970-01-01), as DuckDB's strftime(started_on, '%Y-%m-%d') in UTC. */
 const utcDay = (n: number): string => new Date(n * DAY_MS).toISOString().slice(0, 10);
 
@@ -101,7 +102,19 @@ export async function buildBatch(c: {
         const done = s.write(row);
         if (done) await enqueue(async () => (await duck.loader()).loadRows(t, done.file, done.longest), done.file);
     };
-    const actionSpool = new Spool(spoolDir, "actions", c.spoolBytes ?? 32 * 1024 * 1024);
+    // Decoded actions wait here, encoded (~100 bytes an action), until DuckDB has finished its previous task.
+    let pending: Array<[RunKeys, EncodedActions]> = [];
+    let pendingActions = 0;
+    const appendPending = async () => {
+        if (pending.length === 0) return;
+        const runs = pending;
+        pending = [];
+        pendingActions = 0;
+        await c.queue.push(async () => {
+            const loader = await duck.loader();
+            for (const [keys, encoded] of runs) await loader.appendActions(keys, encoded);
+        });
+    };
 
     // Rows of the runs that did not change, copied from their day's current files while the others decode.
     const copied = [...c.batch.kept].map(([day, runIds]) => {
@@ -111,9 +124,57 @@ export async function buildBatch(c: {
         return r;
     });
 
+    // What a decoded run adds to the batch: its quarantined logs, its run row, its actions.
+    const take = async (runId: string, stored: StoredRun, day: string, run: Record<string, unknown>, d: LoadableRun) => {
+        const k = count(day);
+        for (const u of d.undecodable) {
+            const raw_path = await quarantineCopy(c.out, env, runId, u.ext, u.raw);
+            const key = `${runId}/${u.source}`;
+            const earlier = firstSeen.get(key);
+            if (earlier === undefined) newQuarantines.push({ env, runId, source: u.source, reason: u.reason });
+            quarantinedRuns.add(runId);
+            await writeRow("quarantine", {
+                env, month: run.month, unit: day, run_id: run.run_id, log_source: u.source, reason: u.reason, raw_path, raw_bytes: u.raw.byteLength,
+                first_seen: earlier ?? c.firstSeenNow,
+            });
+            k.quarantined++;
+        }
+        run.log_source = d.source ?? "none";
+        run.log_state = logState({
+            parsed: d.parsed,
+            quarantined: d.undecodable.length > 0,
+            unavailable: stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable",
+            finished: isFinished(stored.row),
+            logStatus: c.logStatus,
+            statusCode: run.status_code as number | null,
+        });
+        run.action_count = d.actionCount;
+        run.failed_action_count = d.failed;
+        run.handled_failure_count = d.handled;
+        run.decode_warnings = d.warnings;
+        run.decode_warning = d.firstWarning;
+        if (d.warnings) k.runsWithWarnings++;
+        k.runs++;
+        k.actions += d.actionCount;
+        for (const n of d.startDays) k.hourDays.add(n);
+        await writeRow("runs", run);
+        if (d.encoded) {
+            pending.push([{ unit: day, run_id: run.run_id as string, flow_id: run.flow_id as string | null, machine_id: run.machine_id as string | null, log_source: d.source }, d.encoded]);
+            pendingActions += d.encoded.count;
+            if (pendingActions >= ACTIONS_PER_APPEND) await appendPending();
+        }
+    };
+
     // Progress after the first run (so a slow start shows at once), then every 200.
     let sinceProgress = 0;
+    let yielded = performance.now();
     for (const [i, runId] of c.batch.runIds.entries()) {
+        // Decoding never waits on its own, so DuckDB's finished tasks would not hand it the next one (their
+        // callbacks need the event loop) until the decode blocked on a full queue: DuckDB sat idle meanwhile.
+        if (performance.now() - yielded > YIELD_EVERY_MS) {
+            await new Promise(setImmediate);
+            yielded = performance.now();
+        }
         const files = c.reader.read(runId);
         const stored = files.stored;
         if (++sinceProgress === 200 || i === 0) {
@@ -128,56 +189,10 @@ export async function buildBatch(c: {
         const run = runRow(env, stored.row, c.flowName, c.machineName);
         run.unit = day;
         run.deleted_in_source_on = ts(c.deleted.get(runId) ?? null);
-        const k = count(day);
-        const { decoded, source, undecodable } = decodeRun(files, c.decode);
-        for (const u of undecodable) {
-            const raw_path = await quarantineCopy(c.out, env, runId, u.ext, u.raw);
-            const key = `${runId}/${u.source}`;
-            const earlier = firstSeen.get(key);
-            if (earlier === undefined) newQuarantines.push({ env, runId, source: u.source, reason: u.reason });
-            quarantinedRuns.add(runId);
-            await writeRow("quarantine", {
-                env, month: run.month, unit: day, run_id: run.run_id, log_source: u.source, reason: u.reason, raw_path, raw_bytes: u.raw.byteLength,
-                first_seen: earlier ?? c.firstSeenNow,
-            });
-            k.quarantined++;
-        }
-        const actions = decoded?.actions ?? null;
-        const { failed, handled } = failureCounts(actions ?? []);
-        run.log_source = source ?? "none";
-        run.log_state = logState({
-            parsed: actions !== null,
-            quarantined: undecodable.length > 0,
-            unavailable: stored.fetch.v1.state === "unavailable" || stored.fetch.v2.state === "unavailable",
-            finished: isFinished(stored.row),
-            logStatus: c.logStatus,
-            statusCode: run.status_code as number | null,
-        });
-        run.action_count = actions?.length ?? 0;
-        run.failed_action_count = failed;
-        run.handled_failure_count = handled;
-        run.decode_warnings = decoded?.warnings ?? 0;
-        run.decode_warning = decoded?.firstWarning ?? null;
-        if (decoded?.warnings) k.runsWithWarnings++;
-        k.runs++;
-        k.actions += actions?.length ?? 0;
-        // The UTC days its actions started in (the action_hourly units they feed), counted here rather than asked
-        // of DuckDB afterwards: a query over every loaded action cost 0.7 s of a 1x build.
-        for (const a of actions ?? []) if (a.startedOn !== null) k.hourDays.add(Math.floor(a.startedOn / DAY_MS));
-        await writeRow("runs", run);
-        if (actions && actions.length) {
-            for (let from = 0; from < actions.length; from += ACTIONS_PER_LINE) {
-                const done = actionSpool.write({
-                    env, month: run.month, unit: day, run_id: run.run_id, flow_id: run.flow_id, machine_id: run.machine_id, log_source: source,
-                    actions: actions.slice(from, from + ACTIONS_PER_LINE).map(actionColumns),
-                });
-                if (done) await enqueue(async () => (await duck.loader()).loadActions(done.file, done.longest), done.file);
-            }
-        }
+        await take(runId, stored, day, run, decodeForLoad(files, c.decode));
     }
     c.onRuns(sinceProgress);
-    const lastActions = actionSpool.finish();
-    if (lastActions) await enqueue(async () => (await duck.loader()).loadActions(lastActions.file, lastActions.longest), lastActions.file);
+    await appendPending();
     for (const [t, s] of flat) {
         const done = s.finish();
         if (done) await enqueue(async () => (await duck.loader()).loadRows(t, done.file, done.longest), done.file);
@@ -192,7 +207,7 @@ export async function buildBatch(c: {
             unit.runsWithWarnings += k.runsWithWarnings;
             for (const d of k.hourDays) unit.hourDays.add(d);
         }
-        const r = await writeBatch(c, path.join(c.work, "units", batchName), counts);
+        const r = await writeBatch({ ...c, month: c.batch.month }, path.join(c.work, "units", batchName), counts);
         // Copies of logs quarantined before in these days and decodable now (a new decoder, a re-pull).
         await removeFixedQuarantineCopies(c.out, env, decodedRuns, quarantinedRuns);
         return { ...r, newQuarantines };
@@ -202,7 +217,7 @@ export async function buildBatch(c: {
 
 /** Writes the loaded batch as one file per day and table, moves them into the lake, and empties the database. */
 async function writeBatch(
-    c: { out: string; env: string; duck: BatchDatabase; generation: string; timeZone: string },
+    c: { out: string; env: string; month: string; duck: BatchDatabase; generation: string; timeZone: string },
     unitDir: string,
     counts: Map<string, UnitCounts>,
 ): Promise<Omit<BatchResult, "newQuarantines">> {
@@ -217,7 +232,7 @@ async function writeBatch(
         loaded.quarantine += k.quarantined;
     }
     for (const table of ["runs", "actions", "quarantine"] as const) {
-        for (const [day, files] of await (await c.duck.loader()).writeUnits(unitDir, table, c.timeZone, loaded[table])) {
+        for (const [day, files] of await (await c.duck.loader()).writeUnits(unitDir, table, c.timeZone, loaded[table], { env: c.env, month: c.month })) {
             const unit = units.get(day);
             if (!unit) throw new Error(`${table} ${c.env} ${day}: rows for a day with no runs`);
             const published: string[] = [];

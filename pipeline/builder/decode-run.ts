@@ -2,6 +2,8 @@ import type { ActionRecord, DecodeOptions, DecodeResult, LogSource } from "../de
 import { unpackStored } from "../decode/stored.js";
 import { decodeV1 } from "../decode/v1.js";
 import { decodeV2 } from "../decode/v2.js";
+import { encodeActions, type EncodedActions } from "../load/action-encoding.js";
+import { failureCounts } from "../load/action-columns.js";
 import { storedV2Rows, type RunFiles } from "../store/raw-store.js";
 
 /** A log the build could not decode: quarantined with its bytes (unpacked when that much worked). */
@@ -41,6 +43,38 @@ export function decodeRun(files: RunFiles, options: DecodeOptions): DecodedRun {
         undecodable.push(v2.raw ? { source: "V2", reason: v2.result.reason, raw: v2.raw, ext: "v2.jsonl" } : { source: "V2", reason: v2.result.reason, raw: files.v2Gz, ext: "v2.jsonl.gz" });
     }
     return { decoded: null, source: null, undecodable };
+}
+
+/**
+ * What the build keeps of a decoded run: its actions encoded for the loader and the counts the run row and the
+ * day's manifest entry need, so the action objects themselves can be dropped where they were made.
+ */
+export interface LoadableRun {
+    source: LogSource | null;
+    undecodable: UndecodableLog[];
+    parsed: boolean;
+    actionCount: number;
+    warnings: number;
+    firstWarning: string | null;
+    failed: number;
+    handled: number;
+    /** UTC day numbers (floor of epoch ms / 86,400,000) its actions started in: the action_hourly units they feed. */
+    startDays: number[];
+    encoded: EncodedActions | null;
+}
+
+const DAY_MS = 86_400_000;
+
+export function decodeForLoad(files: RunFiles, options: DecodeOptions): LoadableRun {
+    const { decoded, source, undecodable } = decodeRun(files, options);
+    const actions = decoded?.actions ?? [];
+    const { failed, handled } = failureCounts(actions);
+    const days = new Set<number>();
+    for (const a of actions) if (a.startedOn !== null) days.add(Math.floor(a.startedOn / DAY_MS));
+    return {
+        source, undecodable, parsed: decoded !== null, actionCount: actions.length, warnings: decoded?.warnings ?? 0, firstWarning: decoded?.firstWarning ?? null,
+        failed, handled, startDays: [...days], encoded: actions.length ? encodeActions(actions) : null,
+    };
 }
 
 function decodeStoredV2(gz: Buffer, options: DecodeOptions): { result: DecodeResult; raw: Uint8Array | null } {

@@ -34,7 +34,7 @@ export interface BuildOptions {
     duckdb?: DuckDbLimits;
     /** How logs are decoded (inputs/outputs, redaction, size ceiling): the config's `logs`. */
     decode?: DecodeOptions;
-    /** Spool file size bound in bytes (default 32 MB); smaller means less memory per DuckDB batch. */
+    /** Size bound in bytes of the runs and quarantine spool files (default 64 MB); tests lower it to load in several files. */
     spoolBytes?: number;
     onProgress?: (p: BuildProgress) => void;
     /** Parquet compression of every table (default zstd; snappy for readers that reject ZSTD). */
@@ -99,9 +99,10 @@ export interface BuildSummary {
 
 const CONTRACT = hashOf(TABLES);
 /**
- * Runs to decode up to which an environment's build overlaps the next environment's (one batch: its database
- * stays small). Measured on the 1% rebuild at 4x history (three environments): the fixed part per environment
- * (plan, action_hourly, environment tables, commit) is what overlapping hides.
+ * Runs to decode up to which the next environment starts as soon as this one is planned (one batch: its
+ * database stays small); a larger one lets it start once its runs are decoded. Measured on the 1% rebuild at
+ * 4x history (three environments): the fixed part per environment (plan, action_hourly, environment tables,
+ * commit) is what overlapping hides.
  */
 const OVERLAP_UP_TO_RUNS = 300;
 const DEFAULT_KEEP_MINUTES = 60;
@@ -129,27 +130,30 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     let failed = false;
     for (const [i, env] of envs.entries()) {
         if (failed) break;
-        let planned: (small: boolean) => void = () => undefined;
-        const small = new Promise<boolean>((resolve) => (planned = resolve));
+        let startNext: () => void = () => undefined;
+        const nextMayStart = new Promise<void>((resolve) => (startNext = resolve));
         const task = (async () => {
             try {
                 const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
                 try {
-                    results[i] = await buildEnvironment(out, env, store, options, (runs) => planned(runs <= OVERLAP_UP_TO_RUNS));
+                    results[i] = await buildEnvironment(out, env, store, options, {
+                        onPlanned: (runs) => runs <= OVERLAP_UP_TO_RUNS && startNext(),
+                        onDecoded: startNext,
+                    });
                 } finally {
                     await release();
                 }
             } finally {
-                planned(false); // no plan (a lock it could not take, a failure before planning): nothing overlaps
+                startNext(); // finished, or failed before it got that far
             }
         })();
         task.catch(() => {
             failed = true;
         });
         running.push(task);
-        // An environment with little to decode (an hourly pull's few runs) lets the next one plan and decode
-        // while DuckDB finishes it; a larger one is built alone, so memory stays one environment's.
-        if (!(await small)) await task.catch(() => undefined);
+        // The next environment plans and decodes while DuckDB finishes this one: at once when this one has little
+        // to decode (an hourly pull's few runs), else once its last run is decoded, so only one decodes at a time.
+        await nextMayStart;
     }
     // Every started environment finishes (or fails) and releases its lock before the first failure is thrown.
     for (const r of await Promise.allSettled(running)) if (r.status === "rejected") throw r.reason;
@@ -187,8 +191,12 @@ async function buildEnvironment(
     env: string,
     store: RawStore,
     options: BuildOptions,
-    /** Called once the plan is made, with the number of runs to decode. */
-    onPlanned: (runs: number) => void,
+    progress: {
+        /** Called once the plan is made, with the number of runs to decode. */
+        onPlanned: (runs: number) => void;
+        /** Called once every run to decode is decoded (DuckDB may still be writing them). */
+        onDecoded: () => void;
+    },
 ): Promise<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> {
     const now = (options.now ?? (() => new Date()))();
     const graceMs = (options.keepSupersededMinutes ?? DEFAULT_KEEP_MINUTES) * 60_000;
@@ -219,7 +227,7 @@ async function buildEnvironment(
 
     const plan = await planBuild({ out, env, store, previous, global, deleted, full: options.full ?? false, runsPerBatch: options.runsPerBatch });
     const runsTotal = plan.work.reduce((n, w) => n + w.runIds.length, 0);
-    onPlanned(runsTotal);
+    progress.onPlanned(runsTotal);
     if (previous && plan.work.length === 0 && previous.envInputs === envInputs) {
         if (superseded.length !== previous.superseded.length) await writeManifest(out, { ...previous, superseded });
         return { summary: totals(env, previous.units, 0, 0, 0), newQuarantines: [] };
@@ -269,6 +277,7 @@ async function buildEnvironment(
             written.catch(() => undefined); // awaited below
             batches.push(written);
         }
+        progress.onDecoded();
         for (const r of await Promise.all(batches)) {
             for (const [day, unit] of r.units) units[day] = { ...unit, inputs: plan.unitInputs(day) };
             for (const unit of r.units.values()) for (const d of unit.hourDays) hourDays.add(d);

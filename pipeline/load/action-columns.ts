@@ -1,33 +1,5 @@
 import type { ActionRecord } from "../decode/action-record.js";
 
-/**
- * An action as a spool object keyed by `actions` column: nulls are left out (JSON.stringify drops
- * undefined) and read_json fills them back, which keeps spool lines short.
- */
-export const actionColumns = (a: ActionRecord) => ({
-    seq: a.seq,
-    parent_seq: a.parentSeq ?? undefined,
-    depth: a.depth,
-    is_container: a.isContainer,
-    action_index: a.actionIndex ?? undefined,
-    subflow: a.subflow,
-    action_name: a.actionName ?? undefined,
-    system_action_name: a.systemActionName ?? undefined,
-    module: a.module ?? undefined,
-    inside_error_handling: a.insideErrorHandling ?? undefined,
-    started_on: a.startedOn ?? undefined,
-    ended_on: a.endedOn ?? undefined,
-    duration_ms: a.durationMs ?? undefined,
-    status: a.status ?? undefined,
-    level: a.level ?? undefined,
-    error_code: a.errorCode ?? undefined,
-    error_message: a.errorMessage ?? undefined,
-    error_correlation_id: a.errorCorrelationId ?? undefined,
-    inputs_json: a.inputsJson ?? undefined,
-    outputs_json: a.outputsJson ?? undefined,
-    decode_warning: a.warning ?? undefined,
-});
-
 /** Failed actions of a run, told apart by whether an error handler caught them (runs.failed_action_count / handled_failure_count). */
 export function failureCounts(actions: readonly ActionRecord[]): { failed: number; handled: number } {
     let failed = 0, handled = 0;

@@ -2,11 +2,10 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import { mkdir, readdir } from "node:fs/promises";
 import path from "node:path";
 import { sqlPath, sqlString } from "./duckdb.js";
+import { ActionAppender, type RunKeys } from "./action-appender.js";
+import type { EncodedActions } from "./action-encoding.js";
 import { Spool } from "./spool.js";
-import { ACTION_HOURLY, ACTIONS, ENVIRONMENTS, FLOWS, MACHINES, TABLES, tableDef, type TableDef, type TableName } from "./schema.js";
-
-/** Columns of a per-run actions spool line besides `actions`. */
-const RUN_KEYS = ["env", "month", "unit", "run_id", "flow_id", "machine_id", "log_source"] as const;
+import { ACTION_HOURLY, ENVIRONMENTS, FLOWS, MACHINES, TABLES, tableDef, type TableDef, type TableName } from "./schema.js";
 
 /**
  * Tables loaded per unit (a UTC day of runs, docs/data-contract.md "Reading"): the staging tables carry a
@@ -61,7 +60,10 @@ export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = ["zstd", "sna
  * one month of runs at a time, so memory stays bounded), and written as Parquet, one file per unit.
  */
 export class Loader {
+    private readonly appender: ActionAppender;
+
     constructor(private readonly con: DuckDBConnection, private readonly compression: ParquetCompression = "zstd") {
+        this.appender = new ActionAppender(con);
         // Interpolated into SQL: only the known names.
         if (!PARQUET_COMPRESSIONS.includes(compression)) throw new Error(`unknown Parquet compression '${String(compression)}' (zstd or snappy)`);
     }
@@ -70,11 +72,24 @@ export class Loader {
         for (const t of TABLES) {
             await this.con.run(`CREATE OR REPLACE TABLE ${t.name} (${stagingColumns(t).map(([n, ty]) => `${n} ${ty}`).join(", ")})`);
         }
+        await ActionAppender.createTables(this.con);
     }
 
     /** Empties every table: the next batch starts from nothing. */
     async clear(): Promise<void> {
         for (const t of TABLES) await this.con.run(`DELETE FROM ${t.name}`);
+        await this.appender.clear();
+    }
+
+    /** Appends a decoded run's actions (encoded by action-encoding.ts); they reach `actions` with insertAppendedActions. */
+    async appendActions(run: RunKeys, actions: EncodedActions): Promise<void> {
+        await this.appender.append(run, actions);
+    }
+
+
+    /** Before the connection closes: DuckDB's appenders must be closed first. */
+    dispose(): void {
+        this.appender.close();
     }
 
     /** Inserts a few rows through a spool file in `dir` (environment-level tables: a handful of rows). */
@@ -97,18 +112,6 @@ export class Loader {
         const src = readJson(file, columns.map(([n, ty]) => [n, jsonType(ty)]), longest);
         const exprs = columns.map(([n, ty]) => selectExpr(n, ty)).join(", ");
         await this.con.run(`INSERT INTO ${table} SELECT ${exprs} FROM ${src}`);
-    }
-
-    /** Inserts a spool of per-run lines `{env, month, unit, run_id, flow_id, machine_id, log_source, actions: [...]}`: DuckDB unnests. */
-    async loadActions(file: string, longest: number): Promise<void> {
-        const isRunKey = (n: string) => (RUN_KEYS as readonly string[]).includes(n);
-        const perAction = ACTIONS.columns.filter((c) => !isRunKey(c.name));
-        const struct = `STRUCT(${perAction.map((c) => `${c.name} ${jsonType(c.type)}`).join(", ")})[]`;
-        const columns: Array<[string, string]> = [...RUN_KEYS.map((k): [string, string] => [k, "VARCHAR"]), ["actions", struct]];
-        const exprs = stagingColumns(ACTIONS).map(([n, ty]) => (isRunKey(n) ? n : selectExpr(n, ty, "a."))).join(", ");
-        await this.con.run(
-            `INSERT INTO actions SELECT ${exprs} FROM (SELECT ${RUN_KEYS.join(", ")}, unnest(actions) AS a FROM ${readJson(file, columns, longest)})`,
-        );
     }
 
     /**
@@ -180,7 +183,7 @@ export class Loader {
      * Partition columns (env, month) are left out of the files: they are the folder names the caller moves
      * them to. Returns the files written, by unit. `rows`: how many rows the table holds, when the caller knows.
      */
-    async writeUnits(dir: string, table: TableName, timeZone: string, rows?: number): Promise<Map<string, string[]>> {
+    async writeUnits(dir: string, table: TableName, timeZone: string, rows?: number, batch?: { env: string; month: string }): Promise<Map<string, string[]>> {
         const t = tableDef(table);
         const tz = sqlString(timeZone);
         const computed = this.localColumns(table, tz);
@@ -189,8 +192,11 @@ export class Loader {
         if ((rows ?? (await this.count(table))) === 0) return new Map();
         await mkdir(dir, { recursive: true });
         // Actions take their run's label: the run header, the same string in both tables.
+        // Actions are those copied into `actions` and those appended (action-appender.ts).
+        const appended = table === "actions" && batch ? this.appender.select(batch.env, batch.month, sqlString) : null;
+        const actions = appended ? `(SELECT * FROM actions UNION ALL BY NAME ${appended})` : "actions";
         const from = table === "actions"
-            ? `actions a LEFT JOIN (SELECT run_id, ${this.localColumns("runs", tz).get("run_label")} AS run_label FROM runs) r ON r.run_id = a.run_id`
+            ? `${actions} a LEFT JOIN (SELECT run_id, ${this.localColumns("runs", tz).get("run_label")} AS run_label FROM runs) r ON r.run_id = a.run_id`
             : `${table} a`;
         const cols = fileColumns(t)
             // Cast to the contract's type: hour() and isodow() are BIGINT, the contract says INTEGER.
