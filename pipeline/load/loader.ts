@@ -125,27 +125,27 @@ export class Loader {
         runs: number; actions: number; quarantined: number; runsWithWarnings: number; hourDays: number[];
     }> {
         if (runIds.length === 0) return { runs: 0, actions: 0, quarantined: 0, runsWithWarnings: 0, hourDays: [] };
-        const ids = `(${runIds.map(sqlString).join(", ")})`;
+        // A semi-join against the list, not `IN (literal, ...)`: hundreds of literals are compared one by one per row.
+        const ids = `(SELECT unnest([${runIds.map(sqlString).join(", ")}]))`;
+        const copied: Partial<Record<TableName, number>> = {};
         for (const table of BY_UNIT) {
             const list = files[table];
             if (!list?.length) continue;
             const t = tableDef(table);
             const cols = fileColumns(t).map((c) => c.name).join(", ");
-            await this.con.run(
+            const r = await this.con.run(
                 `INSERT INTO ${table} (${cols}, env, month, unit) SELECT ${cols}, ${sqlString(env)}, ${sqlString(month)}, ${sqlString(unit)}
                  FROM read_parquet([${list.map(sqlPath).join(", ")}], hive_partitioning = false) WHERE run_id IN ${ids}`,
             );
+            copied[table] = r.rowsChanged;
         }
         const where = `unit = ${sqlString(unit)} AND run_id IN ${ids}`;
         const r = await this.con.runAndReadAll(`SELECT
-            (SELECT count(*) FROM runs WHERE ${where})::INTEGER,
             (SELECT count(*) FROM runs WHERE ${where} AND decode_warnings > 0)::INTEGER,
-            (SELECT count(*) FROM actions WHERE ${where})::INTEGER,
-            (SELECT count(*) FROM quarantine WHERE ${where})::INTEGER,
-            (SELECT coalesce(list(DISTINCT floor(epoch_ms(started_on) / 86400000)::BIGINT), []) FROM actions WHERE ${where} AND started_on IS NOT NULL)`);
-        const [runs, withWarnings, actions, quarantined, days] = r.getRows()[0];
+            (SELECT coalesce(list(DISTINCT epoch_ms(started_on) // 86400000), []) FROM actions WHERE ${where} AND started_on IS NOT NULL)`);
+        const [withWarnings, days] = r.getRows()[0];
         return {
-            runs: Number(runs), runsWithWarnings: Number(withWarnings), actions: Number(actions), quarantined: Number(quarantined),
+            runs: copied.runs ?? 0, runsWithWarnings: Number(withWarnings), actions: copied.actions ?? 0, quarantined: copied.quarantine ?? 0,
             hourDays: (days as { items: unknown[] }).items.map(Number),
         };
     }
