@@ -60,8 +60,9 @@ export async function benchShards(): Promise<string[][]> {
             try {
                 await run(process.execPath, [cli, "pull", "--config", file, "--quiet", ...(only ? ["--env", only] : [])], { env, maxBuffer: 16 << 20 });
             } catch (e) {
-                // 3: logs quarantined, as the sample plants; anything else is a failure of the bench.
-                if ((e as { code?: number }).code !== 3) throw e;
+                // 3: logs quarantined, as the sample plants; anything else is a failure of the bench, with what the pull said.
+                const err = e as { code?: number; stderr?: string };
+                if (err.code !== 3) throw new Error(`pull ${only ?? "(all)"} exited ${err.code}: ${String(err.stderr ?? "").trim().slice(-2000)}`);
             }
         };
         process.stderr.write("bench: shards: one sequential pull of 4 environments...\n");
@@ -72,7 +73,9 @@ export async function benchShards(): Promise<string[][]> {
         process.stderr.write("bench: shards: 4 shard processes into one folder...\n");
         const shardFile = await config("shards");
         t = process.hrtime.bigint();
-        await Promise.all(sim.environments.map((e) => pull(shardFile, e.name)));
+        // Every shard ends before a failure is reported: the folder is removed afterwards, and a shard still writing would race it.
+        const shards = await Promise.allSettled(sim.environments.map((e) => pull(shardFile, e.name)));
+        for (const r of shards) if (r.status === "rejected") throw r.reason;
         const sharded = Number(process.hrtime.bigint() - t) / 1e9;
         const [a, b] = [await tableHashes(path.join(work, "sequential")), await tableHashes(path.join(work, "shards"))];
         const differ = TABLES.map((x) => x.name).filter((n) => a[n] !== b[n]);

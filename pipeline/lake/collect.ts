@@ -7,6 +7,18 @@ import { LAKE_DIR, type LakeManifest } from "./manifest.js";
 /** A build's private work folder: `<out>/_lake/.work-<env>-<generation>/` (DuckDB temp files, spools, new files before they move). */
 export const workDirName = (env: string, generation: string): string => `.work-${env}-${generation}`;
 
+/** newGeneration's shape: what follows `.work-<env>-` in a work folder's name. */
+const GENERATION = /^\d{8}T\d{6}Z-[0-9a-f]{8}$/;
+
+/**
+ * A work folder of `env`'s builds, and of no other environment's: env names may contain hyphens and digits,
+ * so `.work-contoso-prod-` also begins the folders of `contoso-prod-2`; the rest must be a whole generation.
+ */
+export function isWorkDirOf(name: string, env: string): boolean {
+    const prefix = `.work-${env}-`;
+    return name.startsWith(prefix) && GENERATION.test(name.slice(prefix.length));
+}
+
 const rel = (out: string, file: string): string => path.relative(out, file).split(path.sep).join("/");
 
 async function filesUnder(dir: string): Promise<string[]> {
@@ -53,7 +65,7 @@ export async function collectEnvironment(out: string, env: string, manifest: Lak
     // Files no manifest lists exist only after a build that did not commit (it leaves its work folder) or
     // from before manifests: only then is every partition listed, which costs more than the rest together.
     const lake = path.join(out, LAKE_DIR);
-    const leftovers = (await readdir(lake).catch(() => [] as string[])).filter((e) => e.startsWith(`.work-${env}-`));
+    const leftovers = (await readdir(lake).catch(() => [] as string[])).filter((e) => isWorkDirOf(e, env));
     if (manifest === null || leftovers.length > 0) {
         const listed = new Set<string>([...Object.values(manifest?.files ?? {}).flat(), ...keep.map((s) => s.file)]);
         for (const t of TABLES) {
