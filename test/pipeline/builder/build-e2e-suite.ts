@@ -198,7 +198,7 @@ describe(`build end to end: ${name}`, () => {
 
         // What a build killed before its commit leaves: its work folder and files moved into the lake that no
         // manifest lists. Readers never see them; the next build removes them.
-        const work = path.join(out, "_lake", `.work-${env}-20260101T000000Z-dead`);
+        const work = path.join(out, "_lake", `.work-${env}-20260101T000000Z-0000dead`);
         await mkdir(work, { recursive: true });
         const orphan = path.join(out, "runs", `env=${env}`, "month=2026-01", "2026-01-02-20260101T000000Z-dead.parquet");
         await mkdir(path.dirname(orphan), { recursive: true });
