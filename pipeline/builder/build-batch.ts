@@ -9,11 +9,11 @@ import { runRow, ts } from "../load/rows.js";
 import type { TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
-import { runDay, type RunReader, type StoredRun } from "../store/raw-store.js";
+import { runDay, type RunReader } from "../store/raw-store.js";
 import { rmRetrying } from "../util/fs-retry.js";
 import type { DayBatch } from "./plan.js";
 import { publishedPath, publishFile } from "./publish.js";
-import { decodeForLoad, type LoadableRun } from "./decode-run.js";
+import { DAY_MS, decodeForLoad } from "./decode-run.js";
 import type { BatchDatabase } from "./batch-database.js";
 import type { DuckQueue } from "./duck-queue.js";
 import { quarantineCopy, removeFixedQuarantineCopies } from "./quarantine-copies.js";
@@ -22,7 +22,6 @@ import type { NewQuarantine } from "./run-build.js";
 /** Decoded actions handed to DuckDB at a time: while it appends them, the next runs decode. */
 const ACTIONS_PER_APPEND = 20_000;
 
-const DAY_MS = 86_400_000;
 /** How long the decode loop runs before it lets DuckDB's completions through. */
 const YIELD_EVERY_MS = 10;
 /** yyyy-mm-dd of a UTC day number (days since 1970-01-01), as DuckDB's strftime(started_on, '%Y-%m-%d') in UTC. */
@@ -124,8 +123,31 @@ export async function buildBatch(c: {
         return r;
     });
 
-    // What a decoded run adds to the batch: its quarantined logs, its run row, its actions.
-    const take = async (runId: string, stored: StoredRun, day: string, run: Record<string, unknown>, d: LoadableRun) => {
+    // Progress after the first run (so a slow start shows at once), then every 200.
+    let sinceProgress = 0;
+    let yielded = performance.now();
+    for (const [i, runId] of c.batch.runIds.entries()) {
+        // Decoding never waits on its own, so DuckDB's finished tasks would not hand it the next one (their
+        // callbacks need the event loop) until the decode blocked on a full queue: DuckDB sat idle meanwhile.
+        if (performance.now() - yielded > YIELD_EVERY_MS) {
+            await new Promise(setImmediate);
+            yielded = performance.now();
+        }
+        const files = c.reader.read(runId);
+        const stored = files.stored;
+        if (++sinceProgress === 200 || i === 0) {
+            c.onRuns(sinceProgress);
+            sinceProgress = 0;
+        }
+        if (!stored) continue;
+        const day = runDay(stored.row);
+        // Re-pulled since the plan with another created_on (Dataverse does not do this): next build's.
+        if (!c.batch.days.has(day)) continue;
+        decodedRuns.push(runId);
+        const run = runRow(env, stored.row, c.flowName, c.machineName);
+        run.unit = day;
+        run.deleted_in_source_on = ts(c.deleted.get(runId) ?? null);
+        const d = decodeForLoad(files, c.decode);
         const k = count(day);
         for (const u of d.undecodable) {
             const raw_path = await quarantineCopy(c.out, env, runId, u.ext, u.raw);
@@ -163,33 +185,6 @@ export async function buildBatch(c: {
             pendingActions += d.encoded.count;
             if (pendingActions >= ACTIONS_PER_APPEND) await appendPending();
         }
-    };
-
-    // Progress after the first run (so a slow start shows at once), then every 200.
-    let sinceProgress = 0;
-    let yielded = performance.now();
-    for (const [i, runId] of c.batch.runIds.entries()) {
-        // Decoding never waits on its own, so DuckDB's finished tasks would not hand it the next one (their
-        // callbacks need the event loop) until the decode blocked on a full queue: DuckDB sat idle meanwhile.
-        if (performance.now() - yielded > YIELD_EVERY_MS) {
-            await new Promise(setImmediate);
-            yielded = performance.now();
-        }
-        const files = c.reader.read(runId);
-        const stored = files.stored;
-        if (++sinceProgress === 200 || i === 0) {
-            c.onRuns(sinceProgress);
-            sinceProgress = 0;
-        }
-        if (!stored) continue;
-        const day = runDay(stored.row);
-        // Re-pulled since the plan with another created_on (Dataverse does not do this): next build's.
-        if (!c.batch.days.has(day)) continue;
-        decodedRuns.push(runId);
-        const run = runRow(env, stored.row, c.flowName, c.machineName);
-        run.unit = day;
-        run.deleted_in_source_on = ts(c.deleted.get(runId) ?? null);
-        await take(runId, stored, day, run, decodeForLoad(files, c.decode));
     }
     c.onRuns(sinceProgress);
     await appendPending();

@@ -63,7 +63,8 @@ export interface LoadableRun {
     encoded: EncodedActions | null;
 }
 
-const DAY_MS = 86_400_000;
+/** A UTC day in ms: an action starts in day floor(ms / DAY_MS), the build's one rule for the days action_hourly is rewritten for. */
+export const DAY_MS = 86_400_000;
 
 export function decodeForLoad(files: RunFiles, options: DecodeOptions): LoadableRun {
     const { decoded, source, undecodable } = decodeRun(files, options);

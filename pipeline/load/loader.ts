@@ -81,11 +81,10 @@ export class Loader {
         await this.appender.clear();
     }
 
-    /** Appends a decoded run's actions (encoded by action-encoding.ts); they reach `actions` with insertAppendedActions. */
+    /** Appends a decoded run's actions (encoded by action-encoding.ts); writeUnits writes them with the batch's `actions`. */
     async appendActions(run: RunKeys, actions: EncodedActions): Promise<void> {
         await this.appender.append(run, actions);
     }
-
 
     /** Before the connection closes: DuckDB's appenders must be closed first. */
     dispose(): void {
