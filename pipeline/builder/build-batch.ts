@@ -21,6 +21,8 @@ import type { NewQuarantine } from "./run-build.js";
 
 /** Decoded actions handed to DuckDB at a time: while it appends them, the next runs decode. */
 const ACTIONS_PER_APPEND = 20_000;
+/** What a runs or quarantine spool file counts for in the queue's backlog (build-batch's unit is a decoded action). */
+const SPOOL_WEIGHT = 1_000;
 
 /** How long the decode loop runs before it lets DuckDB's completions through. */
 const YIELD_EVERY_MS = 10;
@@ -93,7 +95,7 @@ export async function buildBatch(c: {
     const enqueue = (load: () => Promise<void>, file: string) => c.queue.push(async () => {
         await load();
         await rmRetrying(file, { force: true });
-    });
+    }, SPOOL_WEIGHT);
     const flat = new Map<TableName, Spool>();
     const writeRow = async (t: "runs" | "quarantine", row: Record<string, unknown>) => {
         let s = flat.get(t);
@@ -107,12 +109,13 @@ export async function buildBatch(c: {
     const appendPending = async () => {
         if (pending.length === 0) return;
         const runs = pending;
+        const actions = pendingActions;
         pending = [];
         pendingActions = 0;
         await c.queue.push(async () => {
             const loader = await duck.loader();
             for (const [keys, encoded] of runs) await loader.appendActions(keys, encoded);
-        });
+        }, actions);
     };
 
     // Rows of the runs that did not change, copied from their day's current files while the others decode.

@@ -106,6 +106,11 @@ const CONTRACT = hashOf(TABLES);
  */
 const OVERLAP_UP_TO_RUNS = 300;
 const DEFAULT_KEEP_MINUTES = 60;
+/**
+ * Decoded actions that may wait for DuckDB (encoded, ~100 bytes each) while it writes a batch: the decoder
+ * goes on instead of waiting for the write.
+ */
+const DECODE_AHEAD_ACTIONS = 100_000;
 
 /**
  * Brings the lake up to date with the raw store, environment by environment, each under its own lock:
@@ -129,6 +134,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     const running: Array<Promise<void>> = [];
     let failed = false;
     for (const [i, env] of envs.entries()) {
+        // At most two environments at a time, one decoding and one finishing its writes: each holds a database
+        // and a backlog of decoded actions (DECODE_AHEAD_ACTIONS).
+        if (i >= 2) await running[i - 2].catch(() => undefined);
         if (failed) break;
         let startNext: () => void = () => undefined;
         const nextMayStart = new Promise<void>((resolve) => (startNext = resolve));
@@ -259,7 +267,7 @@ async function buildEnvironment(
         let runsDone = 0;
         const reader = await store.openRunReader(env, plan.inventory);
         const fresh: NewQuarantine[] = [];
-        const queue = new DuckQueue();
+        const queue = new DuckQueue(DECODE_AHEAD_ACTIONS);
         const batches: Array<Promise<BatchResult>> = [];
         for (const batch of plan.work) {
             const { written } = await buildBatch({

@@ -46,11 +46,14 @@ export class ActionAppender {
 
     constructor(private readonly con: DuckDBConnection) {}
 
-    static async createTables(con: DuckDBConnection): Promise<void> {
-        await con.run(`CREATE OR REPLACE TABLE actions_in (${INCOMING_COLUMNS.map(([n, t]) => `${n} ${t.toString()}`).join(", ")})`);
-        await con.run(`CREATE OR REPLACE TABLE action_kinds (id INTEGER, ${KIND_COLUMNS.map((c) => `${c} VARCHAR`).join(", ")})`);
-        await con.run(`CREATE OR REPLACE TABLE action_details (id INTEGER, ${DETAIL_COLUMNS.map((c) => `${c} VARCHAR`).join(", ")})`);
-        await con.run("CREATE OR REPLACE TABLE action_runs (run_key INTEGER, unit VARCHAR, run_id VARCHAR, flow_id VARCHAR, machine_id VARCHAR, log_source VARCHAR)");
+    /** The statements that create its tables (run with the loader's, in one call). */
+    static createStatements(): string[] {
+        return [
+            `CREATE OR REPLACE TABLE actions_in (${INCOMING_COLUMNS.map(([n, t]) => `${n} ${t.toString()}`).join(", ")})`,
+            `CREATE OR REPLACE TABLE action_kinds (id INTEGER, ${KIND_COLUMNS.map((c) => `${c} VARCHAR`).join(", ")})`,
+            `CREATE OR REPLACE TABLE action_details (id INTEGER, ${DETAIL_COLUMNS.map((c) => `${c} VARCHAR`).join(", ")})`,
+            "CREATE OR REPLACE TABLE action_runs (run_key INTEGER, unit VARCHAR, run_id VARCHAR, flow_id VARCHAR, machine_id VARCHAR, log_source VARCHAR)",
+        ];
     }
 
     /** Appends one run's actions (synchronous: the rows are copied into DuckDB's buffers). */
@@ -136,12 +139,13 @@ export class ActionAppender {
     }
 
     /** Empties the incoming tables and forgets the batch's strings. */
-    async clear(): Promise<void> {
+    /** Empties its tables: the statements are the loader's to run, with its own, in one call. */
+    clear(): string[] {
         this.close();
-        for (const t of ["actions_in", "action_kinds", "action_details", "action_runs"]) await this.con.run(`DELETE FROM ${t}`);
         this.kinds = new Tuples();
         this.details = new Tuples();
         this.nextRunKey = 0;
+        return ["actions_in", "action_kinds", "action_details", "action_runs"].map((t) => `DELETE FROM ${t}`);
     }
 
     /** Closes the appenders (before the connection closes). */
