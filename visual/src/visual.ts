@@ -43,19 +43,12 @@ interface TableSummary {
     other: number;
 }
 
-/** As `barKind` for every kept row, counted per status code rather than tested per row. */
+/** As `barKind` for every kept row, from the table's counts by status (see ActionTable.counts). */
 function summarize(t: ActionTable): TableSummary {
-    const out: TableSummary = { failed: 0, handled: 0, succeeded: 0, other: 0 };
-    const values = t.status.values;
+    const c = t.counts, values = t.status.values;
     // Index 0: rows without a status, drawn as succeeded.
-    const byStatus = new Int32Array(values.length + 1);
-    const codes = t.status.codes, order = t.order;
-    for (let k = 0; k < t.count; k++) {
-        const i = order[k];
-        if (t.failed[i]) { if (t.handled[i]) out.handled++; else out.failed++; } else byStatus[codes[i] + 1]++;
-    }
-    out.succeeded = byStatus[0];
-    for (let c = 0; c < values.length; c++) out[isSuccessStatus(values[c]) ? "succeeded" : "other"] += byStatus[c + 1];
+    const out: TableSummary = { failed: c.failed, handled: c.handled, succeeded: c.byStatus[0], other: 0 };
+    for (let code = 0; code < values.length; code++) out[isSuccessStatus(values[code]) ? "succeeded" : "other"] += c.byStatus[code + 1];
     return out;
 }
 

@@ -2,7 +2,7 @@ import powerbi from "powerbi-visuals-api";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { createVisualHost } from "powerbi-visuals-utils-testutils";
 import { Visual } from "../../../visual/src/visual.js";
-import { ActionRow, Role, hourlyRoles, runRows, tableDataView } from "./helpers.js";
+import { ActionRow, Role, contractRoles, hourlyRoles, runRows, tableDataView } from "./helpers.js";
 import { ActionTable } from "../../../visual/src/model/actionTable.js";
 
 import IVisualHost = powerbi.extensibility.visual.IVisualHost;
@@ -531,6 +531,29 @@ describe("padlens visual", () => {
             nav.querySelectorAll("button")[1].dispatchEvent(new MouseEvent("click", { bubbles: true }));
             expect(h.visual.behavior.focusedItem()).toBe(110);
             expect(h.root.dataset.lanes).toBe(String(2 + 120 + 1));
+        });
+
+        it("goes through several runs' failures band by band in the bands' order, counting only unhandled ones", () => {
+            const h = harness();
+            const t0 = Date.UTC(2026, 0, 5, 9);
+            const fail = (rows: ActionRow[], at: number[], handledAt = -1): ActionRow[] =>
+                rows.map((r, i) => (at.includes(i) ? { ...r, status: "Failed", error: "boom", insideErrorHandling: i === handledAt } : r));
+            // Longest first: c (one failure), a (one, and one handled), b (two, its first and last action).
+            const rows = [...fail(runRows("a", 4, t0), [0, 2], 2), ...fail(runRows("b", 3, t0 + 3_600_000), [0, 2]), ...fail(runRows("c", 8, t0 + 1_800_000), [5])];
+            h.update(tableDataView(rows, [...contractRoles], { view: { mode: "timeline" }, timeline: { bandOrder: "duration" } }));
+            expect(h.root.dataset.failed).toBe("4");
+            expect(h.root.dataset.handled).toBe("1");
+            const nav = h.root.querySelector<HTMLElement>(".padlens-nav")!;
+            expect(nav.textContent).toContain("4 failures");
+            h.root.focus();
+            // The focused band's run, and what the strip says.
+            const steps: string[] = [];
+            for (let k = 0; k < 4; k++) {
+                key(h, "F8");
+                steps.push(`${rows[h.visual.behavior.focusedItem()]?.run} ${/Failure \d+ of \d+/.exec(nav.textContent ?? "")?.[0]}`);
+            }
+            // b's two failures are one stop (its band), then back to c.
+            expect(steps).toEqual(["c Failure 1 of 4", "a Failure 2 of 4", "b Failure 3 of 4", "c Failure 1 of 4"]);
         });
 
         it("heads main once and each subflow call once, with a fold count on folded headers", () => {

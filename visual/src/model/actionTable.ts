@@ -83,7 +83,24 @@ export interface ActionTable {
     runEnd: Int32Array;
     runStart: Float64Array;
     runFinish: Float64Array;
+    /** Counts over the kept rows, by status (see KeptCounts). */
+    counts: KeptCounts;
+    /**
+     * Positions in `order` of the unhandled failures (failed and not handled), ascending: navigation and the
+     * scrollbar's marks visit these instead of every row.
+     */
+    unhandledAt: Int32Array;
     issues: ConversionIssues;
+}
+
+/** Kept rows counted while the run extents are computed (the same pass over the order). */
+export interface KeptCounts {
+    /** Unhandled failures. */
+    failed: number;
+    /** Handled failures (failed inside an error handler). */
+    handled: number;
+    /** Rows that did not fail, by status code: index 0 for rows without a status, code c at c + 1. */
+    byStatus: Int32Array;
 }
 
 export interface ConversionIssues {
@@ -147,17 +164,12 @@ export function toEpochMs(value: PrimitiveValue | undefined): number {
     return NaN;
 }
 
-/** 2200-01-01T00:00:00Z: anything later is a sentinel (9999-12-31) or a number in another unit (ticks, ns). */
-export const LATEST_TIME = 7_258_118_400_000;
-
 /**
- * Plausible timestamps only: before 1970 (0001-01-01, Excel's 1899-12-30), after 2200 (9999-12-31, ticks or
- * nanoseconds read as ms) or not finite mean "unknown". One of them would otherwise stretch the axis over
- * centuries or fail every date computation.
+ * 2200-01-01T00:00:00Z. Plausible timestamps only (convertTimes): before 1970 (0001-01-01, Excel's
+ * 1899-12-30), after 2200 (9999-12-31, ticks or nanoseconds read as ms) or not finite mean "unknown". One of
+ * them would otherwise stretch the axis over centuries or fail every date computation.
  */
-function plausibleTime(t: number): boolean {
-    return t >= 0 && t <= LATEST_TIME;
-}
+export const LATEST_TIME = 7_258_118_400_000;
 
 /**
  * No desktop-flow action lasts a year (a cloud flow, and so its desktop run, stops after 30 days): a longer
@@ -358,6 +370,7 @@ export class ActionTableBuilder {
             containerSource: this.containerIn ? "field" : "guess",
             executions: null, failureCount: null, handledCount: null, totalMs: null, p50: null, p95: null,
             runFirst: new Int32Array(0), runEnd: new Int32Array(0), runStart: new Float64Array(0), runFinish: new Float64Array(0),
+            counts: { failed: 0, handled: 0, byStatus: new Int32Array(1) }, unhandledAt: new Int32Array(0),
             issues: { dropped: 0, droppedNoAction: 0, droppedNoStart: 0, droppedNoExecutions: 0, badTime: 0, duplicates: 0, repaired: 0, placed: 0, openEnded: 0 },
         };
     }
@@ -460,52 +473,57 @@ export class ActionTableBuilder {
         const runCodes = t.run.codes;
         let k = 0, sorted = true, strict = true;
         // One pass over the rows for every per-row field but the text codes (filled before, per column): each
-        // pass of its own would start again in the interpreter on a cold page.
+        // pass of its own would start again in the interpreter on a cold page. For the same reason unknown
+        // numbers (NaN) are tested as `x !== x` and booleans inline: in the interpreter each Number.isNaN or
+        // helper call costs about as much as the rest of a row.
         for (let i = from; i < to; i++) {
             const row = rows[i];
             inOrder[i] = 0;
-            if (containerIn) containerIn[i] = toFlag(row[iContainer]);
-            if (handlingIn) handlingIn[i] = toFlag(row[iHandling]);
-            container[i] = containerIn ? (containerIn[i] === 1 ? 1 : 0) : 0;
+            if (containerIn) { const v = row[iContainer]; containerIn[i] = v === true ? 1 : v === false ? 0 : toFlag(v); }
+            if (handlingIn) { const v = row[iHandling]; handlingIn[i] = v === true ? 1 : v === false ? 0 : toFlag(v); }
+            container[i] = containerIn !== null && containerIn[i] === 1 ? 1 : 0;
             // Power BI hands date-time columns as Date objects: read them without a call.
             const vs = iStart === undefined ? undefined : row[iStart], ve = iEnd === undefined ? undefined : row[iEnd], vd = iDur === undefined ? undefined : row[iDur];
             let s = vs instanceof Date ? vs.getTime() : toEpochMs(vs);
             let e = ve instanceof Date ? ve.getTime() : toEpochMs(ve);
             let d = typeof vd === "number" ? vd : toNumber(vd);
+            // Plausible times and durations only (LATEST_TIME, LONGEST_DURATION); a NaN is unknown already, not bad.
             let bad = false;
-            if (!Number.isNaN(s) && !plausibleTime(s)) { s = NaN; bad = true; }
-            if (!Number.isNaN(e) && !plausibleTime(e)) { e = NaN; bad = true; }
-            if (!Number.isNaN(d) && !(Math.abs(d) <= LONGEST_DURATION)) { d = NaN; bad = true; }
+            if (!(s >= 0 && s <= LATEST_TIME) && s === s) { s = NaN; bad = true; }
+            if (!(e >= 0 && e <= LATEST_TIME) && e === e) { e = NaN; bad = true; }
+            if (!(d >= -LONGEST_DURATION && d <= LONGEST_DURATION) && d === d) { d = NaN; bad = true; }
             if (bad) issues.badTime++;
             // A pre-aggregated row standing for no execution carries nothing to show.
             const executions = ex ? ex[i] : 1;
             if (actionCodes[i] < 0) { issues.dropped++; issues.droppedNoAction++; continue; }
             // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
             // previous action would invent a time.
-            if ((iStart !== undefined && Number.isNaN(s)) || (Number.isNaN(s) && Number.isNaN(d)) || !(executions > 0)) {
+            if ((iStart !== undefined && s !== s) || (s !== s && d !== d) || !(executions > 0)) {
                 issues.dropped++;
                 if (executions > 0) issues.droppedNoStart++;
                 else issues.droppedNoExecutions++;
                 continue;
             }
-            if (Number.isNaN(d) && !Number.isNaN(s) && !Number.isNaN(e)) d = e - s;
+            if (d !== d && s === s && e === e) d = e - s;
             let open = 0;
-            if (Number.isNaN(d)) {
+            if (d !== d) {
                 if (endKnowable) {
                     open = 1;
                     issues.openEnded++;
                 } else d = 0;
             }
+            // (A comparison with NaN is false: an unknown start or end is never "before".)
             if (d < 0) {
                 d = 0;
                 issues.repaired++;
-            } else if (!Number.isNaN(s) && !Number.isNaN(e) && e < s) {
+            } else if (e < s) {
                 issues.repaired++;
             }
             endUnknown[i] = open;
             start[i] = s;
             duration[i] = d;
-            actionIndex[i] = iIdx === undefined ? NaN : toNumber(row[iIdx]);
+            const vi = iIdx === undefined ? NaN : row[iIdx];
+            actionIndex[i] = typeof vi === "number" ? vi : toNumber(vi);
             const sc = statusCodes[i];
             const f = (sc >= 0 && statusFailed[sc]) || (sc < 0 && errorCodes[i] >= 0) || (failureCount !== null && failureCount[i] > 0) ? 1 : 0;
             failed[i] = f;
@@ -657,7 +675,11 @@ export class ActionTableBuilder {
         return Int32Array.from(changed);
     }
 
-    /** Run extents (positions and times); open-ended rows then reach to their run's end. */
+    /**
+     * Run extents (positions and times), and the kept rows' counts and unhandled failures (see ActionTable):
+     * one pass over the order for all of them, which a first paint runs mostly in V8's interpreter, where
+     * every pass of its own costs again. Open-ended rows then reach to their run's end.
+     */
     private computeRuns(): void {
         const t = this.table;
         // Rows without a run value form one extra pseudo-run (code = values.length).
@@ -672,12 +694,17 @@ export class ActionTableBuilder {
         // Without Start (never appended to, see canAppend), rows of a run are chained one after another.
         const placing = this.idx[Roles.start] === undefined;
         const order = t.order, runCodes = t.run.codes, start = t.start, duration = t.duration, endUnknown = t.endUnknown;
+        const failed = t.failed, handled = t.handled, statusCodes = t.status.codes;
+        const byStatus = new Int32Array(t.status.values.length + 1);
+        const unhandledAt: number[] = [];
+        let nHandled = 0;
         const runFirst = t.runFirst, runEnd = t.runEnd, runStart = t.runStart, runFinish = t.runFinish;
         // A run's rows are contiguous in the order: its extent is kept in locals and stored when the run ends.
         const n = t.count;
         let cursor = 0, prevRun = -1, rs = NaN, rf = NaN;
         for (let k = 0; k < n; k++) {
             const i = order[k];
+            if (failed[i]) { if (handled[i]) nHandled++; else unhandledAt.push(k); } else byStatus[statusCodes[i] + 1]++;
             const code = runCodes[i];
             const r = code < 0 ? runCount - 1 : code;
             if (r !== prevRun) {
@@ -700,6 +727,8 @@ export class ActionTableBuilder {
             if (!(rf >= end)) rf = end;
         }
         if (prevRun >= 0) { runEnd[prevRun] = n; runStart[prevRun] = rs; runFinish[prevRun] = rf; }
+        t.counts = { failed: unhandledAt.length, handled: nHandled, byStatus };
+        t.unhandledAt = Int32Array.from(unhandledAt);
     }
 }
 

@@ -400,11 +400,12 @@ export interface Failures {
 
 export function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
     const rows: number[] = [];
-    const order = t.order, failed = t.failed, handled = t.handled, laneOfRow = layout.laneOfRow;
+    const order = t.order, at = t.unhandledAt, laneOfRow = layout.laneOfRow;
+    // The table knows where its unhandled failures are in the order: only those are visited, not every row.
     const scan = (from: number, to: number): void => {
-        for (let k = from; k < to; k++) {
-            const i = order[k];
-            if (failed[i] && !handled[i] && laneOfRow[i] >= 0) rows.push(i);
+        for (let j = firstAtOrAfter(at, from); j < at.length && at[j] < to; j++) {
+            const i = order[at[j]];
+            if (laneOfRow[i] >= 0) rows.push(i);
         }
     };
     // Bands may be ordered other than by run: lane by lane, each run's rows in time order.
@@ -413,4 +414,15 @@ export function failuresOf(t: ActionTable, layout: TimelineLayout): Failures {
     const lanesOfRows = Int32Array.from(rows, (r) => layout.laneOfRow[r]);
     const lanes = Int32Array.from(new Set(lanesOfRows)).sort();
     return { rows: Int32Array.from(rows), lanesOfRows, lanes };
+}
+
+/** Index of the first entry of ascending `a` that is >= `x` (a.length when none is). */
+function firstAtOrAfter(a: Int32Array, x: number): number {
+    let lo = 0, hi = a.length;
+    while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (a[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
 }
