@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from "@duckdb/node-api";
+import type { OpenDuckDb } from "../load/duckdb.js";
 import { Loader, type ParquetCompression } from "../load/loader.js";
 
 /**
@@ -11,19 +11,37 @@ const RECYCLE_AFTER_ACTIONS = 20_000;
 
 /** The build's DuckDB: in-memory, emptied after each batch and replaced once it has loaded RECYCLE_AFTER_ACTIONS. */
 export class BatchDatabase {
-    private current: { db: { con: DuckDBConnection; close(): void }; loader: Loader } | null = null;
+    private current: { db: OpenDuckDb; loader: Loader } | null = null;
     private actionsLoaded = 0;
+    /** A thread change in flight on the current instance's control connection: closing waits for it. */
+    private threadChange: Promise<void> | null = null;
 
     constructor(
-        private readonly open: () => Promise<{ con: DuckDBConnection; close(): void }>,
+        /** Opens an instance with this many threads. */
+        private readonly open: (threads: number) => Promise<OpenDuckDb>,
         private readonly compression: ParquetCompression,
+        private threads: number,
     ) {}
+
+    /** The threads of this instance and of those opened after it (see DuckThreads). */
+    async setThreads(threads: number): Promise<void> {
+        this.threads = threads;
+        const db = this.current?.db;
+        if (!db) return;
+        const change = db.setThreads(threads).catch(() => undefined); // a hint: the build goes on without it
+        this.threadChange = change;
+        await change;
+        if (this.threadChange === change) this.threadChange = null;
+    }
 
     /** The current instance's loader, opened with empty staging tables when there is none. */
     async loader(): Promise<Loader> {
         if (!this.current) {
-            const db = await this.open();
+            const threads = this.threads;
+            const db = await this.open(threads);
             try {
+                // Changed while it opened.
+                if (this.threads !== threads) await db.setThreads(this.threads);
                 const loader = new Loader(db.con, this.compression);
                 await loader.createTables();
                 this.current = { db, loader };
@@ -44,9 +62,16 @@ export class BatchDatabase {
 
     /** Closes the instance (its rows and the memory behind them); the next loader() opens a new one. */
     close(): void {
-        this.current?.loader.dispose();
-        this.current?.db.close();
+        const current = this.current;
         this.current = null;
         this.actionsLoaded = 0;
+        if (!current) return;
+        const release = () => {
+            current.loader.dispose();
+            current.db.close();
+        };
+        // Not under a statement still running on the instance's other connection.
+        if (this.threadChange) void this.threadChange.then(release);
+        else release();
     }
 }

@@ -5,7 +5,7 @@ import { DEFAULT_DECODE_OPTIONS, type DecodeOptions, type LogSource } from "../d
 import { DECODER_VERSION } from "../decode/version.js";
 import { collectEnvironment, collectLegacy, workDirName } from "../lake/collect.js";
 import { LAKE_DIR, newGeneration, readManifest, writeManifest, type LakeManifest, type LakeUnit } from "../lake/manifest.js";
-import { openDuckDb, type DuckDbLimits } from "../load/duckdb.js";
+import { buildThreads, openDuckDb, type DuckDbLimits } from "../load/duckdb.js";
 import type { Loader, ParquetCompression } from "../load/loader.js";
 import { environmentRow, flowRow, id, int, machineRows, str } from "../load/rows.js";
 import { TABLES, type TableName } from "../load/schema.js";
@@ -18,6 +18,7 @@ import { hashOf, planBuild, saveCache } from "./plan.js";
 import { buildBatch, type BatchResult } from "./build-batch.js";
 import { BatchDatabase } from "./batch-database.js";
 import { DuckQueue } from "./duck-queue.js";
+import { DuckThreads } from "./duck-threads.js";
 import { publishFile, publishedPath } from "./publish.js";
 
 export interface BuildOptions {
@@ -133,26 +134,55 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     const results: Array<{ summary: EnvSummary; newQuarantines: NewQuarantine[] }> = [];
     const running: Array<Promise<void>> = [];
     let failed = false;
+    // Environments with more than one batch to decode, not yet finished: each holds a database and a backlog of
+    // decoded actions (DECODE_AHEAD_ACTIONS), so at most two run at a time, one decoding and one finishing its writes.
+    const large: Array<Promise<void>> = [];
+    const limit = options.duckdb?.threads;
+    const threads = limit ? new DuckThreads(limit, limit) : new DuckThreads(buildThreads().decoding, buildThreads().after);
+    // Environments started and those whose runs are all decoded: once the two meet after the last has started,
+    // DuckDB gets every thread for the writes that remain.
+    let envsStarted = 0;
+    let envsDecoded = 0;
+    let allStarted = false;
+    const maybeDecodingDone = () => {
+        if (allStarted && envsDecoded === envsStarted) void threads.decodingDone().catch(() => undefined);
+    };
     for (const [i, env] of envs.entries()) {
-        // At most two environments at a time, one decoding and one finishing its writes: each holds a database
-        // and a backlog of decoded actions (DECODE_AHEAD_ACTIONS).
-        if (i >= 2) await running[i - 2].catch(() => undefined);
+        if (large.length >= 2) await large.shift()!.catch(() => undefined);
         if (failed) break;
         let startNext: () => void = () => undefined;
         const nextMayStart = new Promise<void>((resolve) => (startNext = resolve));
+        let finish: () => void = () => undefined;
+        const finished = new Promise<void>((resolve) => (finish = resolve));
+        envsStarted++;
+        let envDecoded = false;
+        const onDecoded = () => {
+            if (envDecoded) return;
+            envDecoded = true;
+            envsDecoded++;
+            maybeDecodingDone();
+        };
         const task = (async () => {
             try {
                 const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
                 try {
-                    results[i] = await buildEnvironment(out, env, store, options, {
-                        onPlanned: (runs) => runs <= OVERLAP_UP_TO_RUNS && startNext(),
-                        onDecoded: startNext,
+                    results[i] = await buildEnvironment(out, env, store, options, threads, {
+                        onPlanned: (runs) => {
+                            if (runs <= OVERLAP_UP_TO_RUNS) startNext();
+                            else large.push(finished);
+                        },
+                        onDecoded: () => {
+                            onDecoded();
+                            startNext();
+                        },
                     });
                 } finally {
                     await release();
                 }
             } finally {
+                onDecoded();
                 startNext(); // finished, or failed before it got that far
+                finish();
             }
         })();
         task.catch(() => {
@@ -163,6 +193,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
         // to decode (an hourly pull's few runs), else once its last run is decoded, so only one decodes at a time.
         await nextMayStart;
     }
+    allStarted = true;
+    maybeDecodingDone();
     // Every started environment finishes (or fails) and releases its lock before the first failure is thrown.
     for (const r of await Promise.allSettled(running)) if (r.status === "rejected") throw r.reason;
     const summaries = results.map((r) => r.summary);
@@ -199,6 +231,7 @@ async function buildEnvironment(
     env: string,
     store: RawStore,
     options: BuildOptions,
+    threads: DuckThreads,
     progress: {
         /** Called once the plan is made, with the number of runs to decode. */
         onPlanned: (runs: number) => void;
@@ -245,7 +278,8 @@ async function buildEnvironment(
     // Owner-only like everything the build writes (the work folder holds decoded logs while it runs).
     await mkdir(path.join(out, LAKE_DIR), { recursive: true, mode: 0o700 });
     const work = path.join(out, LAKE_DIR, workDirName(env, generation));
-    const duck = new BatchDatabase(() => openDuckDb(":memory:", path.join(work, "duckdb-tmp"), options.duckdb), compression);
+    const duck = new BatchDatabase((n) => openDuckDb(":memory:", path.join(work, "duckdb-tmp"), { ...options.duckdb, threads: n }), compression, threads.now);
+    threads.add(duck);
     let result: { summary: EnvSummary; newQuarantines: NewQuarantine[] };
     try {
         const units: Record<string, LakeUnit> = { ...(previous?.units ?? {}) };
@@ -346,9 +380,11 @@ async function buildEnvironment(
     } catch (e) {
         // The work folder stays: it tells the next build of this environment to sweep the files this one
         // moved into the lake but never committed (collect.ts).
+        threads.delete(duck);
         duck.close();
         throw e;
     }
+    threads.delete(duck);
     duck.close();
     await rmRetrying(work, { recursive: true, force: true });
     return result;
