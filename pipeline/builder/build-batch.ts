@@ -60,6 +60,8 @@ export async function buildBatch(c: {
     work: string;
     generation: string;
     batch: DayBatch;
+    /** The environment's last batch: its database stays open for action_hourly and the environment tables. */
+    last?: boolean;
     decode: DecodeOptions;
     timeZone: string;
     logStatus: number | null;
@@ -215,7 +217,7 @@ export async function buildBatch(c: {
 
 /** Writes the loaded batch as one file per day and table, moves them into the lake, and empties the database. */
 async function writeBatch(
-    c: { out: string; env: string; month: string; duck: BatchDatabase; generation: string; timeZone: string },
+    c: { out: string; env: string; month: string; duck: BatchDatabase; generation: string; timeZone: string; last?: boolean },
     unitDir: string,
     counts: Map<string, UnitCounts>,
 ): Promise<Omit<BatchResult, "newQuarantines">> {
@@ -239,6 +241,6 @@ async function writeBatch(
             unit.files[table] = published;
         }
     }
-    await c.duck.endBatch(loaded.actions);
+    await c.duck.endBatch(loaded.actions, c.last ?? false);
     return { units };
 }

@@ -145,7 +145,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     let envsDecoded = 0;
     let allStarted = false;
     const maybeDecodingDone = () => {
-        if (allStarted && envsDecoded === envsStarted) void threads.decodingDone().catch(() => undefined);
+        if (allStarted && envsDecoded === envsStarted) void threads.decodingDone();
     };
     for (const [i, env] of envs.entries()) {
         if (large.length >= 2) await large.shift()!.catch(() => undefined);
@@ -278,8 +278,8 @@ async function buildEnvironment(
     // Owner-only like everything the build writes (the work folder holds decoded logs while it runs).
     await mkdir(path.join(out, LAKE_DIR), { recursive: true, mode: 0o700 });
     const work = path.join(out, LAKE_DIR, workDirName(env, generation));
-    const duck = new BatchDatabase((n) => openDuckDb(":memory:", path.join(work, "duckdb-tmp"), { ...options.duckdb, threads: n }), compression, threads.now);
-    threads.add(duck);
+    const duck = new BatchDatabase((n) => openDuckDb(":memory:", path.join(work, "duckdb-tmp"), { ...options.duckdb, threads: n }), compression, 1);
+    void threads.add(duck);
     let result: { summary: EnvSummary; newQuarantines: NewQuarantine[] };
     try {
         const units: Record<string, LakeUnit> = { ...(previous?.units ?? {}) };
@@ -302,10 +302,15 @@ async function buildEnvironment(
         const reader = await store.openRunReader(env, plan.inventory);
         const fresh: NewQuarantine[] = [];
         const queue = new DuckQueue(DECODE_AHEAD_ACTIONS);
+        // The environment-level tables, from this pull's snapshots: first, so they are not part of the wait
+        // after the last batch (they are published with the rest at the commit).
+        const envTables = queue.run(async () => writeEnvironmentTables(await duck.loader(), work, { env, url, org, state, timeZone, workflows, machines, groups }));
+        envTables.catch(() => undefined); // awaited before the commit
         const batches: Array<Promise<BatchResult>> = [];
-        for (const batch of plan.work) {
+        for (const [b, batch] of plan.work.entries()) {
             const { written } = await buildBatch({
                 out, env, reader, duck, work, generation, batch, decode, timeZone, logStatus, flowName, machineName, deleted,
+                last: b === plan.work.length - 1,
                 spoolBytes: options.spoolBytes,
                 firstSeenNow: now.getTime(),
                 firstSeen,
@@ -343,10 +348,7 @@ async function buildEnvironment(
             hourly[day] = await publishFile(out, files[0], "action_hourly", env, day, generation);
         }
 
-        // The environment-level tables, from this pull's snapshots.
-        const loader = await duck.loader();
-        await loader.clear();
-        const envFiles = await writeEnvironmentTables(loader, work, { env, url, org, state, timeZone, workflows, machines, groups });
+        const envFiles = await envTables;
         retire(previous?.files.environments);
         retire(previous?.files.flows);
         retire(previous?.files.machines);
@@ -380,11 +382,11 @@ async function buildEnvironment(
     } catch (e) {
         // The work folder stays: it tells the next build of this environment to sweep the files this one
         // moved into the lake but never committed (collect.ts).
-        threads.delete(duck);
+        void threads.delete(duck);
         duck.close();
         throw e;
     }
-    threads.delete(duck);
+    void threads.delete(duck);
     duck.close();
     await rmRetrying(work, { recursive: true, force: true });
     return result;
