@@ -217,7 +217,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
 }
 
 /**
- * Positions of `envs` in the order to build them: most runs first (by the last commit; none yet: by name).
+ * Positions of `envs` in the order to build them: most actions first (by the last commit; none yet: by name).
  * What an environment's DuckDB still has to write after its last run is decoded (its last batch,
  * action_hourly) overlaps the next one's decoding; ending with the smallest leaves the least of it alone at
  * the end of the build. Only the order of work changes: the summary lists environments as given.
@@ -225,7 +225,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
 async function largestFirst(out: string, envs: readonly string[]): Promise<number[]> {
     const runs = await Promise.all(envs.map(async (env) => {
         const m = await readManifest(out, env).catch(() => null); // a bad manifest fails its own environment's build, in its turn
-        return Object.values(m?.units ?? {}).reduce((n, u) => n + u.runs, 0);
+        return Object.values(m?.units ?? {}).reduce((n, u) => n + u.actions, 0);
     }));
     return envs.map((_, i) => i).sort((a, b) => runs[b] - runs[a] || a - b);
 }
