@@ -60,7 +60,7 @@ export async function buildBatch(c: {
     work: string;
     generation: string;
     batch: DayBatch;
-    /** The environment's last batch: its database stays open for action_hourly and the environment tables. */
+    /** The environment's last batch: its database stays open for action_hourly. */
     last?: boolean;
     decode: DecodeOptions;
     timeZone: string;
@@ -105,7 +105,7 @@ export async function buildBatch(c: {
         const done = s.write(row);
         if (done) await enqueue(async () => (await duck.loader()).loadRows(t, done.file, done.longest), done.file);
     };
-    // Decoded actions wait here, encoded (~100 bytes an action), until DuckDB has finished its previous task.
+    // Decoded actions wait here, encoded (~100 bytes an action), until ACTIONS_PER_APPEND are gathered for one queue task.
     let pending: Array<[RunKeys, EncodedActions]> = [];
     let pendingActions = 0;
     const appendPending = async () => {

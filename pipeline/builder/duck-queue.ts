@@ -11,13 +11,13 @@ export class DuckQueue {
     private queuedWeight = 0;
     private failure: { error: unknown } | null = null;
 
-    /** `backlog`: how much weight may wait before push blocks (default: nothing waits, the one-in-flight queue). */
-    constructor(private readonly backlog = 0) {}
+    /** `backlog`: how much weight may wait before push blocks. */
+    constructor(private readonly backlog: number) {}
 
     async push(task: () => Promise<void>, weight = 0): Promise<void> {
         if (this.failure) throw this.failure.error;
         // The oldest first: a failure surfaces here, on the push after it.
-        while (this.waiting.length > 0 && (this.backlog === 0 || this.queuedWeight + weight > this.backlog)) {
+        while (this.waiting.length > 0 && this.queuedWeight + weight > this.backlog) {
             await this.waiting[0].done;
         }
         const done = this.tail.then(task);

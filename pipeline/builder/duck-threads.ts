@@ -13,7 +13,7 @@ export class DuckThreads {
     constructor(private readonly whileDecoding: number, private readonly afterDecoding: number) {}
 
     /** Threads each open database gets now. */
-    get now(): number {
+    private get now(): number {
         const budget = this.decoding ? this.whileDecoding : this.afterDecoding;
         return Math.max(1, Math.floor(budget / Math.max(1, this.databases.size)));
     }

@@ -138,15 +138,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
     // decoded actions (DECODE_AHEAD_ACTIONS), so at most two run at a time, one decoding and one finishing its writes.
     const large: Array<Promise<void>> = [];
     const limit = options.duckdb?.threads;
-    const threads = limit ? new DuckThreads(limit, limit) : new DuckThreads(buildThreads().decoding, buildThreads().after);
-    // Environments started and those whose runs are all decoded: once the two meet after the last has started,
-    // DuckDB gets every thread for the writes that remain.
-    let envsStarted = 0;
-    let envsDecoded = 0;
-    let allStarted = false;
-    const maybeDecodingDone = () => {
-        if (allStarted && envsDecoded === envsStarted) void threads.decodingDone();
-    };
+    const cores = buildThreads();
+    const threads = new DuckThreads(limit ?? cores.decoding, limit ?? cores.after);
+    // Once every started environment's runs are decoded, DuckDB gets every thread for the writes that remain.
+    const decoded: Array<Promise<void>> = [];
     for (const i of await largestFirst(out, envs)) {
         const env = envs[i];
         if (large.length >= 2) await large.shift()!.catch(() => undefined);
@@ -155,14 +150,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
         const nextMayStart = new Promise<void>((resolve) => (startNext = resolve));
         let finish: () => void = () => undefined;
         const finished = new Promise<void>((resolve) => (finish = resolve));
-        envsStarted++;
-        let envDecoded = false;
-        const onDecoded = () => {
-            if (envDecoded) return;
-            envDecoded = true;
-            envsDecoded++;
-            maybeDecodingDone();
-        };
+        let onDecoded: () => void = () => undefined;
+        decoded.push(new Promise<void>((resolve) => (onDecoded = resolve)));
         const task = (async () => {
             try {
                 const release = await acquireEnvLock(out, env, { command: "build", wait: true, ...options.lock });
@@ -181,8 +170,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
                     await release();
                 }
             } finally {
-                onDecoded();
-                startNext(); // finished, or failed before it got that far
+                onDecoded(); // finished, or failed before it got that far
+                startNext();
                 finish();
             }
         })();
@@ -194,8 +183,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
         // to decode (an hourly pull's few runs), else once its last run is decoded, so only one decodes at a time.
         await nextMayStart;
     }
-    allStarted = true;
-    maybeDecodingDone();
+    void Promise.all(decoded).then(() => threads.decodingDone());
     // Every started environment finishes (or fails) and releases its lock before the first failure is thrown.
     for (const r of await Promise.allSettled(running)) if (r.status === "rejected") throw r.reason;
     const summaries = results.map((r) => r.summary);
@@ -223,11 +211,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildSummary> {
  * the end of the build. Only the order of work changes: the summary lists environments as given.
  */
 async function largestFirst(out: string, envs: readonly string[]): Promise<number[]> {
-    const runs = await Promise.all(envs.map(async (env) => {
-        const m = await readManifest(out, env).catch(() => null); // a bad manifest fails its own environment's build, in its turn
+    // A hint only: each environment reads its manifest again under its lock. A bad one fails its own build, in its turn.
+    const actions = await Promise.all(envs.map(async (env) => {
+        const m = await readManifest(out, env).catch(() => null);
         return Object.values(m?.units ?? {}).reduce((n, u) => n + u.actions, 0);
     }));
-    return envs.map((_, i) => i).sort((a, b) => runs[b] - runs[a] || a - b);
+    return envs.map((_, i) => i).sort((a, b) => actions[b] - actions[a] || a - b);
 }
 
 function totals(env: string, units: Record<string, LakeUnit>, rewritten: number, decoded: number, copied: number): EnvSummary {
@@ -394,15 +383,12 @@ async function buildEnvironment(
         await saveCache(out, env, plan.cache);
         const copied = plan.work.reduce((n, w) => n + [...w.kept.values()].reduce((m, ids) => m + ids.length, 0), 0);
         result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal, copied), newQuarantines: fresh };
-    } catch (e) {
-        // The work folder stays: it tells the next build of this environment to sweep the files this one
-        // moved into the lake but never committed (collect.ts).
+    } finally {
         void threads.delete(duck);
         duck.close();
-        throw e;
     }
-    void threads.delete(duck);
-    duck.close();
+    // Only after a commit: a failed build's work folder stays, and tells the next build of this environment to
+    // sweep the files it moved into the lake but never committed (collect.ts).
     await rmRetrying(work, { recursive: true, force: true });
     return result;
 }

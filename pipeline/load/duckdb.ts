@@ -23,7 +23,7 @@ export interface OpenDuckDb {
 export async function openDuckDb(file: string, tempDir: string, limits: DuckDbLimits = {}): Promise<OpenDuckDb> {
     await mkdir(tempDir, { recursive: true });
     const memory = limits.memoryLimit ?? `${Math.max(1024, Math.floor(os.totalmem() / 4 / 1024 / 1024))}MB`;
-    const threads = limits.threads ?? Math.max(1, Math.min(4, os.availableParallelism()));
+    const threads = limits.threads ?? coresUpTo4();
     const instance = await DuckDBInstance.create(file, {
         memory_limit: memory,
         threads: String(threads),
@@ -53,8 +53,12 @@ export async function openDuckDb(file: string, tempDir: string, limits: DuckDbLi
  * faster); once every run is decoded, every core (up to 4) for the writes that remain.
  */
 export function buildThreads(): { decoding: number; after: number } {
-    const cores = os.availableParallelism();
-    return { decoding: Math.max(1, Math.min(4, cores - 1)), after: Math.max(1, Math.min(4, cores)) };
+    return { decoding: coresUpTo4(-1), after: coresUpTo4() };
+}
+
+/** The machine's cores plus `plus`, between 1 and 4: DuckDB's default threads (more did not pay on these loads). */
+function coresUpTo4(plus = 0): number {
+    return Math.max(1, Math.min(4, os.availableParallelism() + plus));
 }
 
 /** A SQL string literal. */
