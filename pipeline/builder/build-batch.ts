@@ -10,7 +10,7 @@ import type { TableName } from "../load/schema.js";
 import { Spool } from "../load/spool.js";
 import { isFinished } from "../pull/log-plan.js";
 import { runDay, type RunReader } from "../store/raw-store.js";
-import { rmRetrying } from "../util/fs-retry.js";
+import { rmSoonRetrying } from "../util/fs-retry.js";
 import type { DayBatch } from "./plan.js";
 import { publishedPath, publishFile } from "./publish.js";
 import { DAY_MS, decodeForLoad } from "./decode-run.js";
@@ -96,7 +96,7 @@ export async function buildBatch(c: {
 
     const enqueue = (load: () => Promise<void>, file: string) => c.queue.push(async () => {
         await load();
-        await rmRetrying(file, { force: true });
+        await rmSoonRetrying(file, { force: true });
     }, SPOOL_WEIGHT);
     const flat = new Map<TableName, Spool>();
     const writeRow = async (t: "runs" | "quarantine", row: Record<string, unknown>) => {
@@ -231,8 +231,10 @@ async function writeBatch(
         loaded.actions += k.actions;
         loaded.quarantine += k.quarantined;
     }
-    for (const table of ["runs", "actions", "quarantine"] as const) {
-        for (const [day, files] of await (await c.duck.loader()).writeUnits(unitDir, table, c.timeZone, loaded[table], { env: c.env, month: c.month })) {
+    const tables = (["runs", "actions", "quarantine"] as const).map((t) => [t, loaded[t]] as const);
+    const written = await (await c.duck.loader()).writeUnitTables(unitDir, tables, c.timeZone, { env: c.env, month: c.month });
+    for (const [table, byDay] of written) {
+        for (const [day, files] of byDay) {
             const unit = units.get(day);
             if (!unit) throw new Error(`${table} ${c.env} ${day}: rows for a day with no runs`);
             const published: string[] = [];

@@ -1,3 +1,4 @@
+import { renameSync as fsRenameSync, rmSync as fsRmSync } from "node:fs";
 import { rename as fsRename, rm as fsRm } from "node:fs/promises";
 
 /**
@@ -37,9 +38,29 @@ export async function withFsRetry<T>(op: () => Promise<T>, policy: RetryPolicy =
 }
 
 /** The fs functions the helpers call; tests swap them to inject errors. */
-export const fsOps = { rename: fsRename, rm: fsRm };
+export const fsOps = { rename: fsRename, renameSync: fsRenameSync, rm: fsRm, rmSync: fsRmSync };
 
 export const renameRetrying = (from: string, to: string): Promise<void> => withFsRetry(() => fsOps.rename(from, to));
+
+/**
+ * A retried operation whose first attempt is synchronous. A build's DuckDB tasks publish dozens of files each;
+ * an asynchronous step there waits for the event loop, which the decoder holds for up to 10 ms at a time, while
+ * DuckDB has nothing to do. Only a transient lock takes the asynchronous, retrying path.
+ */
+function syncFirstRetrying(now: () => void, later: () => Promise<void>, policy: RetryPolicy): Promise<void> {
+    let first = true;
+    return withFsRetry(async () => {
+        if (!first) return later();
+        first = false;
+        now();
+    }, policy);
+}
+
+export const renameSoonRetrying = (from: string, to: string, policy: RetryPolicy = DEFAULT_RETRY): Promise<void> =>
+    syncFirstRetrying(() => fsOps.renameSync(from, to), () => fsOps.rename(from, to), policy);
+
+export const rmSoonRetrying = (target: string, options: { recursive?: boolean; force?: boolean } = { force: true }): Promise<void> =>
+    syncFirstRetrying(() => fsOps.rmSync(target, options), () => fsOps.rm(target, options), DEFAULT_RETRY);
 
 export const rmRetrying = (target: string, options: { recursive?: boolean; force?: boolean } = { force: true }): Promise<void> =>
     withFsRetry(() => fsOps.rm(target, options));

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -150,14 +150,22 @@ describe("incremental build", () => {
         await rawStoreFromSample(out, dataset, "2026-01-08T00:00:00Z", (e, id) => e === env && id === runId);
         const before = dataFiles();
         // The disk fills up as the environment tables move in: the day's new runs and actions files are already there.
-        fsOps.rename = async (from, to) => {
+        const full = (to: unknown) => {
             if (String(to).includes(`${path.sep}environments${path.sep}`)) throw Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+        };
+        fsOps.rename = async (from, to) => {
+            full(to);
             return rename(from, to);
+        };
+        fsOps.renameSync = (from, to) => {
+            full(to);
+            renameSync(from, to);
         };
         try {
             await expect(runBuild({ out, envs: [env], duckdb: DB })).rejects.toThrow(/ENOSPC/);
         } finally {
             fsOps.rename = rename;
+            fsOps.renameSync = renameSync;
         }
         const orphans = [...dataFiles().keys()].filter((f) => !before.has(f));
         expect(orphans.length).toBeGreaterThan(0);
