@@ -750,8 +750,9 @@ export class Visual implements IVisual {
             // A failure inside an error handler was handled: say so rather than echo "Failed".
             if (t.handled[item]) items.push({ displayName: s.get("Role_Status"), value: s.get("Tip_FailedHandled") });
             else if (t.status.codes[item] >= 0) items.push({ displayName: s.get("Role_Status"), value: text(t.status, item) });
-            if (t.machine.codes[item] >= 0) items.push({ displayName: s.get("Role_Machine"), value: text(t.machine, item) });
-            if (t.error.codes[item] >= 0) items.push({ displayName: s.get("Role_Error"), value: text(t.error, item) });
+            // Empty when the row has none (filtered below): `text` reads one row without encoding the column.
+            items.push({ displayName: s.get("Role_Machine"), value: text(t.machine, item) });
+            items.push({ displayName: s.get("Role_Error"), value: text(t.error, item) });
             const p95 = t.p95?.[item] ?? NaN;
             if (!Number.isNaN(p95)) {
                 const above = this.layout?.aboveP95?.[item] === 1;

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ActionTableBuilder, convertActions, endOf, grow, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
+import { ActionTable, ActionTableBuilder, convertActions, endOf, grow, missingRoles, roleIndexes, runsInTable, text } from "../../../visual/src/model/actionTable.js";
 import { HeatmapAggregator, buildHeatmap, quantile } from "../../../visual/src/model/heatmap.js";
 import { hitTestHeatmap, heatmapGeometry } from "../../../visual/src/render/heatmapRenderer.js";
 import { layoutTimeline, hitTestTimeline, LaneKind } from "../../../visual/src/model/timeline.js";
 import { Formatter } from "../../../visual/src/format.js";
-import { ActionRow, runRows, tableDataView } from "./helpers.js";
+import { ActionRow, contractRoles, runRows, tableDataView } from "./helpers.js";
 
 describe("convertActions", () => {
     it("reports the roles still missing and converts nothing without them", () => {
@@ -294,7 +294,88 @@ describe("buildHeatmap", () => {
     });
 });
 
+describe("lazily encoded text columns", () => {
+    // Action, flow, machine, error and module are encoded on first read of their codes or values; `text`
+    // reads a single row from the DataView until then, and must give what the dictionary will.
+    const lazyRoles = ["action", "flow", "machine", "error", "module"] as const;
+    const rows: ActionRow[] = [
+        { run: "r", flow: "F", subflow: "main", action: "a", machine: "VM-01", start: new Date(0), durationMs: 5, status: "Succeeded", error: null, module: "Excel" },
+        { run: "r", flow: "F", subflow: "main", action: "b", machine: null, start: new Date(10), durationMs: 5, status: null, error: "boom", module: "" },
+        { run: "r", flow: "", subflow: "main", action: "a", machine: "VM-02", start: new Date(20), durationMs: 5, status: "Failed", error: "", module: "Excel" },
+        { run: "r", flow: "F", subflow: "main", action: "c", machine: "VM-01", start: new Date(30), durationMs: 5, status: "Succeeded", error: null, module: null },
+    ];
+    const roles = [...contractRoles];
+    // Values other than text in a text column (a number, a date) read as the dictionary writes them.
+    const dataView = (n: number) => {
+        const dv = tableDataView(rows.slice(0, n), roles);
+        const table = dv.table?.rows ?? [];
+        if (n > 3) table[3][roles.indexOf("machine")] = 42;
+        if (n > 3) table[3][roles.indexOf("flow")] = new Date(Date.UTC(2026, 0, 5));
+        return dv;
+    };
+    const texts = (t: ActionTable): string[][] => [0, 1, 2, 3].slice(0, t.size).map((i) => lazyRoles.map((c) => text(t[c], i)));
+    const expected = [
+        ["a", "F", "VM-01", "", "Excel"],
+        ["b", "F", "", "boom", ""],
+        ["a", "", "VM-02", "", "Excel"],
+        ["c", "2026-01-05T00:00:00.000Z", "42", "", ""],
+    ];
+
+    it("reads single rows as the encoded column does, before and after it is encoded", () => {
+        const t = convertActions(dataView(4))!;
+        expect(texts(t)).toEqual(expected);
+        // Reading the codes encodes the column.
+        expect(Array.from(t.machine.codes)).toEqual([0, -1, 1, 2]);
+        expect(t.machine.values).toEqual(["VM-01", "VM-02", "42"]);
+        expect(Array.from(t.flow.codes)).toEqual([0, 0, -1, 1]);
+        expect(Array.from(t.error.codes)).toEqual([-1, 0, -1, -1]);
+        for (const c of lazyRoles) void t[c].values;
+        expect(texts(t)).toEqual(expected);
+        // An error without a status is a failure; a missing machine or error is no tooltip line.
+        expect(Array.from(t.failed)).toEqual([0, 1, 1, 0]);
+    });
+
+    it("encodes the rows of later segments when first read", () => {
+        const b = ActionTableBuilder.from(dataView(2))!;
+        expect(texts(b.table)).toEqual(expected.slice(0, 2));
+        expect(Array.from(b.table.action.codes)).toEqual([0, 1]);
+        b.append(dataView(4));
+        // Rows read before the append stay as they were; the new ones are read from the new rows.
+        expect(texts(b.table)).toEqual(expected);
+        expect(Array.from(b.table.action.codes)).toEqual([0, 1, 0, 2]);
+        expect(b.table.action.values).toEqual(["a", "b", "c"]);
+        expect(Array.from(b.table.module.codes)).toEqual([0, -1, 0, -1]);
+    });
+
+    it("drops rows without an action name as the encoded column would", () => {
+        const dv = tableDataView([...rows, { run: "r", action: "", start: new Date(40), durationMs: 1 }, { run: "r", action: null, start: new Date(50), durationMs: 1 }], roles);
+        const t = convertActions(dv)!;
+        expect(t.count).toBe(4);
+        expect(t.issues.droppedNoAction).toBe(2);
+        expect(Array.from(t.action.codes).slice(4)).toEqual([-1, -1]);
+    });
+});
+
 describe("layoutTimeline", () => {
+    it("lays out subflow calls, returns to main and folded groups", () => {
+        const subflows = ["main", "A", "A", "main", "B", "B", "B", "A", "main"];
+        const rows: ActionRow[] = subflows.map((subflow, i) => ({ run: "r", subflow, action: `x${i}`, start: new Date(i * 10), durationMs: 5 }));
+        const t = convertActions(tableDataView(rows))!;
+        const open = layoutTimeline(t, 0);
+        const A = LaneKind.Action, S = LaneKind.Subflow;
+        expect(Array.from(open.laneKind)).toEqual([LaneKind.Run, S, A, S, A, A, A, S, A, A, A, S, A, A]);
+        expect(Array.from(open.laneDepth)).toEqual([0, 1, 2, 2, 3, 3, 2, 2, 3, 3, 3, 2, 3, 2]);
+        expect(Array.from(open.laneRef)).toEqual([0, 0, 0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8]);
+        expect(Array.from(open.laneOfRow)).toEqual([2, 4, 5, 6, 8, 9, 10, 12, 13]);
+        expect([1, 3, 7, 11].map((lane) => open.groupRows(lane))).toEqual([[0, 9], [1, 3], [4, 7], [7, 8]]);
+        // Folding the B call keeps its header lane only; its rows are on it.
+        const folded = layoutTimeline(t, 0, false, new Set([4]));
+        expect(Array.from(folded.laneKind)).toEqual([LaneKind.Run, S, A, S, A, A, A, S, S, A, A]);
+        expect(Array.from(folded.laneCollapsed)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+        expect(Array.from(folded.laneOfRow)).toEqual([2, 4, 5, 6, 7, 7, 7, 9, 10]);
+        expect([3, 7, 8].map((lane) => folded.groupRows(lane))).toEqual([[1, 3], [4, 7], [7, 8]]);
+    });
+
     it("gives one run a header, subflow groups and a lane per action, with the slowest emphasised", () => {
         const t = convertActions(tableDataView(runRows("r1", 4, undefined, -1, [10, 500, 20, 30])))!;
         const l = layoutTimeline(t, 1);

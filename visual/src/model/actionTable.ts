@@ -237,15 +237,47 @@ class TextBuilder {
     codes: Int16Array | Int32Array = new Int16Array(0);
     readonly values: string[] = [];
     private readonly dict = new Map<PrimitiveValue, number>();
-    constructor(private readonly column: number | undefined) {}
+    /**
+     * A lazy column is encoded on first use of its codes or values, not as rows arrive: `rows` holds the
+     * latest rows given (every update holds all rows so far), `encoded` the rows encoded, `given` the rows
+     * handed to `fill`.
+     */
+    private rows: DataViewTableRow[] | null = null;
+    private encoded = 0;
+    private given = 0;
+    constructor(readonly column: number | undefined, private readonly lazy: boolean) {}
 
     grow(capacity: number, used: number): void {
         this.codes = grow(this.codes, capacity, used, -1);
     }
 
     fill(rows: DataViewTableRow[], from: number, to: number): void {
-        const col = this.column;
-        if (col === undefined) { this.codes.fill(-1, from, to); return; }
+        if (this.column === undefined) { this.codes.fill(-1, from, to); this.encoded = this.given = to; return; }
+        this.given = to;
+        if (this.lazy) { this.rows = rows; return; }
+        this.encode(rows, from, to);
+    }
+
+    /** Encodes the rows `fill` was given and left for later. */
+    ensure(): void {
+        const rows = this.rows;
+        if (rows === null || this.encoded >= this.given) return;
+        this.encode(rows, this.encoded, this.given);
+        this.rows = null;
+    }
+
+    /**
+     * A row's text, from the dictionary once the row is encoded, else from its DataView value as encoding
+     * would turn it into a dictionary entry: a few rows read without encoding the column.
+     */
+    textAt(row: number): string {
+        if (row < this.encoded) return codeText(this, row);
+        const v = this.column === undefined || this.rows === null ? undefined : this.rows[row][this.column];
+        return v === null || v === undefined || v === "" ? "" : v instanceof Date ? v.toISOString() : String(v);
+    }
+
+    private encode(rows: DataViewTableRow[], from: number, to: number): void {
+        const col = this.column as number;
         const dict = this.dict, values = this.values;
         let codes = this.codes;
         // Neighbouring rows mostly repeat a value (run, flow, machine, status): skip the dictionary for them.
@@ -265,11 +297,43 @@ class TextBuilder {
             last = v;
             lastCode = code;
         }
+        this.encoded = to;
     }
 
     view(size: number): TextColumn {
-        return { codes: this.codes.subarray(0, size), values: this.values };
+        return this.lazy ? new LazyTextColumn(this, size) : { codes: this.codes.subarray(0, size), values: this.values };
     }
+}
+
+/**
+ * A column the first paint does not need whole (action names, flow, machine, error, module): encoded when
+ * its codes or values are first read (sorting ties, the heatmap, a test), while `text` reads single rows
+ * (labels of the lanes in view, a tooltip) from the DataView until then.
+ */
+class LazyTextColumn implements TextColumn {
+    private resolved: TextColumn | null = null;
+    constructor(private readonly builder: TextBuilder, private readonly size: number) {}
+
+    private resolve(): TextColumn {
+        if (!this.resolved) {
+            // Encoding may widen the codes to 32 bits: the view is taken after it.
+            this.builder.ensure();
+            this.resolved = { codes: this.builder.codes.subarray(0, this.size), values: this.builder.values };
+        }
+        return this.resolved;
+    }
+
+    get codes(): Int16Array | Int32Array { return this.resolve().codes; }
+    get values(): string[] { return this.resolve().values; }
+
+    text(row: number): string {
+        return this.resolved ? codeText(this.resolved, row) : this.builder.textAt(row);
+    }
+}
+
+function codeText(c: TextColumn, row: number): string {
+    const code = c.codes[row];
+    return code < 0 ? "" : c.values[code];
 }
 
 /**
@@ -305,6 +369,11 @@ export class LocalClock {
 
 const TEXT_ROLES = ["run", "flow", "subflow", "action", "machine", "status", "error", "module"] as const;
 type TextRole = (typeof TEXT_ROLES)[number];
+/**
+ * Columns every first paint reads whole: runs, lanes (subflows) and bar colours (status). The others are
+ * encoded when first needed (see LazyTextColumn): a timeline reads them for the lanes in view only.
+ */
+const EAGER_TEXT: ReadonlySet<TextRole> = new Set<TextRole>(["run", "subflow", "status"]);
 const MEASURE_ROLES = ["executions", "failureCount", "handledCount", "totalMs", "p50", "p95"] as const;
 type MeasureRole = (typeof MEASURE_ROLES)[number];
 const MEASURE_ROLE_NAMES: Record<MeasureRole, string> = {
@@ -353,7 +422,7 @@ export class ActionTableBuilder {
         this.idx = idx;
         this.signature = tableSignature(dataView);
         this.text = {} as Record<TextRole, TextBuilder>;
-        for (const r of TEXT_ROLES) this.text[r] = new TextBuilder(idx[Roles[r]]);
+        for (const r of TEXT_ROLES) this.text[r] = new TextBuilder(idx[Roles[r]], !EAGER_TEXT.has(r));
         this.measures = {} as Record<MeasureRole, Float64Array | null>;
         for (const m of MEASURE_ROLES) this.measures[m] = idx[MEASURE_ROLE_NAMES[m]] === undefined ? null : new Float64Array(0);
         this.containerIn = idx[Roles.isContainer] === undefined ? null : new Int8Array(0);
@@ -411,7 +480,6 @@ export class ActionTableBuilder {
             if (col && ci !== undefined) for (let i = from; i < to; i++) col[i] = toNumber(rows[i][ci]);
         }
         for (let s = this.statusFailed.length; s < tb.status.values.length; s++) this.statusFailed.push(failedStatus.test(tb.status.values[s]));
-
         const kept = this.convertTimes(rows, from, to);
         // Power BI sends rows grouped by run and mostly in time order: sort only when they are not.
         // Identity-equal rows compare 0: the row id breaks the tie so the earlier row is the one kept.
@@ -464,24 +532,32 @@ export class ActionTableBuilder {
         const endKnowable = (iEnd !== undefined || iDur !== undefined) && ex === null;
         const kept = new Int32Array(to - from);
         // Columns in locals: this loop runs once per row on the first paint, mostly before the JIT has
-        // optimised it, where every property read of `t` costs.
+        // optimised it, where every property read of `t` and every typed-array access costs.
         const inOrder = t.inOrder, container = t.container, endUnknown = t.endUnknown, start = t.start, duration = t.duration;
         const actionIndex = t.actionIndex, failed = t.failed, handled = t.handled;
-        const actionCodes = this.text.action.codes, statusCodes = t.status.codes, errorCodes = t.error.codes, statusFailed = this.statusFailed;
+        const statusCodes = t.status.codes, statusFailed = this.statusFailed;
         const containerIn = this.containerIn, handlingIn = this.handlingIn, failureCount = t.failureCount, handledCount = t.handledCount;
         const iContainer = idx[Roles.isContainer], iHandling = idx[Roles.insideErrorHandling];
+        const iAction = idx[Roles.action] as number, iError = idx[Roles.error];
         const runCodes = t.run.codes;
-        let k = 0, sorted = true, strict = true;
+        // The flags are zero but for the rows they are set for, so the loop writes only those: a natively
+        // filled range costs next to nothing, a store per row and column does on a cold page.
+        inOrder.fill(1, from, to);
+        container.fill(0, from, to); endUnknown.fill(0, from, to); failed.fill(0, from, to); handled.fill(0, from, to);
+        let k = 0, sorted = true, strict = true, prevRun = 0, prevStart = NaN;
         // One pass over the rows for every per-row field but the text codes (filled before, per column): each
         // pass of its own would start again in the interpreter on a cold page. For the same reason unknown
         // numbers (NaN) are tested as `x !== x` and booleans inline: in the interpreter each Number.isNaN or
         // helper call costs about as much as the rest of a row.
         for (let i = from; i < to; i++) {
             const row = rows[i];
-            inOrder[i] = 0;
-            if (containerIn) { const v = row[iContainer]; containerIn[i] = v === true ? 1 : v === false ? 0 : toFlag(v); }
-            if (handlingIn) { const v = row[iHandling]; handlingIn[i] = v === true ? 1 : v === false ? 0 : toFlag(v); }
-            container[i] = containerIn !== null && containerIn[i] === 1 ? 1 : 0;
+            let handling = 0;
+            if (containerIn) {
+                const v = row[iContainer], c = v === true ? 1 : v === false ? 0 : toFlag(v);
+                containerIn[i] = c;
+                if (c === 1) container[i] = 1;
+            }
+            if (handlingIn) { const v = row[iHandling]; handlingIn[i] = handling = v === true ? 1 : v === false ? 0 : toFlag(v); }
             // Power BI hands date-time columns as Date objects: read them without a call.
             const vs = iStart === undefined ? undefined : row[iStart], ve = iEnd === undefined ? undefined : row[iEnd], vd = iDur === undefined ? undefined : row[iDur];
             let s = vs instanceof Date ? vs.getTime() : toEpochMs(vs);
@@ -495,20 +571,22 @@ export class ActionTableBuilder {
             if (bad) issues.badTime++;
             // A pre-aggregated row standing for no execution carries nothing to show.
             const executions = ex ? ex[i] : 1;
-            if (actionCodes[i] < 0) { issues.dropped++; issues.droppedNoAction++; continue; }
+            // Without an action name (as the action column's encoding reads a value: see TextBuilder).
+            const va = row[iAction];
+            if (va === null || va === undefined || va === "") { inOrder[i] = 0; issues.dropped++; issues.droppedNoAction++; continue; }
             // With Start bound, a row whose start is unknown has no place on the axis: chaining it after the
             // previous action would invent a time.
             if ((iStart !== undefined && s !== s) || (s !== s && d !== d) || !(executions > 0)) {
+                inOrder[i] = 0;
                 issues.dropped++;
                 if (executions > 0) issues.droppedNoStart++;
                 else issues.droppedNoExecutions++;
                 continue;
             }
             if (d !== d && s === s && e === e) d = e - s;
-            let open = 0;
             if (d !== d) {
                 if (endKnowable) {
-                    open = 1;
+                    endUnknown[i] = 1;
                     issues.openEnded++;
                 } else d = 0;
             }
@@ -519,28 +597,31 @@ export class ActionTableBuilder {
             } else if (e < s) {
                 issues.repaired++;
             }
-            endUnknown[i] = open;
             start[i] = s;
             duration[i] = d;
             const vi = iIdx === undefined ? NaN : row[iIdx];
             actionIndex[i] = typeof vi === "number" ? vi : toNumber(vi);
             const sc = statusCodes[i];
-            const f = (sc >= 0 && statusFailed[sc]) || (sc < 0 && errorCodes[i] >= 0) || (failureCount !== null && failureCount[i] > 0) ? 1 : 0;
-            failed[i] = f;
+            // Without a status, an error message says the action failed.
+            const f = (sc >= 0 && statusFailed[sc]) || (sc < 0 && iError !== undefined && row[iError] !== null && row[iError] !== undefined && row[iError] !== "")
+                || (failureCount !== null && failureCount[i] > 0);
+            if (f) failed[i] = 1;
             if (failureCount !== null) {
                 const hc = handledCount?.[i] ?? NaN;
-                handled[i] = failureCount[i] > 0 && hc >= failureCount[i] ? 1 : 0;
-            } else handled[i] = f && handlingIn?.[i] === 1 ? 1 : 0;
+                if (failureCount[i] > 0 && hc >= failureCount[i]) handled[i] = 1;
+            } else if (f && handling === 1) handled[i] = 1;
             // Whether the kept rows are in order so far: run and start decide nearly every pair, the whole
             // comparison only ties (and unknown starts).
+            const run = runCodes[i];
             if (sorted && k > 0) {
-                const a = kept[k - 1], dr = runCodes[a] - runCodes[i];
-                if (!(dr < 0 || (dr === 0 && start[a] < s))) {
+                const dr = prevRun - run;
+                if (!(dr < 0 || (dr === 0 && prevStart < s))) {
                     strict = false;
-                    sorted = !(dr > 0 || start[a] > s || this.compare(a, i) > 0);
+                    sorted = !(dr > 0 || prevStart > s || this.compare(kept[k - 1], i) > 0);
                 }
             }
-            inOrder[i] = 1;
+            prevRun = run;
+            prevStart = s;
             kept[k++] = i;
         }
         this.keptSorted = sorted;
@@ -789,8 +870,7 @@ export function runLabel(t: ActionTable, runCode: number): string {
 }
 
 export function text(c: TextColumn, row: number): string {
-    const code = c.codes[row];
-    return code < 0 ? "" : c.values[code];
+    return c instanceof LazyTextColumn ? c.text(row) : codeText(c, row);
 }
 
 /** Kept row ids in order (for tests and small tables). */

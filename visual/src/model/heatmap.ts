@@ -225,7 +225,8 @@ export class HeatmapAggregator {
 
     /** Adds kept rows (row ids) to their cells. */
     add(t: ActionTable, rowIds: ArrayLike<number>): void {
-        const rc = this.rowColumn(t);
+        // Read once: a lazily encoded column (see LazyTextColumn) resolves its codes on first read.
+        const rowCodes = this.rowColumn(t).codes;
         const touched = new Map<Agg, number[]>();
         const touch = (a: Agg, i: number): void => {
             const list = touched.get(a);
@@ -234,7 +235,7 @@ export class HeatmapAggregator {
         for (let k = 0; k < rowIds.length; k++) {
             const i = rowIds[k];
             if (!this.counts(t, i)) continue;
-            const rk = rc.codes[i];
+            const rk = rowCodes[i];
             const ck = this.columnKey(t, i);
             let row = this.rows.get(rk);
             if (!row) { row = new Agg(rk, 0, this.percentiles, true); this.rows.set(rk, row); }
@@ -270,10 +271,10 @@ export class HeatmapAggregator {
 
     /** Removes rows from their cells. */
     private remove(t: ActionTable, rowIds: ArrayLike<number>): void {
-        const rc = this.rowColumn(t);
+        const rowCodes = this.rowColumn(t).codes;
         for (let k = 0; k < rowIds.length; k++) {
             const i = rowIds[k];
-            const rk = rc.codes[i];
+            const rk = rowCodes[i];
             const cell = this.cells.get((rk + 1) * 4_194_304 + (this.columnKey(t, i) + 1));
             const row = this.rows.get(rk);
             // A row counts in its cell and that cell's row together: the cell's members say whether it did.

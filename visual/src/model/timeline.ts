@@ -235,23 +235,30 @@ interface SingleLanes {
  */
 function fillLanes(order: Int32Array, sub: Int16Array | Int32Array, n: number, folded: ReadonlySet<number> | null, out: SingleLanes): number {
     const { laneKind, laneDepth, laneRef, groupFrom, groupTo, laneCollapsed, laneOfRow } = out;
+    // Lanes after the two headers are actions at depth 2 unless set otherwise (natively filled): per row the
+    // loop writes only what differs, as it runs mostly interpreted on a cold page.
+    laneKind.fill(LaneKind.Action, 2);
+    laneDepth.fill(2, 2);
     const root = sub[order[0]];
     let l = 2, header = 1, hidden = false, prev = root;
     for (let k = 0; k < n; k++) {
         const i = order[k], code = sub[i];
         if (code !== prev) {
+            // The group before ends here.
+            if (header !== 1) groupTo[header] = k;
             if (code !== root) {
-                laneKind[l] = LaneKind.Subflow; laneDepth[l] = 2; laneRef[l] = i; groupFrom[l] = k; header = l;
+                laneKind[l] = LaneKind.Subflow; laneRef[l] = i; groupFrom[l] = k; header = l;
                 hidden = folded !== null && folded.has(i);
                 laneCollapsed[l] = hidden ? 1 : 0;
                 l++;
             } else { header = 1; hidden = false; }
             prev = code;
         }
-        if (header !== 1) groupTo[header] = k + 1;
         if (hidden) { laneOfRow[i] = header; continue; }
-        laneKind[l] = LaneKind.Action; laneDepth[l] = header === 1 ? 2 : 3; laneRef[l] = i; laneOfRow[i] = l; l++;
+        if (header !== 1) laneDepth[l] = 3;
+        laneRef[l] = i; laneOfRow[i] = l; l++;
     }
+    if (header !== 1) groupTo[header] = n;
     return l;
 }
 
@@ -285,16 +292,18 @@ function markSlowestIn(t: ActionTable, from: number, to: number, best: Int32Arra
     const n = best.length;
     if (n === 0) return;
     const order = t.order, duration = t.duration, container = t.container;
-    let found = 0;
+    // What a row must exceed to enter the list: 0 until it is full, then its shortest. Kept in a local, so
+    // the many rows that do not enter cost two reads (a cold page runs this loop mostly interpreted).
+    let found = 0, floor = 0;
     for (let k = from; k < to; k++) {
         const i = order[k];
         const d = duration[i];
-        if (!(d > 0) || container[i]) continue;
-        if (found === n && d <= duration[best[n - 1]]) continue;
+        if (!(d > floor) || container[i]) continue;
         let j = Math.min(found, n - 1);
         while (j > 0 && duration[best[j - 1]] < d) { best[j] = best[j - 1]; j--; }
         best[j] = i;
         if (found < n) found++;
+        if (found === n) floor = duration[best[n - 1]];
     }
     for (let j = 0; j < found; j++) out[best[j]] = 1;
 }

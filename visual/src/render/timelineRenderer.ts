@@ -50,14 +50,19 @@ export function drawTimeline(ctx: CanvasRenderingContext2D, t: ActionTable, layo
             setFont(kind === LaneKind.Action ? 1 : 0);
             const indent = 4 + layout.laneDepth[lane] * 8;
             let label = layout.laneLabel(lane);
+            let x = indent;
             if (layout.mode === "single" && kind === LaneKind.Subflow) {
-                // A chevron says the header folds; a folded one says how many actions it hides.
+                // A chevron says the header folds; a folded one says how many actions it hides. Drawn, not a
+                // glyph: "▾" is in no UI font, and looking up a fallback font for it costs a first paint
+                // several milliseconds.
                 const [from, to] = layout.groupRows(lane);
-                label = `${layout.laneCollapsed[lane] ? "▸" : "▾"} ${label}${layout.laneCollapsed[lane] ? ` (${to - from})` : ""}`;
+                if (g.labelWidth - indent - 4 > 8) drawChevron(ctx, x, y + g.laneHeight / 2, size, !!layout.laneCollapsed[lane]);
+                x += CHEVRON_PX;
+                if (layout.laneCollapsed[lane]) label = `${label} (${to - from})`;
             }
             const marker = layout.mode === "single" && kind === LaneKind.Action ? barKind(t, layout.laneRef[lane], ok) : "succeeded";
-            const room = g.labelWidth - indent - 4 - (marker === "failed" || marker === "handled" ? 10 : 0);
-            fitText(ctx, label, indent, y + g.laneHeight / 2, room);
+            const room = g.labelWidth - x - 4 - (marker === "failed" || marker === "handled" ? 10 : 0);
+            fitText(ctx, label, x, y + g.laneHeight / 2, room);
             if (marker === "failed" || marker === "handled") drawMarker(ctx, p, g.labelWidth - 4, y + 2, barH, marker === "failed");
         }
         if (layout.mode === "single") {
@@ -301,6 +306,29 @@ function drawOpenEnd(ctx: CanvasRenderingContext2D, p: Palette, color: string, a
     ctx.lineTo(x + w, y + h / 2);
     ctx.lineTo(x + w - 4, y + h - 1);
     ctx.stroke();
+}
+
+/** Room a subflow header's chevron takes before its label: the glyph and a space, as the text was. */
+const CHEVRON_PX = 10;
+
+/**
+ * A small solid triangle, pointing down (unfolded) or right (folded), as the "▾" / "▸" glyphs of a
+ * `size` px font: its left edge at `x`, centred on `y`.
+ */
+function drawChevron(ctx: CanvasRenderingContext2D, x: number, y: number, size: number, folded: boolean): void {
+    const w = Math.round(size * 0.6), h = Math.round(size * 0.5);
+    ctx.beginPath();
+    if (folded) {
+        ctx.moveTo(x, y - w / 2);
+        ctx.lineTo(x + h, y);
+        ctx.lineTo(x, y + w / 2);
+    } else {
+        ctx.moveTo(x, y - h / 2);
+        ctx.lineTo(x + w, y - h / 2);
+        ctx.lineTo(x + w / 2, y + h / 2);
+    }
+    ctx.closePath();
+    ctx.fill();
 }
 
 function fitText(ctx: CanvasRenderingContext2D, text: string, x: number, y: number, maxWidth: number): void {
