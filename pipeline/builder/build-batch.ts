@@ -24,8 +24,12 @@ const ACTIONS_PER_APPEND = 20_000;
 /** What a runs or quarantine spool file counts for in the queue's backlog (build-batch's unit is a decoded action). */
 const SPOOL_WEIGHT = 1_000;
 
-/** How long the decode loop runs before it lets DuckDB's completions through. */
-const YIELD_EVERY_MS = 10;
+/**
+ * How long the decode loop runs before it lets the event loop through. Every step of a DuckDB task, and of the
+ * next environment's plan, waits for it: the 1% rebuild at 4x was 6-8% faster with 2 ms than with 10 ms (two
+ * sets of 10 alternated builds), and the full build no slower.
+ */
+const YIELD_EVERY_MS = 2;
 /** yyyy-mm-dd of a UTC day number (days since 1970-01-01), as DuckDB's strftime(started_on, '%Y-%m-%d') in UTC. */
 const utcDay = (n: number): string => new Date(n * DAY_MS).toISOString().slice(0, 10);
 

@@ -189,7 +189,7 @@ export class Loader {
     /**
      * writeUnits for several tables of a batch, their rows counted by the caller (a count per table and batch
      * cost 0.2 s of a 1x build), in one statement list: each statement's completion waits for the event loop,
-     * which the decoder holds for up to 10 ms at a time while DuckDB has nothing to do. Tables without rows are
+     * which the decoder holds for a few ms at a time while DuckDB has nothing to do. Tables without rows are
      * not written (no entry in the result).
      */
     async writeUnitTables(dir: string, tables: ReadonlyArray<readonly [TableName, number]>, timeZone: string, batch?: { env: string; month: string }): Promise<Map<TableName, Map<string, string[]>>> {

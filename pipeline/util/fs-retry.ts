@@ -44,7 +44,7 @@ export const renameRetrying = (from: string, to: string): Promise<void> => withF
 
 /**
  * A retried operation whose first attempt is synchronous. A build's DuckDB tasks publish dozens of files each;
- * an asynchronous step there waits for the event loop, which the decoder holds for up to 10 ms at a time, while
+ * an asynchronous step there waits for the event loop, which the decoder holds for a few ms at a time, while
  * DuckDB has nothing to do. Only a transient lock takes the asynchronous, retrying path.
  */
 function syncFirstRetrying(now: () => void, later: () => Promise<void>, policy: RetryPolicy): Promise<void> {
