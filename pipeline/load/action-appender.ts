@@ -138,8 +138,7 @@ export class ActionAppender {
             FROM actions_in a JOIN action_runs r USING (run_key) JOIN action_kinds k ON k.id = a.kind LEFT JOIN action_details d ON d.id = a.detail`;
     }
 
-    /** Empties the incoming tables and forgets the batch's strings. */
-    /** Empties its tables: the statements are the loader's to run, with its own, in one call. */
+    /** Forgets the batch's strings; returns the statements that empty its tables, for the loader to run with its own in one call. */
     clear(): string[] {
         this.close();
         this.kinds = new Tuples();

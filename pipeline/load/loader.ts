@@ -81,7 +81,7 @@ export class Loader {
         await this.con.run([...TABLES.map((t) => `DELETE FROM ${t.name}`), ...this.appender.clear()].join(";\n"));
     }
 
-    /** Appends a decoded run's actions (encoded by action-encoding.ts); writeUnits writes them with the batch's `actions`. */
+    /** Appends a decoded run's actions (encoded by action-encoding.ts); writeUnitTables writes them with the batch's `actions`. */
     async appendActions(run: RunKeys, actions: EncodedActions): Promise<void> {
         await this.appender.append(run, actions);
     }
@@ -178,19 +178,12 @@ export class Loader {
     }
 
     /**
-     * Writes a loaded table as one Parquet file per unit, rows in key order, into `<dir>/<table>/unit=<u>/`.
-     * Partition columns (env, month) are left out of the files: they are the folder names the caller moves
-     * them to. Returns the files written, by unit. `rows`: how many rows the table holds, when the caller knows.
-     */
-    async writeUnits(dir: string, table: TableName, timeZone: string, rows?: number, batch?: { env: string; month: string }): Promise<Map<string, string[]>> {
-        return (await this.writeUnitTables(dir, [[table, rows ?? (await this.count(table))]], timeZone, batch)).get(table) ?? new Map();
-    }
-
-    /**
-     * writeUnits for several tables of a batch, their rows counted by the caller (a count per table and batch
-     * cost 0.2 s of a 1x build), in one statement list: each statement's completion waits for the event loop,
-     * which the decoder holds for a few ms at a time while DuckDB has nothing to do. Tables without rows are
-     * not written (no entry in the result).
+     * Writes loaded tables of a batch as one Parquet file per unit, rows in key order, into
+     * `<dir>/<table>/unit=<u>/`. Partition columns (env, month) are left out of the files: they are the folder
+     * names the caller moves them to. Returns the files written, by table and unit; tables without rows are not
+     * written (no entry). The caller counts the rows (a count per table and batch cost 0.2 s of a 1x build).
+     * One statement list for all the tables: each statement's completion waits for the event loop, which the
+     * decoder holds for a few ms at a time while DuckDB has nothing to do.
      */
     async writeUnitTables(dir: string, tables: ReadonlyArray<readonly [TableName, number]>, timeZone: string, batch?: { env: string; month: string }): Promise<Map<TableName, Map<string, string[]>>> {
         const written = tables.filter(([, rows]) => rows > 0).map(([table]) => table);
@@ -219,7 +212,7 @@ export class Loader {
 
     /**
      * action_hourly for the given UTC days, aggregated from the environment's current action files (those
-     * a build just wrote and those it kept), written like writeUnits. Parquet statistics skip the files of
+     * a build just wrote and those it kept), written like writeUnitTables. Parquet statistics skip the files of
      * other days, so the cost follows the days, not the history. The days are compared as dates (UTC, the
      * session's time zone): formatting every action's start as text cost twice as much.
      */

@@ -47,20 +47,20 @@ export const renameRetrying = (from: string, to: string): Promise<void> => withF
  * an asynchronous step there waits for the event loop, which the decoder holds for a few ms at a time, while
  * DuckDB has nothing to do. Only a transient lock takes the asynchronous, retrying path.
  */
-function syncFirstRetrying(now: () => void, later: () => Promise<void>, policy: RetryPolicy): Promise<void> {
+function syncFirstRetrying(now: () => void, later: () => Promise<void>): Promise<void> {
     let first = true;
     return withFsRetry(async () => {
         if (!first) return later();
         first = false;
         now();
-    }, policy);
+    });
 }
 
-export const renameSoonRetrying = (from: string, to: string, policy: RetryPolicy = DEFAULT_RETRY): Promise<void> =>
-    syncFirstRetrying(() => fsOps.renameSync(from, to), () => fsOps.rename(from, to), policy);
+export const renameSoonRetrying = (from: string, to: string): Promise<void> =>
+    syncFirstRetrying(() => fsOps.renameSync(from, to), () => fsOps.rename(from, to));
 
 export const rmSoonRetrying = (target: string, options: { recursive?: boolean; force?: boolean } = { force: true }): Promise<void> =>
-    syncFirstRetrying(() => fsOps.rmSync(target, options), () => fsOps.rm(target, options), DEFAULT_RETRY);
+    syncFirstRetrying(() => fsOps.rmSync(target, options), () => fsOps.rm(target, options));
 
 export const rmRetrying = (target: string, options: { recursive?: boolean; force?: boolean } = { force: true }): Promise<void> =>
     withFsRetry(() => fsOps.rm(target, options));

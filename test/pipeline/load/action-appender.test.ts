@@ -72,7 +72,8 @@ it("writes appended actions back exactly: nulls, extremes and odd texts, across 
         for (const [batch, sizes] of [["b1", [2100, 5, 3000]], ["b2", [40]]] as const) {
             const runs = sizes.map((n, i) => ({ id: `${batch}-run-${i}`, actions: run(n, `${batch}${i % 2}`) }));
             for (const r of runs) await loader.appendActions({ unit: "2026-09-22", run_id: r.id, flow_id: "f", machine_id: null, log_source: "V1" }, encodeActions(r.actions));
-            const written = await loader.writeUnits(path.join(work, batch), "actions", "UTC", runs.reduce((n, r) => n + r.actions.length, 0), { env: "e", month: "2026-09" });
+            const tables = await loader.writeUnitTables(path.join(work, batch), [["actions", runs.reduce((n, r) => n + r.actions.length, 0)]], "UTC", { env: "e", month: "2026-09" });
+            const written = tables.get("actions") ?? new Map<string, string[]>();
             expect([...written.keys()]).toEqual(["2026-09-22"]);
             expect(await readBack(written.get("2026-09-22")!)).toEqual(runs.flatMap((r) => expected(r.id, r.actions)));
             await loader.clear();

@@ -232,6 +232,9 @@ export function grow<T extends Column>(a: T, capacity: number, used: number, fil
     return b;
 }
 
+/** A DataView value as a text column's dictionary holds it. */
+const entryText = (v: PrimitiveValue): string => (v instanceof Date ? v.toISOString() : String(v));
+
 /** A text column being filled: codes by row id and the dictionary from DataView value to code. */
 class TextBuilder {
     codes: Int16Array | Int32Array = new Int16Array(0);
@@ -273,7 +276,7 @@ class TextBuilder {
     textAt(row: number): string {
         if (row < this.encoded) return codeText(this, row);
         const v = this.column === undefined || this.rows === null ? undefined : this.rows[row][this.column];
-        return v === null || v === undefined || v === "" ? "" : v instanceof Date ? v.toISOString() : String(v);
+        return v === null || v === undefined || v === "" ? "" : entryText(v);
     }
 
     private encode(rows: DataViewTableRow[], from: number, to: number): void {
@@ -290,7 +293,7 @@ class TextBuilder {
             if (code === undefined) {
                 code = values.length;
                 if (code === 32_767 && codes instanceof Int16Array) codes = this.codes = Int32Array.from(codes);
-                values.push(v instanceof Date ? v.toISOString() : String(v));
+                values.push(entryText(v));
                 dict.set(v, code);
             }
             codes[i] = code;
