@@ -1,10 +1,19 @@
-/** Locale-aware formatting through Intl, keyed by the report's locale (host.locale). */
+import { DATE_OPTIONS, DateKind, PlainFormats, localeSpec } from "./localeFormats";
+
+/**
+ * Locale-aware formatting keyed by the report's locale (host.locale): through Intl, except numbers, dates
+ * and clock times in the locales localeFormats.ts knows, which it prints as Intl would without the first
+ * Intl format's cost to a first paint.
+ */
 export class Formatter {
     private readonly safe: string;
     private cache = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+    private readonly plain: PlainFormats | null;
 
     constructor(readonly locale: string) {
         this.safe = Formatter.supported(locale);
+        const spec = localeSpec(this.safe);
+        this.plain = spec ? new PlainFormats(spec) : null;
     }
 
     /**
@@ -38,18 +47,22 @@ export class Formatter {
     private get dateTime(): Intl.DateTimeFormat {
         return this.dt("dateTime", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3 });
     }
-    private get date(): Intl.DateTimeFormat { return this.dt("date", { year: "numeric", month: "2-digit", day: "2-digit" }); }
+
+    /** Up to three decimals (durations, tooltip numbers). */
+    private dec(n: number): string {
+        return this.plain?.decimal(n, 3) ?? this.decimal.format(n);
+    }
 
     /**
      * Whole numbers go through the decimal format, which prints them exactly as the integer one does: one Intl
      * format less to build on a first paint (durations and counts are both on it).
      */
     count(n: number): string {
-        return Number.isInteger(n) ? this.decimal.format(n) : this.integer.format(n);
+        return Number.isInteger(n) ? this.dec(n) : this.plain?.decimal(n, 0) ?? this.integer.format(n);
     }
 
     number(n: number): string {
-        return this.decimal.format(n);
+        return this.dec(n);
     }
 
     rate(r: number): string {
@@ -60,11 +73,11 @@ export class Formatter {
     duration(ms: number): string {
         if (!Number.isFinite(ms)) return "";
         const abs = Math.abs(ms);
-        if (abs < 1000) return `${this.decimal.format(ms)} ms`;
-        if (abs < 60_000) return `${this.decimal.format(ms / 1000)} s`;
+        if (abs < 1000) return `${this.dec(ms)} ms`;
+        if (abs < 60_000) return `${this.dec(ms / 1000)} s`;
         if (abs < 3_600_000) {
             const m = Math.floor(abs / 60_000);
-            return `${ms < 0 ? "-" : ""}${this.count(m)} min ${this.decimal.format(Math.round((abs - m * 60_000) / 100) / 10)} s`;
+            return `${ms < 0 ? "-" : ""}${this.count(m)} min ${this.dec(Math.round((abs - m * 60_000) / 100) / 10)} s`;
         }
         const h = Math.floor(abs / 3_600_000);
         return `${ms < 0 ? "-" : ""}${this.count(h)} h ${this.count(Math.floor((abs - h * 3_600_000) / 60_000))} min`;
@@ -74,25 +87,26 @@ export class Formatter {
         return Number.isFinite(epochMs) ? this.dateTime.format(new Date(epochMs)) : "";
     }
 
+    /** A date format of the visual (see DATE_OPTIONS), written without Intl where the locale allows it. */
+    private formatDate(kind: DateKind, epochMs: number): string {
+        if (!Number.isFinite(epochMs)) return "";
+        return this.plain?.date(kind, epochMs) ?? this.dt(kind, DATE_OPTIONS[kind]).format(new Date(epochMs));
+    }
+
     /**
      * Clock time in the viewer's time zone, as precise as the axis step needs: 14:05, 14:05:30,
      * 14:05:30.250; a step of a day or more gives the date.
      */
     clock(epochMs: number, stepMs: number): string {
-        if (!Number.isFinite(epochMs)) return "";
-        if (stepMs >= 86_400_000) return this.day(epochMs);
-        const f = stepMs >= 60_000 ? this.dt("hm", { hour: "2-digit", minute: "2-digit", hourCycle: "h23" })
-            : stepMs >= 1000 ? this.dt("hms", { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
-                : this.dt("hmsf", { hour: "2-digit", minute: "2-digit", second: "2-digit", fractionalSecondDigits: 3, hourCycle: "h23" });
-        return f.format(new Date(epochMs));
+        return this.formatDate(stepMs >= 86_400_000 ? "day" : stepMs >= 60_000 ? "hm" : stepMs >= 1000 ? "hms" : "hmsf", epochMs);
     }
 
     /** Date and time to the minute, for run labels: 05/01/2026, 14:05. */
     minute(epochMs: number): string {
-        return Number.isFinite(epochMs) ? this.dt("minute", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(new Date(epochMs)) : "";
+        return this.formatDate("minute", epochMs);
     }
 
     day(epochMs: number): string {
-        return Number.isFinite(epochMs) ? this.date.format(new Date(epochMs)) : "";
+        return this.formatDate("day", epochMs);
     }
 }

@@ -18,7 +18,7 @@ import { Behavior, Scene, ViewKind } from "./behavior";
 import { drawOverview, drawScrollbar, drawTimeline, isSuccessStatus } from "./render/timelineRenderer";
 import { ColorScale, HeatmapGeometry, drawHeatmap, heatmapGeometry } from "./render/heatmapRenderer";
 import { AxisMode, drawHeatmapAxes, drawTimelineAxis, timeTicks } from "./render/axes";
-import { LegendEntry, drawHeatmapLegend, drawTimelineLegend } from "./render/legend";
+import { LegendEntry, drawHeatmapLegend, drawTimelineLegend, navArrow } from "./render/legend";
 
 import IVisual = powerbi.extensibility.visual.IVisual;
 import VisualConstructorOptions = powerbi.extensibility.visual.VisualConstructorOptions;
@@ -165,17 +165,17 @@ export class Visual implements IVisual {
         this.nav.className = "padlens-nav";
         // Wired to the behaviour once it exists (below): a button press is input like a key.
         const buttons: [HTMLButtonElement, number][] = [];
-        const button = (text: string, dir: number, key: StringKey): HTMLButtonElement => {
+        const button = (dir: -1 | 1, key: StringKey): HTMLButtonElement => {
             const b = document.createElement("button");
             b.type = "button";
-            b.textContent = text;
+            b.append(navArrow(dir));
             b.title = this.strings.get(key);
             b.setAttribute("aria-label", this.strings.get(key));
             buttons.push([b, dir]);
             return b;
         };
         this.navLabel = document.createElement("span");
-        this.nav.append(button("◀", -1, "Nav_Previous"), this.navLabel, button("▶", 1, "Nav_Next"));
+        this.nav.append(button(-1, "Nav_Previous"), this.navLabel, button(1, "Nav_Next"));
         this.strip.append(this.legend, this.nav);
         this.root.append(this.plot, this.strip, this.message, this.loading, this.note, this.status);
         options.element.appendChild(this.root);

@@ -10,6 +10,8 @@ import { PACKAGE_LOG } from "../../setup/packaged-visual.js";
 import { readPbiviz } from "../../../demo/preview/pbiviz-package.js";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../../demo/preview/screenshots.js";
 import { builtPackage } from "../../../demo/visual-package.js";
+import { DATE_OPTIONS, type DateKind, PlainFormats, localeSpec, plainLocales } from "../../../visual/src/localeFormats.js";
+import { numberCases, timeCases } from "../formatCases.js";
 
 // Loads the packaged .pbiviz (not the sources) into Debian's Chromium with a fake Power BI host.
 const root = process.cwd();
@@ -394,6 +396,28 @@ describe("packaged visual in Chromium", () => {
         await page.focus(".padlens-root");
         for (const k of ["ArrowDown", "ArrowDown", "Enter", "+", "F8", "Home"]) await page.keyboard.press(k);
         expect(await page.$eval(".padlens-root", (e) => (e as HTMLElement).dataset.lastError ?? "")).toBe("");
+    });
+
+    it("prints numbers and dates without Intl exactly as Chromium's Intl does, for every locale it does so for", async () => {
+        // The page's Intl against the visual's formats run here in Node, in the same time zone (the browser's is
+        // the machine's, as Node's is): checked first, per timestamp.
+        const numbers = numberCases().filter((x) => Number.isFinite(x) && Math.abs(x) < 1e21);
+        const times = timeCases().filter((ms) => { const y = new Date(ms).getFullYear(); return y >= 1900 && y <= 9999; });
+        const locales = plainLocales();
+        const kinds = Object.keys(DATE_OPTIONS) as DateKind[];
+        const intl = await page.evaluate(({ locales, numbers, times, options }) => ({
+            offsets: times.map((ms) => new Date(ms).getTimezoneOffset()),
+            out: locales.map((l) => ({
+                numbers: [0, 3].map((digits) => { const f = new Intl.NumberFormat(l, { maximumFractionDigits: digits }); return numbers.map((x) => f.format(x)); }),
+                dates: Object.values(options).map((o) => { const f = new Intl.DateTimeFormat(l, o); return times.map((ms) => f.format(ms)); }),
+            })),
+        }), { locales, numbers, times, options: kinds.map((k) => DATE_OPTIONS[k]) });
+        expect(intl.offsets).toEqual(times.map((ms) => new Date(ms).getTimezoneOffset()));
+        locales.forEach((l, i) => {
+            const plain = new PlainFormats(localeSpec(l)!);
+            [0, 3].forEach((digits, j) => expect(numbers.map((x) => plain.decimal(x, digits)), `${l} ${digits}`).toEqual(intl.out[i].numbers[j]));
+            kinds.forEach((kind, j) => expect(times.map((ms) => plain.date(kind, ms)), `${l} ${kind}`).toEqual(intl.out[i].dates[j]));
+        });
     });
 
     it("logged no console errors and made no network requests", () => {

@@ -22,6 +22,27 @@ describe("convertActions", () => {
         expect(t.issues.placed).toBe(3);
     });
 
+    it("widens a dictionary's codes past 32,767 values, eager (subflow) and lazy (action) columns alike", () => {
+        // Every row its own subflow and action: both dictionaries outgrow 16-bit codes part way through.
+        const n = 40_000;
+        const rows = runRows("r", n).map((r, i) => ({ ...r, subflow: `s${i}`, action: `a${i}` }));
+        const t = convertActions(tableDataView(rows))!;
+        expect(t.count).toBe(n);
+        expect(t.subflow.codes).toBeInstanceOf(Int32Array);
+        expect(t.subflow.values).toHaveLength(n);
+        // Read before the lazy action column is encoded (one row from the DataView), then through its codes.
+        expect(text(t.action, n - 1)).toBe(`a${n - 1}`);
+        expect(t.action.codes).toBeInstanceOf(Int32Array);
+        for (const i of [0, 32_766, 32_767, 32_768, n - 1]) {
+            expect(t.subflow.values[t.subflow.codes[i]]).toBe(`s${i}`);
+            expect(t.action.values[t.action.codes[i]]).toBe(`a${i}`);
+            expect(text(t.action, i)).toBe(`a${i}`);
+        }
+        // The few values of the other columns keep 16-bit codes.
+        expect(t.run.codes).toBeInstanceOf(Int16Array);
+        expect(t.status.codes).toBeInstanceOf(Int16Array);
+    });
+
     it("drops rows without an action or any time, and keeps nulls elsewhere", () => {
         const rows: ActionRow[] = [
             { run: "r", action: null, start: new Date(0), durationMs: 5 },

@@ -506,6 +506,10 @@ describe("padlens visual", () => {
             const nav = h.root.querySelector<HTMLElement>(".padlens-nav")!;
             expect(nav.hidden).toBe(false);
             expect(nav.textContent).toContain("3 failures");
+            // The arrows are drawn (no glyph: no fallback font to look up); the buttons are named for assistive technology.
+            const buttons = [...nav.querySelectorAll("button")];
+            expect(buttons.map((b) => [b.textContent, b.querySelectorAll("svg path").length, b.getAttribute("aria-label")]))
+                .toEqual([["", 1, "Previous failure (Shift+F8)"], ["", 1, "Next failure (F8)"]]);
             h.root.focus();
             key(h, "F8");
             expect(actionOf(h.visual, h.visual.behavior.focusedItem())).toBe("Action 10");

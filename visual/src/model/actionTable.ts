@@ -235,6 +235,34 @@ export function grow<T extends Column>(a: T, capacity: number, used: number, fil
 /** A DataView value as a text column's dictionary holds it. */
 const entryText = (v: PrimitiveValue): string => (v instanceof Date ? v.toISOString() : String(v));
 
+/**
+ * Dictionary-encodes `rows[from..to)[col]` into `codes` (-1 for missing); returns the codes, widened to 32 bits
+ * when the dictionary outgrows 16. A function of its own with nothing after its loop: V8 compiles such a loop
+ * while it runs (on-stack replacement), and code after the loop that had not run by then has no type
+ * feedback, so reaching it throws the compiled loop away (a deoptimization); the three eager columns then
+ * share one compiled loop instead of compiling it again per column.
+ */
+function encodeRange(rows: DataViewTableRow[], col: number, from: number, to: number, codes: Int16Array | Int32Array, dict: Map<PrimitiveValue, number>, values: string[]): Int16Array | Int32Array {
+    // Neighbouring rows mostly repeat a value (run, flow, machine, status): skip the dictionary for them.
+    let last: PrimitiveValue | undefined = undefined, lastCode = -1;
+    for (let i = from; i < to; i++) {
+        const v = rows[i][col];
+        if (v === last && lastCode >= 0) { codes[i] = lastCode; continue; }
+        if (v === null || v === undefined || v === "") { codes[i] = -1; continue; }
+        let code = dict.get(v);
+        if (code === undefined) {
+            code = values.length;
+            if (code === 32_767 && codes instanceof Int16Array) codes = Int32Array.from(codes);
+            values.push(entryText(v));
+            dict.set(v, code);
+        }
+        codes[i] = code;
+        last = v;
+        lastCode = code;
+    }
+    return codes;
+}
+
 /** A text column being filled: codes by row id and the dictionary from DataView value to code. */
 class TextBuilder {
     codes: Int16Array | Int32Array = new Int16Array(0);
@@ -280,26 +308,7 @@ class TextBuilder {
     }
 
     private encode(rows: DataViewTableRow[], from: number, to: number): void {
-        const col = this.column as number;
-        const dict = this.dict, values = this.values;
-        let codes = this.codes;
-        // Neighbouring rows mostly repeat a value (run, flow, machine, status): skip the dictionary for them.
-        let last: PrimitiveValue | undefined = undefined, lastCode = -1;
-        for (let i = from; i < to; i++) {
-            const v = rows[i][col];
-            if (v === last && lastCode >= 0) { codes[i] = lastCode; continue; }
-            if (v === null || v === undefined || v === "") { codes[i] = -1; continue; }
-            let code = dict.get(v);
-            if (code === undefined) {
-                code = values.length;
-                if (code === 32_767 && codes instanceof Int16Array) codes = this.codes = Int32Array.from(codes);
-                values.push(entryText(v));
-                dict.set(v, code);
-            }
-            codes[i] = code;
-            last = v;
-            lastCode = code;
-        }
+        this.codes = encodeRange(rows, this.column as number, from, to, this.codes, this.dict, this.values);
         this.encoded = to;
     }
 
@@ -377,6 +386,13 @@ type TextRole = (typeof TEXT_ROLES)[number];
  * encoded when first needed (see LazyTextColumn): a timeline reads them for the lanes in view only.
  */
 const EAGER_TEXT: ReadonlySet<TextRole> = new Set<TextRole>(["run", "subflow", "status"]);
+/**
+ * The order the columns are filled in: the eager ones first, the one whose value changes most often (the
+ * subflow) first of all. V8 gives a function type feedback only after its first few iterations: a column that
+ * never changes value would leave the dictionary lookup of encodeRange's compiled loop without feedback, and
+ * the next column's first new value would throw that code away.
+ */
+const FILL_ORDER: readonly TextRole[] = ["subflow", "status", "run", "flow", "action", "machine", "error", "module"];
 const MEASURE_ROLES = ["executions", "failureCount", "handledCount", "totalMs", "p50", "p95"] as const;
 type MeasureRole = (typeof MEASURE_ROLES)[number];
 const MEASURE_ROLE_NAMES: Record<MeasureRole, string> = {
@@ -476,7 +492,7 @@ export class ActionTableBuilder {
         if (to <= from) return { added: new Int32Array(0), containerChanged: new Int32Array(0) };
         this.ensureCapacity(to);
         const tb = this.text;
-        for (const r of TEXT_ROLES) tb[r].fill(rows, from, to);
+        for (const r of FILL_ORDER) tb[r].fill(rows, from, to);
         this.publish(to);
         for (const m of MEASURE_ROLES) {
             const col = this.measures[m], ci = this.idx[MEASURE_ROLE_NAMES[m]];

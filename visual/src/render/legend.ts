@@ -49,6 +49,19 @@ function swatch(kind: SwatchKind, p: Palette): SVGSVGElement {
     return svg;
 }
 
+/**
+ * The previous / next failure button's arrow: the ◀ / ▶ glyph as DejaVu Sans draws it at the buttons' 9 px
+ * (a triangle 0.77 em wide, from 0.645 em above the baseline to 0.125 em below it) in the 12 px line the glyph
+ * sat in. Drawn, not a glyph: the buttons' font has no such glyph, and looking up a fallback font for it costs
+ * a first paint a few milliseconds (two font-service round trips on Linux).
+ */
+export function navArrow(dir: -1 | 1): SVGSVGElement {
+    const svg = el("svg", { width: 6.921875, height: 12, viewBox: "0 0 6.921875 12", "aria-hidden": "true" });
+    svg.style.display = "block";
+    svg.append(el("path", { d: dir < 0 ? "M0 6.66 L6.89 3.2 L6.89 10.13 Z" : "M0 3.2 L6.89 6.66 L0 10.13 Z", fill: "currentColor" }));
+    return svg;
+}
+
 function item(parent: HTMLElement, swatchEl: Element, label: string): void {
     const s = document.createElement("span");
     s.className = "padlens-legend-item";
