@@ -15,6 +15,8 @@ export class BatchDatabase {
     private actionsLoaded = 0;
     /** A thread change in flight on the current instance's control connection: closing waits for it. */
     private threadChange: Promise<void> | null = null;
+    /** Instances being closed (closing one takes a statement on its own connection first). */
+    private readonly closing: Array<Promise<void>> = [];
 
     constructor(
         /** Opens an instance with this many threads. */
@@ -46,7 +48,7 @@ export class BatchDatabase {
                 await loader.createTables();
                 this.current = { db, loader };
             } catch (e) {
-                db.close();
+                await db.close();
                 throw e;
             }
         }
@@ -61,22 +63,27 @@ export class BatchDatabase {
     async endBatch(actions: number, last = false): Promise<void> {
         this.actionsLoaded += actions;
         if (last) return; // nothing is loaded after it
-        if (this.actionsLoaded >= RECYCLE_AFTER_ACTIONS) this.close();
+        // The batch does not wait for the old instance to close; the environment's last close() does.
+        if (this.actionsLoaded >= RECYCLE_AFTER_ACTIONS) void this.close().catch(() => undefined);
         else await this.current?.loader.clear();
     }
 
-    /** Closes the instance (its rows and the memory behind them); the next loader() opens a new one. */
-    close(): void {
+    /**
+     * Closes the instance (its rows and the memory behind them); the next loader() opens a new one at once,
+     * while this one finishes closing. Resolves when every instance closed so far is closed.
+     */
+    close(): Promise<void> {
         const current = this.current;
         this.current = null;
         this.actionsLoaded = 0;
-        if (!current) return;
-        const release = () => {
-            current.loader.dispose();
-            current.db.close();
-        };
-        // Not under a statement still running on the instance's other connection.
-        if (this.threadChange) void this.threadChange.then(release);
-        else release();
+        if (current) {
+            // Not under a statement still running on the instance's other connection.
+            const closed = (this.threadChange ?? Promise.resolve()).then(() => {
+                current.loader.dispose();
+                return current.db.close();
+            });
+            this.closing.push(closed);
+        }
+        return Promise.all(this.closing).then(() => undefined);
     }
 }

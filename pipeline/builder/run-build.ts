@@ -385,7 +385,7 @@ async function buildEnvironment(
         result = { summary: totals(env, manifest.units, plan.work.reduce((n, w) => n + w.days.size, 0), runsTotal, copied), newQuarantines: fresh };
     } finally {
         void threads.delete(duck);
-        duck.close();
+        await duck.close();
     }
     // Only after a commit: a failed build's work folder stays, and tells the next build of this environment to
     // sweep the files it moved into the lake but never committed (collect.ts).

@@ -36,9 +36,9 @@ it("shares DuckDB's threads among the environments in flight: fewer while decodi
     expect([await a.threads(), await b.threads()]).toEqual([2, 2]); // every core, shared
 
     await budget.delete(a.db);
-    a.db.close();
+    await a.db.close();
     expect(await b.threads()).toBe(4); // the last one writing gets them all
-    b.db.close();
+    await b.db.close();
 });
 
 it("gives an instance opened after the change the new count, and closing one mid-change neither fails nor hangs", async () => {
@@ -54,8 +54,8 @@ it("gives an instance opened after the change the new count, and closing one mid
     await budget.add(b.db); // a now shares: 1 each
     await b.db.loader();
     const shared = budget.delete(b.db); // a gets 2 again, while b closes at once
-    b.db.close();
+    await b.db.close();
     await shared;
     expect(await a.threads()).toBe(2);
-    a.db.close();
+    await a.db.close();
 });

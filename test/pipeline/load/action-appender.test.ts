@@ -79,6 +79,6 @@ it("writes appended actions back exactly: nulls, extremes and odd texts, across 
             await loader.clear();
         }
     } finally {
-        db.close();
+        await db.close();
     }
 });
